@@ -1,0 +1,146 @@
+"""Administration of users: create, edit roles and agency, disable, reset MFA and password.
+
+Administrators manage accounts; they see no case content.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ..errors_domain import NotFound, PermissionDenied
+from . import actor, policy, services
+from .forms import ActionForm, UserForm
+from .models import Role
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def _admins_only() -> None:
+    if not policy.can_manage_users(actor()):
+        abort(403)
+
+
+def _agency_choices(form: UserForm) -> None:
+    form.agency.choices = [("", "Select an agency")] + [
+        (str(a.id), f"{a.name} ({a.code})") for a in services.list_agencies()
+    ]
+
+
+def _user_or_404(user_id: uuid.UUID) -> services.User:
+    try:
+        return services.get_user(user_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/users")
+def users() -> str:
+    return render_template("admin/users.html", users=services.list_users(actor()))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user() -> Any:
+    form = UserForm()
+    _agency_choices(form)
+    if form.validate_on_submit():
+        try:
+            user, temporary = services.create_user(
+                actor(),
+                email=form.email.data,
+                display_name=form.display_name.data,
+                agency_id=uuid.UUID(form.agency.data),
+                roles=[Role(r) for r in form.roles.data],
+            )
+        except ValueError as exc:
+            form.email.errors = [str(exc)]
+        else:
+            return render_template(
+                "admin/temporary_password.html", user=user, password=temporary, created=True
+            )
+    return render_template(
+        "admin/user_form.html", form=form, user=None
+    ), 400 if form.errors else 200
+
+
+@bp.route("/users/<uuid:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: uuid.UUID) -> Any:
+    user = _user_or_404(user_id)
+    form = UserForm(obj=None if _is_post() else user)
+    _agency_choices(form)
+    del form.email  # an account's email address is its identity; make a new account instead
+    if not _is_post():
+        form.agency.data = str(user.agency_id)
+        form.roles.data = sorted(r.value for r in user.roles)
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                actor(),
+                user.id,
+                display_name=form.display_name.data,
+                agency_id=uuid.UUID(form.agency.data),
+                roles=[Role(r) for r in form.roles.data],
+            )
+        except PermissionDenied as exc:
+            form.roles.errors = [str(exc)]
+        except ValueError as exc:
+            form.agency.errors = [str(exc)]
+        else:
+            flash(f"Saved changes to {user.display_name}", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user, action=ActionForm()), (
+        400 if form.errors else 200
+    )
+
+
+def _is_post() -> bool:
+    return request.method == "POST"
+
+
+@bp.route("/users/<uuid:user_id>/disable", methods=["POST"])
+def disable(user_id: uuid.UUID) -> Response:
+    return _toggle(user_id, True)
+
+
+@bp.route("/users/<uuid:user_id>/enable", methods=["POST"])
+def enable(user_id: uuid.UUID) -> Response:
+    return _toggle(user_id, False)
+
+
+def _toggle(user_id: uuid.UUID, disabled: bool) -> Response:
+    user = _user_or_404(user_id)
+    if ActionForm().validate_on_submit():
+        try:
+            services.set_disabled(actor(), user.id, disabled)
+        except PermissionDenied as exc:
+            flash(str(exc), "error")
+        else:
+            state = "disabled" if disabled else "enabled"
+            flash(f"{user.display_name}'s account is {state}", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<uuid:user_id>/reset-mfa", methods=["POST"])
+def reset_mfa(user_id: uuid.UUID) -> Response:
+    user = _user_or_404(user_id)
+    if ActionForm().validate_on_submit():
+        services.reset_mfa(actor(), user.id)
+        flash(
+            f"{user.display_name} will set up a new authenticator at their next sign-in", "success"
+        )
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<uuid:user_id>/reset-password", methods=["POST"])
+def reset_password(user_id: uuid.UUID) -> Any:
+    user = _user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    user, temporary = services.reset_password(actor(), user.id)
+    return render_template(
+        "admin/temporary_password.html", user=user, password=temporary, created=False
+    )

@@ -1,0 +1,158 @@
+"""Sign-in, MFA, password and user-administration forms (GOV.UK widgets)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovPasswordInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    Regexp,
+    ValidationError,
+)
+
+from .models import Role
+
+# The shape of an address only: partner agencies' domains are theirs to decide, and the demo uses
+# reserved domains that stricter validators refuse.
+EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+EMAIL_FORMAT_MESSAGE = "Enter an email address in the correct format, like name@example.gov.uk"
+_SIX_DIGITS = re.compile(r"\d{6}")
+_RECOVERY = re.compile(r"[A-Z0-9]{12}")
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _digits_only(value: Any) -> Any:
+    return re.sub(r"[\s-]", "", value) if isinstance(value, str) else value
+
+
+def password_within_limit(form: FlaskForm, field: PasswordField) -> None:
+    limit = current_app.config["PASSWORD_MAX_LENGTH"]
+    if field.data and len(field.data) > limit:
+        raise ValidationError(f"Password must be {limit} characters or fewer")
+
+
+class LoginForm(FlaskForm):
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Regexp(EMAIL_SHAPE, message=EMAIL_FORMAT_MESSAGE),
+        ],
+    )
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter your password"), password_within_limit],
+    )
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Security code",
+        widget=GovTextInput(),
+        filters=[_digits_only],
+        validators=[DataRequired("Enter the 6-digit security code from your authenticator app")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def validate_code(self, field: StringField) -> None:
+        if not _SIX_DIGITS.fullmatch(field.data or ""):
+            raise ValidationError("Enter the security code as 6 digits, like 123456")
+
+
+class RecoveryCodeForm(FlaskForm):
+    code = StringField(
+        "Recovery code",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[DataRequired("Enter one of your recovery codes")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def validate_code(self, field: StringField) -> None:
+        compact = re.sub(r"[\s-]", "", (field.data or "").upper())
+        if not _RECOVERY.fullmatch(compact):
+            raise ValidationError(
+                "Enter the recovery code as 12 letters and numbers, like ABCD-EFGH-JKMN"
+            )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter your current password"), password_within_limit],
+    )
+    new_password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter a new password"), password_within_limit],
+    )
+    confirm_password = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired("Confirm your new password"),
+            EqualTo("new_password", "The passwords do not match"),
+        ],
+    )
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class UserForm(FlaskForm):
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter an email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Regexp(EMAIL_SHAPE, message=EMAIL_FORMAT_MESSAGE),
+        ],
+    )
+    display_name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter the person's full name"),
+            Length(max=120, message="Full name must be 120 characters or fewer"),
+        ],
+    )
+    agency = SelectField(
+        "Agency", widget=GovSelect(), validators=[DataRequired("Select an agency")]
+    )
+    roles = SelectMultipleField(
+        "Roles",
+        widget=GovCheckboxesInput(),
+        choices=[(r.value, r.label) for r in Role],
+        validators=[DataRequired("Select at least one role")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class ActionForm(FlaskForm):
+    """A bare POST with its CSRF token (disable, reset MFA, sign out)."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())

@@ -1,0 +1,14 @@
+"""Pure permission rules for accounts."""
+
+from __future__ import annotations
+
+from .models import Role, User
+
+
+def can_manage_users(actor: User) -> bool:
+    return actor.is_active and actor.has_role(Role.ADMIN)
+
+
+def can_change_own_admin_rights(actor: User, target: User) -> bool:
+    """An admin may not remove their own admin role or disable themselves (no self-lockout)."""
+    return actor.id != target.id

@@ -1,0 +1,312 @@
+"""Account use cases. Each public function is one unit of work: check, change, audit, commit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import NoReturn
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..errors_domain import NotFound, PermissionDenied, Throttled
+from ..extensions import db, utcnow
+from . import mfa, passwords, policy, sessions, throttle
+from .models import Agency, RecoveryCode, Role, User, UserRole
+
+
+class SignInFailed(Exception):
+    """Deliberately uninformative: unknown email, wrong password, locked and disabled look alike."""
+
+
+class CodeAlreadyUsed(Exception):
+    """A TOTP code that was already accepted once (replay)."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def get_user(user_id: uuid.UUID) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    return user
+
+
+# --- Signing in -------------------------------------------------------------------------------
+
+
+def check_password(email: str, password: str, source: str) -> User:
+    """First factor. Returns the user, or raises SignInFailed / Throttled. Commits the attempt."""
+    if throttle.source_blocked(source):
+        audit.record("login.throttled")
+        db.session.commit()
+        raise Throttled("Too many attempts")
+    user = find_user_by_email(email)
+    if user is None:
+        passwords.burn_time(password)
+        _failed(None, source, "login.failed")
+    if throttle.account_locked(user):
+        passwords.burn_time(password)
+        _failed(user, source, "login.failed_locked", count=False)
+    if not passwords.verify_password(user.password_hash, password):
+        _failed(user, source, "login.failed")
+    if user.disabled:
+        _failed(user, source, "login.failed_disabled", count=False)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    audit.record("login.password_ok", actor=user)
+    db.session.commit()
+    return user
+
+
+def _failed(user: User | None, source: str, action: str, *, count: bool = True) -> NoReturn:
+    throttle.note_source_failure(source)
+    audit.record(action, actor=user)
+    if user is not None and count and throttle.note_account_failure(user):
+        audit.record("login.lockout", actor=user, target_type="user", target_id=user.id)
+    db.session.commit()
+    raise SignInFailed()
+
+
+def check_second_factor(user_id: uuid.UUID, code: str, source: str) -> User:
+    """Second factor for an enrolled user: a TOTP code, used once. Commits the attempt."""
+    user = get_user(user_id)
+    if user.disabled or throttle.account_locked(user) or not user.totp_confirmed:
+        _failed(user, source, "login.mfa_failed", count=False)
+    secret = user.totp_secret
+    step = mfa.matching_step(secret, code) if secret else None
+    if step is None:
+        _failed(user, source, "login.mfa_failed")
+    if user.totp_last_step is not None and step <= user.totp_last_step:
+        throttle.note_account_failure(user)
+        audit.record("login.mfa_replayed", actor=user)
+        db.session.commit()
+        raise CodeAlreadyUsed()
+    user.totp_last_step = step
+    return _signed_in(user, "login.succeeded")
+
+
+def check_recovery_code(user_id: uuid.UUID, code: str, source: str) -> User:
+    """Second factor by a single-use recovery code."""
+    user = get_user(user_id)
+    if user.disabled or throttle.account_locked(user):
+        _failed(user, source, "login.recovery_failed", count=False)
+    wanted = mfa.hash_recovery_code(code)
+    match = next(
+        (r for r in user.recovery_codes if r.used_at is None and r.code_hash == wanted), None
+    )
+    if match is None:
+        _failed(user, source, "login.recovery_failed")
+    match.used_at = utcnow()
+    return _signed_in(user, "login.succeeded_recovery_code")
+
+
+def _signed_in(user: User, action: str) -> User:
+    throttle.clear_account(user)
+    user.last_login_at = utcnow()
+    sessions.start(user)
+    audit.record(action, actor=user)
+    db.session.commit()
+    return user
+
+
+def enrolment_secret(user_id: uuid.UUID) -> str:
+    """The TOTP secret being enrolled; created on first call. Only for users not yet enrolled."""
+    user = get_user(user_id)
+    if user.totp_confirmed:
+        raise PermissionDenied("already enrolled")
+    secret = user.totp_secret
+    if secret is None:
+        secret = mfa.new_secret()
+        user.totp_secret = secret
+        db.session.commit()
+    return secret
+
+
+def confirm_enrolment(user_id: uuid.UUID, code: str, source: str) -> tuple[User, list[str]]:
+    """Confirm the authenticator with a first code; returns the user and new recovery codes."""
+    user = get_user(user_id)
+    if user.totp_confirmed or user.totp_secret is None or throttle.account_locked(user):
+        _failed(user, source, "mfa.enrol_failed", count=False)
+    step = mfa.matching_step(user.totp_secret or "", code)
+    if step is None:
+        _failed(user, source, "mfa.enrol_failed")
+    user.totp_confirmed = True
+    user.totp_last_step = step
+    codes = _replace_recovery_codes(user)
+    audit.record("mfa.enrolled", actor=user, target_type="user", target_id=user.id)
+    return _signed_in(user, "login.succeeded"), codes
+
+
+def _replace_recovery_codes(user: User) -> list[str]:
+    codes = mfa.new_recovery_codes()
+    user.recovery_codes = [RecoveryCode(code_hash=mfa.hash_recovery_code(c)) for c in codes]
+    return codes
+
+
+def new_recovery_codes(user: User) -> list[str]:
+    """Replace a signed-in user's recovery codes; the old ones stop working."""
+    codes = _replace_recovery_codes(user)
+    audit.record("mfa.recovery_codes_replaced", actor=user, target_type="user", target_id=user.id)
+    db.session.commit()
+    return codes
+
+
+def sign_out(user: User) -> None:
+    sessions.end(user.session_id)
+    audit.record("logout", actor=user)
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> list[str]:
+    """Change one's own password. Returns problems (empty on success); other sessions end."""
+    if not passwords.verify_password(user.password_hash, current):
+        audit.record("password.change_failed", actor=user)
+        db.session.commit()
+        return ["Your current password is incorrect"]
+    problems = passwords.policy_problems(new, email=user.email)
+    if not problems and passwords.verify_password(user.password_hash, new):
+        problems = ["Your new password must be different from your current password"]
+    if problems:
+        return problems
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = utcnow()
+    user.must_change_password = False
+    sessions.end_all(user.id, keep=user.session_id)
+    audit.record("password.changed", actor=user, target_type="user", target_id=user.id)
+    db.session.commit()
+    return []
+
+
+# --- Administration ---------------------------------------------------------------------------
+
+
+def _require_admin(actor: User) -> None:
+    if not policy.can_manage_users(actor):
+        raise PermissionDenied("not an administrator")
+
+
+def list_agencies() -> list[Agency]:
+    return list(db.session.scalars(sa.select(Agency).order_by(Agency.name)))
+
+
+def list_users(actor: User) -> list[User]:
+    _require_admin(actor)
+    return list(db.session.scalars(sa.select(User).order_by(User.display_name)))
+
+
+def create_user(
+    actor: User | None,
+    *,
+    email: str,
+    display_name: str,
+    agency_id: uuid.UUID,
+    roles: Iterable[Role],
+    password: str | None = None,
+) -> tuple[User, str]:
+    """Create an account. Without ``password`` a temporary one is made, to be changed at first use.
+
+    ``actor`` is None only for the command line (an operator on the server)."""
+    if actor is not None:
+        _require_admin(actor)
+    if find_user_by_email(email) is not None:
+        raise ValueError("An account with this email address already exists")
+    if db.session.get(Agency, agency_id) is None:
+        raise ValueError("Select an agency")
+    temporary = password is None
+    secret = password or passwords.temporary_password()
+    user = User(
+        email=normalise_email(email),
+        display_name=display_name.strip(),
+        agency_id=agency_id,
+        password_hash=passwords.hash_password(secret),
+        must_change_password=temporary,
+    )
+    user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", actor=actor, target_type="user", target_id=user.id)
+    db.session.commit()
+    return user, secret
+
+
+def update_user(
+    actor: User,
+    user_id: uuid.UUID,
+    *,
+    display_name: str,
+    agency_id: uuid.UUID,
+    roles: Iterable[Role],
+) -> User:
+    _require_admin(actor)
+    user = get_user(user_id)
+    wanted = set(roles)
+    if not policy.can_change_own_admin_rights(actor, user) and Role.ADMIN not in wanted:
+        raise PermissionDenied("You cannot remove your own administrator role")
+    if db.session.get(Agency, agency_id) is None:
+        raise ValueError("Select an agency")
+    moved = user.agency_id != agency_id
+    user.display_name = display_name.strip()
+    user.agency_id = agency_id
+    if wanted != user.roles:
+        user.role_rows = [UserRole(role=r) for r in sorted(wanted)]
+        audit.record("user.roles_changed", actor=actor, target_type="user", target_id=user.id)
+    if moved:
+        sessions.end_all(user.id)  # what they may see changes with the agency
+    audit.record("user.updated", actor=actor, target_type="user", target_id=user.id)
+    db.session.commit()
+    return user
+
+
+def set_disabled(actor: User, user_id: uuid.UUID, disabled: bool) -> User:
+    _require_admin(actor)
+    user = get_user(user_id)
+    if disabled and not policy.can_change_own_admin_rights(actor, user):
+        raise PermissionDenied("You cannot disable your own account")
+    user.disabled = disabled
+    if disabled:
+        sessions.end_all(user.id)
+    else:
+        throttle.clear_account(user)
+    audit.record(
+        "user.disabled" if disabled else "user.enabled",
+        actor=actor,
+        target_type="user",
+        target_id=user.id,
+    )
+    db.session.commit()
+    return user
+
+
+def reset_mfa(actor: User, user_id: uuid.UUID) -> User:
+    """The user enrols a new authenticator at their next sign-in."""
+    _require_admin(actor)
+    user = get_user(user_id)
+    user.totp_secret = None
+    user.totp_confirmed = False
+    user.totp_last_step = None
+    user.recovery_codes = []
+    sessions.end_all(user.id)
+    audit.record("user.mfa_reset", actor=actor, target_type="user", target_id=user.id)
+    db.session.commit()
+    return user
+
+
+def reset_password(actor: User, user_id: uuid.UUID) -> tuple[User, str]:
+    """Set a temporary password (shown once to the admin) that must be changed at next sign-in."""
+    _require_admin(actor)
+    user = get_user(user_id)
+    temporary = passwords.temporary_password()
+    user.password_hash = passwords.hash_password(temporary)
+    user.must_change_password = True
+    throttle.clear_account(user)
+    sessions.end_all(user.id)
+    audit.record("user.password_reset", actor=actor, target_type="user", target_id=user.id)
+    db.session.commit()
+    return user, temporary

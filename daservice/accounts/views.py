@@ -1,0 +1,205 @@
+"""Sign in (password, then TOTP), enrol an authenticator, sign out, change password."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from ..errors_domain import Throttled
+from ..security.guard import public
+from . import mfa, services
+from .forms import ActionForm, ChangePasswordForm, CodeForm, LoginForm, RecoveryCodeForm
+
+bp = Blueprint("accounts", __name__)
+
+PENDING_SECONDS = 300  # between the password and the security code
+GENERIC_FAILURE = "Enter a correct email address and password"
+
+
+def _source() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _pending_user_id() -> uuid.UUID | None:
+    raw, started = session.get("pending_user"), session.get("pending_at", 0)
+    if not raw or time.time() - float(started) > PENDING_SECONDS:
+        return None
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        return None
+
+
+def _finish(user: services.User) -> Response:
+    """Regenerate the session, then sign in: nothing from before sign-in survives."""
+    session.clear()
+    login_user(user)
+    if user.must_change_password:
+        return redirect(url_for("accounts.change_password"))
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.check_password(form.email.data, form.password.data, _source())
+        except services.SignInFailed:
+            form.email.errors = [GENERIC_FAILURE]
+            status = 401
+        except Throttled:
+            form.email.errors = ["Too many sign-in attempts. Wait 15 minutes, then try again"]
+            status = 429
+        else:
+            session.clear()
+            session["pending_user"], session["pending_at"] = str(user.id), time.time()
+            if not user.totp_confirmed:
+                return redirect(url_for("accounts.enrol"))
+            return redirect(url_for("accounts.code"))
+    elif form.errors:
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/sign-in/security-code", methods=["GET", "POST"])
+@public
+def code() -> Any:
+    user_id = _pending_user_id()
+    if user_id is None:
+        flash("Sign in again to continue", "info")
+        return redirect(url_for("accounts.login"))
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.check_second_factor(user_id, form.code.data, _source())
+        except services.CodeAlreadyUsed:
+            form.code.errors = [
+                "That code has already been used. Wait for a new code, then enter it"
+            ]
+            status = 401
+        except services.SignInFailed:
+            form.code.errors = ["The security code is incorrect or has expired"]
+            status = 401
+        else:
+            return _finish(user)
+    elif form.errors:
+        status = 400
+    return render_template("accounts/code.html", form=form), status
+
+
+@bp.route("/sign-in/recovery-code", methods=["GET", "POST"])
+@public
+def recovery() -> Any:
+    user_id = _pending_user_id()
+    if user_id is None:
+        return redirect(url_for("accounts.login"))
+    form = RecoveryCodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.check_recovery_code(user_id, form.code.data, _source())
+        except services.SignInFailed:
+            form.code.errors = ["The recovery code is incorrect or has already been used"]
+            status = 401
+        else:
+            flash(
+                "You used a recovery code. Each code works once: make new ones if few are left",
+                "info",
+            )
+            return _finish(user)
+    elif form.errors:
+        status = 400
+    return render_template("accounts/recovery.html", form=form), status
+
+
+@bp.route("/sign-in/set-up-authenticator", methods=["GET", "POST"])
+@public
+def enrol() -> Any:
+    user_id = _pending_user_id()
+    if user_id is None:
+        return redirect(url_for("accounts.login"))
+    user = services.get_user(user_id)
+    if user.totp_confirmed:
+        return redirect(url_for("accounts.code"))
+    secret = services.enrolment_secret(user_id)
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user, codes = services.confirm_enrolment(user_id, form.code.data, _source())
+        except services.SignInFailed:
+            form.code.errors = ["The security code is incorrect or has expired"]
+            status = 401
+        else:
+            session.clear()
+            login_user(user)
+            # Shown once, in this response only; never stored anywhere readable.
+            return render_template("accounts/recovery_codes.html", codes=codes, first_time=True)
+    elif form.errors:
+        status = 400
+    uri = mfa.provisioning_uri(secret, user.email, current_app.config["SERVICE_NAME"])
+    return render_template(
+        "accounts/enrol.html",
+        form=form,
+        qr=mfa.qr_data_uri(uri),
+        secret=mfa.grouped_secret(secret),
+    ), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+@login_required
+def logout() -> Response:
+    services.sign_out(current_user)
+    logout_user()
+    session.clear()
+    flash("You have signed out", "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password() -> Any:
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        problems = services.change_password(
+            current_user, form.current_password.data, form.new_password.data
+        )
+        if not problems:
+            flash("Your password has been changed. Other sessions have been signed out", "success")
+            return redirect(url_for("main.home"))
+        target = form.current_password if "current" in problems[0] else form.new_password
+        target.errors = problems
+        status = 400
+    elif form.errors:
+        status = 400
+    return render_template("accounts/change_password.html", form=form), status
+
+
+@bp.route("/account/recovery-codes", methods=["GET", "POST"])
+def recovery_codes() -> Any:
+    form = ActionForm()
+    if form.validate_on_submit():
+        codes = services.new_recovery_codes(current_user)
+        return render_template("accounts/recovery_codes.html", codes=codes, first_time=False)
+    remaining = sum(1 for r in current_user.recovery_codes if r.used_at is None)
+    return render_template("accounts/recovery_codes_new.html", form=form, remaining=remaining)

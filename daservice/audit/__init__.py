@@ -1,0 +1,131 @@
+"""The audit trail: ``record()`` in the caller's transaction; ``verify()`` walks the chain."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g, has_request_context
+
+from ..extensions import db, utcnow
+from .models import AuditChainHead, AuditEvent
+
+GENESIS = "0" * 64
+
+__all__ = ["AuditEvent", "record", "verify", "init_app"]
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    fields = (
+        str(event.seq),
+        event.occurred_at.isoformat(),
+        str(event.actor_id or ""),
+        str(event.agency_id or ""),
+        event.action,
+        event.target_type or "",
+        event.target_id or "",
+        event.purpose or "",
+        event.request_id or "",
+        event.key_id,
+        event.prev_hash,
+    )
+    return "\x1f".join(fields).encode("utf-8")
+
+
+def _mac(key: bytes, event: AuditEvent) -> str:
+    return hmac.new(key, _canonical(event), hashlib.sha256).hexdigest()
+
+
+def record(
+    action: str,
+    *,
+    actor: Any = None,
+    target_type: str | None = None,
+    target_id: uuid.UUID | str | None = None,
+    purpose: str | None = None,
+) -> AuditEvent:
+    """Append an event to the current transaction. The caller commits it with its own change."""
+    head_row = db.session.execute(
+        sa.update(AuditChainHead)
+        .where(AuditChainHead.id == 1)
+        .values(last_seq=AuditChainHead.last_seq + 1)
+        .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)
+    ).one_or_none()
+    if head_row is None:
+        db.session.add(AuditChainHead(id=1, last_seq=1, last_hash=GENESIS))
+        db.session.flush()
+        seq, prev = 1, GENESIS
+    else:
+        seq, prev = head_row
+    root = current_app.extensions["daservice.keyring"].active("audit")
+    event = AuditEvent(
+        seq=seq,
+        occurred_at=utcnow(),
+        actor_id=getattr(actor, "id", None),
+        agency_id=getattr(actor, "agency_id", None),
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id) if target_id is not None else None,
+        purpose=purpose,
+        request_id=g.get("request_id") if has_request_context() else None,
+        key_id=root.key_id,
+        prev_hash=prev,
+    )
+    event.hash = _mac(root.material, event)
+    db.session.add(event)
+    db.session.execute(
+        sa.update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=event.hash)
+    )
+    return event
+
+
+@dataclass
+class VerifyResult:
+    checked: int
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(batch: int = 5000) -> VerifyResult:
+    """Recompute the chain: an edited, deleted or reordered event breaks it."""
+    ring = current_app.extensions["daservice.keyring"]
+    problems: list[str] = []
+    expected_seq, prev, checked = 1, GENESIS, 0
+    last_seq = 0
+    while True:
+        rows = db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.seq > last_seq)
+            .order_by(AuditEvent.seq)
+            .limit(batch)
+        ).all()
+        if not rows:
+            break
+        for event in rows:
+            checked += 1
+            if event.seq != expected_seq:
+                problems.append(f"event {expected_seq} is missing (next is {event.seq})")
+            if event.prev_hash != prev:
+                problems.append(f"event {event.seq} does not follow the event before it")
+            root = ring.usable("audit", event.key_id)
+            if root is None or not hmac.compare_digest(_mac(root.material, event), event.hash):
+                problems.append(f"event {event.seq} has been altered")
+            prev, expected_seq, last_seq = event.hash, event.seq + 1, event.seq
+        db.session.expunge_all()
+    head = db.session.get(AuditChainHead, 1)
+    if head is not None and (head.last_seq != last_seq or head.last_hash != prev):
+        problems.append(f"the chain ends at event {last_seq} but {head.last_seq} were written")
+    return VerifyResult(checked, problems)
+
+
+def init_app(app: Flask) -> None:
+    from . import cli
+
+    app.cli.add_command(cli.audit)

@@ -1,0 +1,44 @@
+"""Create ``instance/config.py`` for a local install when it is absent. Never overwrites.
+
+Run as ``python -m daservice.bootstrap`` (``make run`` does). Production deployments set
+``DASERVICE_*`` variables instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from . import instance_path
+
+TEMPLATE = '''"""Local development settings, made by `make run`. Not for production."""
+
+ENV = "development"
+SECRET_KEY = "{secret}"
+# Local development serves plain HTTP on 127.0.0.1, where Secure cookies would not be sent.
+SESSION_COOKIE_SECURE = False
+SESSION_COOKIE_NAME = "daservice_session"
+PREFERRED_URL_SCHEME = "http"
+# Password for the synthetic demo users that `flask demo load` creates.
+DEMO_PASSWORD = "{demo_password}"
+'''
+
+
+def main() -> int:
+    path = Path(instance_path()) / "config.py"
+    if path.exists():
+        print(f"{path} exists; left unchanged.")
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    demo_password = "-".join(secrets.token_hex(3) for _ in range(3))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(TEMPLATE.format(secret=secrets.token_urlsafe(48), demo_password=demo_password))
+    print(f"Created {path} for local development.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Layered, validated configuration.
+
+Order: defaults (this module) → ``instance/config.py`` → ``DASERVICE_*`` environment variables
+(and ``DATABASE_URL``) → test overrides. ``validate()`` then refuses to run with missing or weak
+secrets outside development and testing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+# Secrets that must never run in production. A hard-coded fallback key is how sessions get forged.
+KNOWN_DEVELOPMENT_SECRETS = frozenset(
+    {"dev", "development", "secret", "changeme", "test", "testing"}
+)
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+class Defaults:
+    ENV = "production"  # fail safe: anything not explicitly development is treated as production
+    SECRET_KEY: str | None = None
+    SERVICE_NAME = "Redbridge Domestic Abuse Partnership"
+    SQLALCHEMY_DATABASE_URI: str | None = (
+        None  # set from DATABASE_URL or instance/daservice.sqlite3
+    )
+    SQLALCHEMY_ECHO = False
+    SQLALCHEMY_RECORD_QUERIES = False
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    KEYS_FILE: str | None = None  # default instance/keys.json
+    KEYS_JSON: str | None = None  # keys supplied directly (environment / secret manager)
+
+    # Sessions: server-side records, checked on every request (accounts/sessions.py)
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=15)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=8)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-daservice"
+    PREFERRED_URL_SCHEME = "https"
+    REMEMBER_COOKIE_DURATION = timedelta(0)
+
+    # Login throttling (accounts/throttle.py)
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_LOCKOUT = timedelta(minutes=15)
+    LOGIN_MAX_FAILURES_PER_IP = 30
+    LOGIN_IP_WINDOW = timedelta(minutes=15)
+    MFA_MAX_FAILURES = 5
+
+    # Passwords: argon2id, RFC 9106 low-memory profile (above the ASVS Appendix C minimum)
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_MAX_LENGTH = 128
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST_KIB = 65536
+    ARGON2_PARALLELISM = 4
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    HSTS_SECONDS = 63072000
+    TRUST_PROXY_HEADERS = 0  # number of trusted reverse proxies in front (X-Forwarded-*)
+    LOG_LEVEL = "INFO"
+
+
+def _coerce(current: Any, raw: str) -> Any:
+    """Convert an environment string to the type of the default it overrides."""
+    if isinstance(current, bool):
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(f"expected true or false, got {raw!r}")
+    if isinstance(current, int):
+        return int(raw)
+    if isinstance(current, timedelta):
+        return timedelta(seconds=int(raw))
+    if isinstance(current, dict):
+        return json.loads(raw)
+    return raw
+
+
+def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
+    """Fill ``app.config`` in layers, then validate it."""
+    app.config.from_object(Defaults)
+    instance_config = Path(app.instance_path) / "config.py"
+    if instance_config.exists():
+        app.config.from_pyfile(str(instance_config))
+    prefix = "DASERVICE_"
+    for name, raw in os.environ.items():
+        if not name.startswith(prefix):
+            continue
+        key = name.removeprefix(prefix)
+        try:
+            app.config[key] = _coerce(app.config.get(key), raw)
+        except (ValueError, ConfigError) as exc:
+            raise ConfigError(f"{name}: {exc}") from None
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if test_config:
+        app.config.update(test_config)
+    _derive(app)
+    validate(app.config)
+
+
+def _derive(app: Flask) -> None:
+    config = app.config
+    uri = config.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        uri = "sqlite:///" + str(Path(app.instance_path) / "daservice.sqlite3")
+    # Plain postgresql:// URLs (as hosting platforms hand them out) use psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if uri.startswith(prefix):
+            uri = "postgresql+psycopg://" + uri.removeprefix(prefix)
+    config["SQLALCHEMY_DATABASE_URI"] = uri
+    if not config.get("KEYS_FILE"):
+        config["KEYS_FILE"] = str(Path(app.instance_path) / "keys.json")
+
+
+def validate(config: Any) -> None:
+    """Refuse to start with unsafe settings. Raises ConfigError naming every problem."""
+    problems: list[str] = []
+    env = config.get("ENV")
+    if env not in ENVIRONMENTS:
+        problems.append(f"ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    secret = config.get("SECRET_KEY")
+    relaxed = env in ("development", "testing")
+    if not secret:
+        problems.append("SECRET_KEY is not set (run `make run` or set DASERVICE_SECRET_KEY)")
+    elif not relaxed and (
+        len(str(secret)) < 32 or str(secret).lower() in KNOWN_DEVELOPMENT_SECRETS
+    ):
+        problems.append("SECRET_KEY is a development value or shorter than 32 characters")
+    if not relaxed:
+        if not config.get("SESSION_COOKIE_SECURE"):
+            problems.append("SESSION_COOKIE_SECURE must be true in production")
+        if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite") and not config.get(
+            "ALLOW_SQLITE_IN_PRODUCTION"
+        ):
+            # The embedded default suits one machine; using it live must be an explicit choice.
+            problems.append(
+                "production uses SQLite; set DATABASE_URL to PostgreSQL "
+                "(or ALLOW_SQLITE_IN_PRODUCTION = True for a single-machine install)"
+            )
+    if config.get("PASSWORD_MAX_LENGTH", 0) < config.get("PASSWORD_MIN_LENGTH", 0):
+        problems.append("PASSWORD_MAX_LENGTH is below PASSWORD_MIN_LENGTH")
+    if config.get("SESSION_IDLE_TIMEOUT") > config.get("SESSION_ABSOLUTE_TIMEOUT"):
+        problems.append("SESSION_IDLE_TIMEOUT is longer than SESSION_ABSOLUTE_TIMEOUT")
+    if problems:
+        raise ConfigError("unsafe configuration: " + "; ".join(problems))

@@ -1,0 +1,102 @@
+"""``flask demo load``: a synthetic partnership to try daservice with. Refuses in production.
+
+Everything here is invented. No real person's data.
+"""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+
+from .accounts import mfa, services
+from .accounts.models import Agency, Role, User
+from .extensions import db
+
+AGENCIES = [
+    ("MPS", "Metropolitan Police Service"),
+    ("LBR", "London Borough of Redbridge"),
+    ("LFB", "London Fire Brigade"),
+    ("PROB", "Probation Service"),
+    ("MOPAC", "Mayor's Office for Policing and Crime"),
+    ("NHSNEL", "NHS North East London"),
+    ("NELFT", "North East London NHS Foundation Trust"),
+    ("BHRUT", "Barking, Havering and Redbridge University Hospitals NHS Trust"),
+    ("VS", "Victim Support"),
+    ("RCVS", "Redbridge Council for Voluntary Services"),
+    ("REC", "Redbridge Equalities and Community Council"),
+    ("RSNB", "Redbridge Safer Neighbourhood Board"),
+    ("REFUGE", "Refuge"),
+]
+
+# One demo user per role: (email local part, name, agency code, role)
+USERS = [
+    ("referrer", "Rachel Referrer", "MPS", Role.REFERRER),
+    ("idva", "Imani Worker", "VS", Role.SERVICE_WORKER),
+    ("programme", "Paul Programme", "PROB", Role.PROGRAMME_WORKER),
+    ("training", "Tara Coordinator", "LBR", Role.TRAINING_COORDINATOR),
+    ("traininglead", "Leo Lead", "NELFT", Role.AGENCY_TRAINING_LEAD),
+    ("manager", "Maya Manager", "LBR", Role.MANAGER),
+    ("dpo", "Dev Protection", "LBR", Role.DPO),
+    ("admin", "Ada Admin", "LBR", Role.ADMIN),
+]
+DEMO_DOMAIN = "demo.daservice.invalid"  # .invalid never resolves: no mail can reach anyone
+
+
+def _refuse_in_production() -> None:
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException("demo data is never loaded in production")
+
+
+@click.group(help="The synthetic demo partnership.")
+def demo() -> None:
+    pass
+
+
+@demo.command("load", help="Create the demo agencies and one user per role. Safe to run again.")
+def load() -> None:
+    _refuse_in_production()
+    password = current_app.config.get("DEMO_PASSWORD")
+    if not password:
+        raise click.ClickException("set DEMO_PASSWORD in instance/config.py (make run does this)")
+    agencies = {}
+    for code, name in AGENCIES:
+        agency = db.session.scalar(sa.select(Agency).where(Agency.code == code))
+        if agency is None:
+            agency = Agency(code=code, name=name)
+            db.session.add(agency)
+        agencies[code] = agency
+    db.session.commit()
+    with click.progressbar(USERS, label="Demo users") as bar:
+        for local, name, code, role in bar:
+            email = f"{local}@{DEMO_DOMAIN}"
+            if services.find_user_by_email(email) is None:
+                services.create_user(
+                    None,
+                    email=email,
+                    display_name=name,
+                    agency_id=agencies[code].id,
+                    roles=[role],
+                    password=password,
+                )
+    click.echo(f"\nDemo sign-ins (password for all: {password})")
+    for local, _name, code, role in USERS:
+        click.echo(f"  {role.value:<22} {local + '@' + DEMO_DOMAIN:<40} {code}")
+    click.echo("Each user sets up an authenticator app (TOTP) at first sign-in.")
+    click.echo(
+        "Without a phone: `flask --app daservice demo code EMAIL` prints a demo user's code."
+    )
+
+
+@demo.command("code", help="Print a demo user's current security code (development only).")
+@click.argument("email")
+def code(email: str) -> None:
+    _refuse_in_production()
+    if not email.lower().endswith("@" + DEMO_DOMAIN):
+        raise click.ClickException("only for demo users")
+    user = db.session.scalar(sa.select(User).where(User.email == email.lower()))
+    if user is None or user.totp_secret is None:
+        raise click.ClickException(
+            "no such demo user, or they have not reached the set-up page yet"
+        )
+    click.echo(mfa.code_at(user.totp_secret))

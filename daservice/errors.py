@@ -1,0 +1,75 @@
+"""Error pages and the mapping from domain exceptions to responses. Never shows exception detail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .errors_domain import NotFound, PermissionDenied, Throttled
+
+PAGES = {
+    400: "errors/400.html",
+    403: "errors/403.html",
+    404: "errors/404.html",
+    429: "errors/429.html",
+    500: "errors/500.html",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _render(status: int, message: str | None = None) -> Any:
+    if _wants_json():
+        return {"error": message or _default_message(status)}, status
+    template = PAGES.get(status, "errors/400.html" if status < 500 else "errors/500.html")
+    return render_template(template, status=status, message=message), status
+
+
+def _default_message(status: int) -> str:
+    return {
+        400: "bad request",
+        401: "unauthorised",
+        403: "forbidden",
+        404: "not found",
+        405: "method not allowed",
+        413: "request too large",
+        415: "unsupported media type",
+        429: "too many requests",
+    }.get(status, "server error")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Any:
+        return _render(
+            400,
+            "Your form expired or was sent from somewhere else. Go back, "
+            "reload the page and try again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        return _render(error.code or 500)
+
+    @app.errorhandler(PermissionDenied)
+    def permission_denied(error: PermissionDenied) -> Any:
+        return _render(403)
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound) -> Any:
+        return _render(404)
+
+    @app.errorhandler(Throttled)
+    def throttled(error: Throttled) -> Any:
+        return _render(429)
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception) -> Any:
+        # Logged with the request id only; the traceback goes to the log, never to the page.
+        app.logger.exception("unhandled error")
+        return _render(500)

@@ -1,0 +1,48 @@
+"""The security kernel: crypto, protected fields, the deny-by-default guard and headers.
+
+Imports no feature package.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import click
+from flask import Flask
+
+from . import guard, headers, keyring
+from .crypto import FieldCipher
+
+
+def init_app(app: Flask) -> None:
+    """Load and check the keys, then install the guard and the headers.
+
+    A server refuses to start without valid keys. The ``flask`` command line may start without
+    them, because ``flask keys init`` is how they are made; any use of the keys then fails with the
+    same error.
+    """
+    try:
+        ring = keyring.load(app.config)
+    except keyring.KeyringError as exc:
+        if click.get_current_context(silent=True) is None:
+            raise
+        _defer(app, exc)
+    else:
+        app.extensions["daservice.keyring"] = ring
+        app.extensions["daservice.cipher"] = FieldCipher(ring)
+    guard.init_app(app)
+    headers.init_app(app)
+
+
+def _defer(app: Flask, error: keyring.KeyringError) -> None:
+    class Unavailable:
+        def __getattr__(self, name: str) -> NoReturn:
+            raise keyring.KeyringError(str(error))
+
+    app.extensions["daservice.keyring"] = Unavailable()
+    app.extensions["daservice.cipher"] = Unavailable()
+
+    def refuse() -> NoReturn:
+        raise keyring.KeyringError(str(error))
+
+    app.before_request(refuse)

@@ -1,0 +1,102 @@
+"""Declaring protected fields on a model: ``address = Encrypted()``.
+
+The declaration creates the backing text column (same column name) holding only ``ev1.`` ciphertext.
+Reads decrypt and writes encrypt through the app's ``FieldCipher``; views and services only ever see
+plaintext attributes, and nothing but this module touches ciphertext.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any, Generic, TypeVar, overload
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import mapped_column
+
+from .crypto import FieldCipher
+
+T = TypeVar("T", str, date)
+_CACHE = "_daservice_plaintext"
+
+
+def cipher() -> FieldCipher:
+    """The current app's field cipher (bound in ``security.init_app``)."""
+    found: FieldCipher = current_app.extensions["daservice.cipher"]
+    return found
+
+
+class Encrypted(Generic[T]):
+    """A protected field, stored encrypted in a column of the same name."""
+
+    declared: list[Encrypted[Any]] = []
+
+    def __init__(self, kind: type[T] = str) -> None:  # type: ignore[assignment]
+        self.kind: type[T] = kind
+        self.name = ""
+        self.table = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.attr = f"_{name}_ciphertext"
+
+    def attach(self, owner: type) -> None:
+        """Add the backing column to the model being declared (called from the declarative base)."""
+        table = owner.__dict__.get("__tablename__")
+        if not isinstance(table, str):
+            raise TypeError(f"{owner.__name__} declares protected fields without a __tablename__")
+        self.table = table
+        setattr(owner, self.attr, mapped_column(self.name, sa.Text, nullable=True))
+        Encrypted.declared.append(self)
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> Encrypted[T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type) -> T | None: ...
+    def __get__(self, obj: object | None, owner: type) -> Encrypted[T] | T | None:
+        if obj is None:
+            return self
+        stored: str | None = getattr(obj, self.attr)
+        if stored is None:
+            return None
+        cache: dict[str, tuple[str, Any]] = obj.__dict__.setdefault(_CACHE, {})
+        hit = cache.get(self.name)
+        if hit is not None and hit[0] == stored:
+            return hit[1]
+        text = cipher().decrypt(stored, table=self.table, column=self.name, row_id=_row_id(obj))
+        value = date.fromisoformat(text) if self.kind is date else text
+        cache[self.name] = (stored, value)
+        return value  # type: ignore[return-value]
+
+    def __set__(self, obj: object, value: T | None) -> None:
+        if value is None:
+            setattr(obj, self.attr, None)
+            return
+        if not isinstance(value, self.kind):
+            raise TypeError(f"{self.name} takes {self.kind.__name__}")
+        text = value.isoformat() if isinstance(value, date) else value
+        stored = cipher().encrypt(text, table=self.table, column=self.name, row_id=_row_id(obj))
+        setattr(obj, self.attr, stored)
+        obj.__dict__.setdefault(_CACHE, {})[self.name] = (stored, value)
+
+    def __repr__(self) -> str:
+        return f"Encrypted({self.table}.{self.name})"
+
+
+def _row_id(obj: object) -> uuid.UUID:
+    row_id = getattr(obj, "id", None)
+    if not isinstance(row_id, uuid.UUID):
+        raise TypeError("protected fields need a UUID primary key assigned at construction")
+    return row_id
+
+
+def attach_protected_columns(cls: type) -> None:
+    for value in list(cls.__dict__.values()):
+        if isinstance(value, Encrypted):
+            value.attach(cls)
+
+
+def inventory() -> list[tuple[str, str]]:
+    """Every protected (table, column) declared in the models."""
+    return sorted((f.table, f.name) for f in Encrypted.declared)

@@ -1,0 +1,36 @@
+"""Deny by default: every endpoint needs a signed-in user unless it is explicitly marked public."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def public(view: F) -> F:
+    """Mark a view as reachable without signing in. Each use is a decision: keep them few."""
+    view.daservice_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_public(app: Flask, endpoint: str | None) -> bool:
+    if endpoint is None:  # no route matched: let the 404 handler answer
+        return True
+    if endpoint == "static":
+        return True
+    view = app.view_functions.get(endpoint)
+    return bool(getattr(view, "daservice_public", False))
+
+
+def require_login() -> Any:
+    if is_public(current_app, request.endpoint) or current_user.is_authenticated:
+        return None
+    return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(require_login)

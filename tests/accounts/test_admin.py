@@ -1,0 +1,191 @@
+"""Administration of users: only admins, every change audited, sessions revoked where it matters."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from daservice.accounts.models import Role, User
+from daservice.audit import AuditEvent
+from daservice.extensions import db
+
+from .. import factories
+from ..conftest import LoginActions, csrf_token, row_count
+
+
+@pytest.fixture()
+def admin(client, login_as):
+    user = factories.user(Role.ADMIN)
+    login_as(user)
+    return user
+
+
+def _actions() -> list[str]:
+    return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.ADMIN])
+def test_non_admins_are_refused_user_administration(client, login_as, role):
+    target = factories.user()
+    login_as(factories.user(role))
+    for path in ("/admin/users", "/admin/users/new", f"/admin/users/{target.id}"):
+        assert client.get(path).status_code == 403
+    token = csrf_token(client, "/")
+    response = client.post(f"/admin/users/{target.id}/disable", data={"csrf_token": token})
+    assert response.status_code == 403
+    db.session.refresh(target)
+    assert not target.disabled
+
+
+def test_admin_creates_a_user_with_a_one_time_temporary_password(client, admin):
+    agency = factories.agency("TST", "Test Agency")
+    token = csrf_token(client, "/admin/users/new")
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "email": "New.Person@Example.test",
+            "display_name": "New Person",
+            "agency": str(agency.id),
+            "roles": ["referrer", "manager"],
+            "csrf_token": token,
+        },
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    temporary = re.search(r'id="temporary-password">([^<]+)<', body).group(1)
+    user = db.session.scalar(sa.select(User).where(User.email == "new.person@example.test"))
+    assert user.roles == {Role.REFERRER, Role.MANAGER}
+    assert user.must_change_password and not user.totp_confirmed
+    assert temporary not in user.password_hash and user.password_hash.startswith("$argon2id$")
+    assert "user.created" in _actions()
+
+
+def test_invalid_user_form_explains_each_field_and_keeps_input(client, admin):
+    token = csrf_token(client, "/admin/users/new")
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "email": "not an email",
+            "display_name": "x" * 121,
+            "agency": "",
+            "csrf_token": token,
+        },
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for message in (
+        "Enter an email address in the correct format",
+        "Full name must be 120 characters or fewer",
+        "Select an agency",
+        "Select at least one role",
+    ):
+        assert message in body
+    assert 'value="not an email"' in body
+
+
+def test_duplicate_email_is_refused(client, admin):
+    existing = factories.user()
+    token = csrf_token(client, "/admin/users/new")
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "email": existing.email.upper(),
+            "display_name": "Copy",
+            "agency": str(existing.agency_id),
+            "roles": ["referrer"],
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 400
+    assert "already exists" in response.get_data(as_text=True)
+
+
+def test_admin_changes_roles(client, admin):
+    target = factories.user(Role.REFERRER)
+    token = csrf_token(client, f"/admin/users/{target.id}")
+    response = client.post(
+        f"/admin/users/{target.id}",
+        data={
+            "display_name": target.display_name,
+            "agency": str(target.agency_id),
+            "roles": ["service_worker"],
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, target.id).roles == {Role.SERVICE_WORKER}
+    assert "user.roles_changed" in _actions()
+
+
+def test_admin_cannot_remove_own_admin_role_or_disable_self(client, admin):
+    token = csrf_token(client, f"/admin/users/{admin.id}")
+    response = client.post(
+        f"/admin/users/{admin.id}",
+        data={
+            "display_name": admin.display_name,
+            "agency": str(admin.agency_id),
+            "roles": ["referrer"],
+            "csrf_token": token,
+        },
+    )
+    assert "You cannot remove your own administrator role" in response.get_data(as_text=True)
+    client.post(f"/admin/users/{admin.id}/disable", data={"csrf_token": token})
+    db.session.expire_all()
+    me = db.session.get(User, admin.id)
+    assert Role.ADMIN in me.roles and not me.disabled
+
+
+def test_disabling_a_user_ends_their_sessions(client, admin, app):
+    target = factories.user()
+    theirs = app.test_client()
+    LoginActions(theirs)(target)
+    assert theirs.get("/").status_code == 200
+    token = csrf_token(client, "/")
+    client.post(f"/admin/users/{target.id}/disable", data={"csrf_token": token})
+    assert theirs.get("/").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, target.id).disabled
+    client.post(f"/admin/users/{target.id}/enable", data={"csrf_token": token})
+    db.session.expire_all()
+    assert not db.session.get(User, target.id).disabled
+
+
+def test_reset_mfa_makes_the_user_enrol_again(client, admin, login_as, app):
+    target = factories.user()
+    token = csrf_token(client, "/")
+    client.post(f"/admin/users/{target.id}/reset-mfa", data={"csrf_token": token})
+    db.session.expire_all()
+    reset = db.session.get(User, target.id)
+    assert reset.totp_secret is None and not reset.totp_confirmed
+    other = app.test_client()
+    response = LoginActions(other).password(target.email)
+    assert response.location.endswith("/sign-in/set-up-authenticator")
+
+
+def test_reset_password_issues_a_temporary_password_and_ends_sessions(client, admin):
+    target = factories.user()
+    token = csrf_token(client, "/")
+    response = client.post(f"/admin/users/{target.id}/reset-password", data={"csrf_token": token})
+    temporary = re.search(
+        r'id="temporary-password">([^<]+)<', response.get_data(as_text=True)
+    ).group(1)
+    db.session.expire_all()
+    user = db.session.get(User, target.id)
+    assert user.must_change_password
+    from daservice.accounts import passwords
+
+    assert passwords.verify_password(user.password_hash, temporary)
+    assert not passwords.verify_password(user.password_hash, factories.PASSWORD)
+
+
+def test_admin_pages_show_no_case_content_links(client, admin):
+    body = client.get("/admin/users").get_data(as_text=True)
+    assert "/referrals" not in body
+
+
+def test_unknown_user_id_is_404(client, admin):
+    assert client.get("/admin/users/00000000-0000-0000-0000-000000000000").status_code == 404
+    assert row_count("users") == 1

@@ -1,0 +1,99 @@
+"""Layered configuration and refusing unsafe settings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from daservice import create_app
+from daservice.config import ConfigError
+from daservice.security import keyring
+
+
+def _production(**overrides):
+    config = {
+        "ENV": "production",
+        "SECRET_KEY": "p" * 48,
+        "SQLALCHEMY_DATABASE_URI": "postgresql://db.example/daservice",
+        "KEYS_JSON": json.dumps(keyring.generate_document()),
+    }
+    config.update(overrides)
+    return config
+
+
+def test_production_starts_with_strong_settings():
+    app = create_app(_production())
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_NAME"].startswith("__Host-")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+@pytest.mark.parametrize("secret", [None, "", "dev", "short-secret", "changeme"])
+def test_production_refuses_missing_or_development_secret(secret):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app(_production(SECRET_KEY=secret))
+
+
+def test_production_refuses_insecure_cookies():
+    with pytest.raises(ConfigError, match="SESSION_COOKIE_SECURE"):
+        create_app(_production(SESSION_COOKIE_SECURE=False))
+
+
+def test_production_refuses_sqlite_unless_chosen_explicitly():
+    with pytest.raises(ConfigError, match="SQLite"):
+        create_app(_production(SQLALCHEMY_DATABASE_URI="sqlite:///x.db"))
+    create_app(
+        _production(SQLALCHEMY_DATABASE_URI="sqlite:///x.db", ALLOW_SQLITE_IN_PRODUCTION=True)
+    )
+
+
+def test_unset_environment_means_production(monkeypatch):
+    with pytest.raises(ConfigError):
+        create_app({"SECRET_KEY": "dev"})
+
+
+def test_environment_overrides_instance_config_and_database_url_is_honoured(monkeypatch, tmp_path):
+    monkeypatch.setenv("DASERVICE_INSTANCE_PATH", str(tmp_path))
+    (tmp_path / "config.py").write_text(
+        'ENV = "development"\nSECRET_KEY = "from-instance"\nLOGIN_MAX_FAILURES_PER_ACCOUNT = 9\n'
+    )
+    keyring.write_document(tmp_path / "keys.json", keyring.generate_document())
+    monkeypatch.setenv("DASERVICE_LOGIN_MAX_FAILURES_PER_ACCOUNT", "7")
+    monkeypatch.setenv("DASERVICE_SESSION_IDLE_TIMEOUT", "600")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@127.0.0.1/x")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-instance"
+    assert app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] == 7
+    assert app.config["SESSION_IDLE_TIMEOUT"].total_seconds() == 600
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@127.0.0.1/x"
+    # Test overrides come last.
+    assert (
+        create_app({"LOGIN_MAX_FAILURES_PER_ACCOUNT": 3}).config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+        == 3
+    )
+
+
+def test_bad_environment_value_names_the_variable(monkeypatch):
+    monkeypatch.setenv("DASERVICE_LOGIN_MAX_FAILURES_PER_ACCOUNT", "many")
+    with pytest.raises(ConfigError, match="DASERVICE_LOGIN_MAX_FAILURES_PER_ACCOUNT"):
+        create_app(_production())
+
+
+def test_server_refuses_to_start_without_keys(tmp_path):
+    with pytest.raises(keyring.KeyringError, match="keys init"):
+        create_app(_production(KEYS_JSON=None, KEYS_FILE=str(tmp_path / "absent.json")))
+
+
+def test_templates_do_not_see_config():
+    app = create_app(_production())
+    assert "config" not in app.jinja_env.globals
+
+
+def test_wsgi_exposes_only_app():
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(__file__).parent.parent.joinpath("wsgi.py").read_text())
+    names = {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets}
+    assert names == {"app"}

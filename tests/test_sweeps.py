@@ -1,0 +1,122 @@
+"""Rules made into tests by sweeping every route in ``app.url_map``."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+
+from daservice.accounts.models import Role
+from daservice.security.guard import is_public
+
+from . import factories
+from .conftest import csrf_token
+
+# Every public endpoint is a decision; adding one means adding it here.
+PUBLIC_ENDPOINTS = {
+    "static",
+    "main.healthz",
+    "accounts.login",
+    "accounts.code",
+    "accounts.recovery",
+    "accounts.enrol",
+}
+REQUIRED_HEADERS = {
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "X-Frame-Options",
+}
+
+
+def _example_url(rule) -> str:
+    values = {}
+    for arg in rule.arguments:
+        converter = rule._converters[arg].__class__.__name__
+        values[arg] = (
+            "00000000-0000-4000-8000-000000000000" if converter == "UUIDConverter" else "x"
+        )
+    return rule.build(values)[1]
+
+
+def _rules(app: Flask, method: str):
+    return [
+        r
+        for r in app.url_map.iter_rules()
+        if method in (r.methods or set()) and r.endpoint != "static"
+    ]
+
+
+def test_public_endpoints_are_exactly_the_allowlist(app):
+    public = {r.endpoint for r in app.url_map.iter_rules() if is_public(app, r.endpoint)}
+    assert public == PUBLIC_ENDPOINTS
+
+
+def test_every_private_route_redirects_anonymous_users_to_sign_in(app, client):
+    checked = 0
+    token = csrf_token(client)  # a valid anonymous token, so POSTs reach the sign-in guard
+    for rule in _rules(app, "GET") + _rules(app, "POST"):
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+            data = {"csrf_token": token} if method == "POST" else None
+            response = client.open(_example_url(rule), method=method, data=data)
+            assert response.status_code == 302, (rule.endpoint, method, response.status_code)
+            assert "/sign-in" in response.location
+            checked += 1
+    assert checked >= 8
+
+
+def test_every_post_refuses_a_missing_or_wrong_csrf_token(app, client, login_as):
+    login_as(factories.user(Role.ADMIN))
+    good = csrf_token(client, "/")
+    rules = _rules(app, "POST")
+    assert rules
+    for rule in rules:
+        for data in ({}, {"csrf_token": "forged-token"}):
+            response = client.post(_example_url(rule), data=data)
+            assert response.status_code == 400, (rule.endpoint, data)
+    assert client.get("/").status_code == 200  # still signed in; the refusals changed nothing
+    assert good
+
+
+def test_every_response_has_the_security_headers(app, client, login_as):
+    urls = ["/sign-in", "/healthz", "/does-not-exist", "/static/build/app.css"]
+    for rule in _rules(app, "GET"):
+        urls.append(_example_url(rule))
+    responses = [client.get(u) for u in urls]
+    login_as(factories.user(Role.ADMIN))
+    responses += [client.get(u) for u in urls]
+    for response in responses:
+        missing = REQUIRED_HEADERS - set(response.headers.keys())
+        assert not missing, (response.request.path, missing)
+        csp = response.headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        if not response.request.path.startswith("/static/"):
+            assert response.headers["Cache-Control"] == "no-store", response.request.path
+
+
+def test_hsts_is_sent_over_https(client):
+    response = client.get("/sign-in", base_url="https://localhost")
+    assert re.fullmatch(
+        r"max-age=\d{8,}; includeSubDomains", response.headers["Strict-Transport-Security"]
+    )
+    assert "Strict-Transport-Security" not in client.get("/sign-in").headers
+
+
+def test_inline_scripts_carry_the_response_nonce(client):
+    response = client.get("/sign-in")
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+    body = response.get_data(as_text=True)
+    for tag in re.findall(r"<script[^>]*>", body):
+        assert "src=" in tag or f'nonce="{nonce}"' in tag, tag
+
+
+@pytest.mark.parametrize("status,path", [(404, "/no-such-page")])
+def test_error_pages_use_the_service_layout(client, status, path):
+    response = client.get(path)
+    assert response.status_code == status
+    assert "Page not found" in response.get_data(as_text=True)

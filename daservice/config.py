@@ -40,6 +40,9 @@ class Defaults:
     KEYS_FILE: str | None = None  # default instance/keys.json
     KEYS_JSON: str | None = None  # keys supplied directly (environment / secret manager)
 
+    # Blind indexes are sized for this many people (security/blind_index.py)
+    PERSON_INDEX_POPULATION = 100_000
+
     # Sessions: server-side records, checked on every request (accounts/sessions.py)
     SESSION_IDLE_TIMEOUT = timedelta(minutes=15)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=8)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -56,6 +57,17 @@ class _DeclaresProtectedFields:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         attach_protected_columns(cls)
         super().__init_subclass__(**kwargs)
+
+
+def str_enum(enum_class: type[enum.StrEnum], length: int = 32) -> sa.Enum:
+    """A portable enum column storing the members' values ("referrer"), not their names."""
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
 
 
 def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:

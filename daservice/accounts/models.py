@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import UUIDModel, db, utcnow
+from ..extensions import UUIDModel, db, str_enum, utcnow
 from ..security.fields import Encrypted
 
 
@@ -125,9 +125,7 @@ class UserRole(db.Model):  # type: ignore[name-defined]
     user_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[Role] = mapped_column(
-        sa.Enum(Role, native_enum=False, length=32), primary_key=True
-    )
+    role: Mapped[Role] = mapped_column(str_enum(Role), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_rows")
 

@@ -11,6 +11,7 @@ import click
 from flask import Flask
 
 from . import guard, headers, keyring
+from .blind_index import BlindIndexer, bits_for_population
 from .crypto import FieldCipher
 
 
@@ -28,10 +29,17 @@ def init_app(app: Flask) -> None:
             raise
         _defer(app, exc)
     else:
-        app.extensions["daservice.keyring"] = ring
-        app.extensions["daservice.cipher"] = FieldCipher(ring)
+        install_keys(app, ring)
     guard.init_app(app)
     headers.init_app(app)
+
+
+def install_keys(app: Flask, ring: keyring.Keyring) -> None:
+    """Make ``ring`` the app's keys (at start-up, and after ``flask keys rotate``)."""
+    app.extensions["daservice.keyring"] = ring
+    app.extensions["daservice.cipher"] = FieldCipher(ring)
+    bits = bits_for_population(app.config["PERSON_INDEX_POPULATION"])
+    app.extensions["daservice.blind_index"] = BlindIndexer(ring, bits)
 
 
 def _defer(app: Flask, error: keyring.KeyringError) -> None:
@@ -39,8 +47,8 @@ def _defer(app: Flask, error: keyring.KeyringError) -> None:
         def __getattr__(self, name: str) -> NoReturn:
             raise keyring.KeyringError(str(error))
 
-    app.extensions["daservice.keyring"] = Unavailable()
-    app.extensions["daservice.cipher"] = Unavailable()
+    for name in ("keyring", "cipher", "blind_index"):
+        app.extensions[f"daservice.{name}"] = Unavailable()
 
     def refuse() -> NoReturn:
         raise keyring.KeyringError(str(error))

@@ -1,8 +1,8 @@
-"""accounts, agencies, sessions and audit
+"""accounts, agencies, sessions, audit, people and the person index
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 06:11:08.432866
+Create Date: 2026-11-24 06:22:24.246530
 
 """
 from alembic import op
@@ -63,6 +63,35 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_login_failures_occurred_at'), ['occurred_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_login_failures_source_hash'), ['source_hash'], unique=False)
 
+    op.create_table('people',
+    sa.Column('kind', sa.Enum('victim', 'perpetrator', name='personkind', native_enum=False, length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('first_name', sa.Text(), nullable=True),
+    sa.Column('last_name', sa.Text(), nullable=True),
+    sa.Column('other_names', sa.Text(), nullable=True),
+    sa.Column('date_of_birth', sa.Text(), nullable=True),
+    sa.Column('gender', sa.Text(), nullable=True),
+    sa.Column('address', sa.Text(), nullable=True),
+    sa.Column('postcode', sa.Text(), nullable=True),
+    sa.Column('phone', sa.Text(), nullable=True),
+    sa.Column('email', sa.Text(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_people'))
+    )
+    op.create_table('person_index',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Uuid(), nullable=False),
+    sa.Column('name', sa.String(length=32), nullable=False),
+    sa.Column('key_id', sa.String(length=8), nullable=False),
+    sa.Column('value', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_person_index_person_id_people'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_person_index'))
+    )
+    with op.batch_alter_table('person_index', schema=None) as batch_op:
+        batch_op.create_index('ix_person_index_lookup', ['name', 'value'], unique=False)
+        batch_op.create_index(batch_op.f('ix_person_index_person_id'), ['person_id'], unique=False)
+
     op.create_table('users',
     sa.Column('agency_id', sa.Uuid(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -99,7 +128,7 @@ def upgrade():
 
     op.create_table('user_roles',
     sa.Column('user_id', sa.Uuid(), nullable=False),
-    sa.Column('role', sa.Enum('REFERRER', 'SERVICE_WORKER', 'PROGRAMME_WORKER', 'TRAINING_COORDINATOR', 'AGENCY_TRAINING_LEAD', 'MANAGER', 'DPO', 'ADMIN', name='role', native_enum=False, length=32), nullable=False),
+    sa.Column('role', sa.Enum('referrer', 'service_worker', 'programme_worker', 'training_coordinator', 'agency_training_lead', 'manager', 'dpo', 'admin', name='role', native_enum=False, length=32), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_roles_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'role', name=op.f('pk_user_roles'))
     )
@@ -132,6 +161,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_users_agency_id'))
 
     op.drop_table('users')
+    with op.batch_alter_table('person_index', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_person_index_person_id'))
+        batch_op.drop_index('ix_person_index_lookup')
+
+    op.drop_table('person_index')
+    op.drop_table('people')
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_login_failures_source_hash'))
         batch_op.drop_index(batch_op.f('ix_login_failures_occurred_at'))

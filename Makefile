@@ -14,12 +14,13 @@ RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 # The test suite also drives Chromium and starts a throwaway PostgreSQL cluster.
 TEST_DEBS := chromium postgresql
 
-.PHONY: help run serve setup test test-sqlite test-postgresql check assets system-deps clean
+.PHONY: help run serve setup test test-sqlite test-postgresql check assets system-deps bench clean
 
 help:
 	@echo "make run    install everything, set up instance/, migrate, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   install dev dependencies and run the whole suite on SQLite and PostgreSQL"
 	@echo "make check  ruff and mypy"
+	@echo "make bench  benchmarks (figures in docs/performance.md)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "daservice needs Python 3.11 or newer")'
@@ -70,6 +71,9 @@ check: $(VENV)/.installed
 	$(BIN)/ruff check daservice tests bench
 	$(BIN)/ruff format --check daservice tests bench
 	$(BIN)/mypy daservice
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) node_modules daservice/static/build .pytest_cache .mypy_cache .ruff_cache

@@ -36,11 +36,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     audit.init_app(app)
 
-    from . import accounts, errors, referrals
+    from . import accounts, dpo, errors, referrals
     from .main import views as main_views
 
     accounts.init_app(app)
     referrals.init_app(app)
+    dpo.init_app(app)
     app.register_blueprint(main_views.bp)
     _init_cli(app)
     errors.init_app(app)

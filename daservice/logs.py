@@ -8,6 +8,8 @@ import uuid
 from flask import Flask, g, has_request_context
 from werkzeug.wrappers import Response
 
+from .security import redaction
+
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
@@ -31,6 +33,7 @@ def init_app(app: Flask) -> None:
         logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
     )
     app.logger.handlers[:] = [handler]
+    redaction.install(handler)
     app.logger.setLevel(app.config["LOG_LEVEL"])
     app.logger.propagate = False
     # SQLAlchemy echoes bound parameters (which can be protected values) when echo is on:

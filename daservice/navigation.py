@@ -12,6 +12,7 @@ from .accounts.models import Role
 ENTRIES: list[tuple[str, str, frozenset[Role] | None]] = [
     ("Home", "main.home", None),
     ("Users", "admin.users", frozenset({Role.ADMIN})),
+    ("Access log", "dpo.access_log", frozenset({Role.DPO})),
     ("Your account", "accounts.change_password", None),
 ]
 

@@ -17,6 +17,7 @@ FEATURES = {
     "reports",
     "api",
     "main",
+    "dpo",
 }
 
 

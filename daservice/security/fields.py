@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import mapped_column
 
+from . import redaction
 from .crypto import FieldCipher
 
 T = TypeVar("T", str, date)
@@ -65,6 +66,7 @@ class Encrypted(Generic[T]):
         if hit is not None and hit[0] == stored:
             return hit[1]
         text = cipher().decrypt(stored, table=self.table, column=self.name, row_id=_row_id(obj))
+        redaction.remember(text)
         value = date.fromisoformat(text) if self.kind is date else text
         cache[self.name] = (stored, value)
         return value  # type: ignore[return-value]
@@ -76,6 +78,7 @@ class Encrypted(Generic[T]):
         if not isinstance(value, self.kind):
             raise TypeError(f"{self.name} takes {self.kind.__name__}")
         text = value.isoformat() if isinstance(value, date) else value
+        redaction.remember(text)
         stored = cipher().encrypt(text, table=self.table, column=self.name, row_id=_row_id(obj))
         setattr(obj, self.attr, stored)
         obj.__dict__.setdefault(_CACHE, {})[self.name] = (stored, value)

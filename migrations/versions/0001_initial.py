@@ -32,6 +32,12 @@ def upgrade():
     sa.Column('last_hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_chain_head'))
     )
+    # The chain head exists from the start, so the first two audited changes cannot race to create it.
+    op.bulk_insert(
+        sa.table('audit_chain_head', sa.column('id', sa.Integer), sa.column('last_seq', sa.BigInteger),
+                 sa.column('last_hash', sa.String)),
+        [{'id': 1, 'last_seq': 0, 'last_hash': '0' * 64}],
+    )
     op.create_table('audit_events',
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),

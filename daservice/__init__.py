@@ -36,11 +36,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     audit.init_app(app)
 
-    from . import accounts, dpo, errors, referrals
+    from . import accounts, api, directory, dpo, errors, notify, referrals
     from .main import views as main_views
 
+    notify.init_app(app)
     accounts.init_app(app)
+    directory.init_app(app)
     referrals.init_app(app)
+    api.init_app(app)
     dpo.init_app(app)
     app.register_blueprint(main_views.bp)
     _init_cli(app)

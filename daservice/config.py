@@ -40,6 +40,15 @@ class Defaults:
     KEYS_FILE: str | None = None  # default instance/keys.json
     KEYS_JSON: str | None = None  # keys supplied directly (environment / secret manager)
 
+    # Risk (SafeLives Dash bands and Marac criteria; local practice may differ)
+    RISK_MEDIUM_FROM = 10
+    RISK_HIGH_FROM = 14
+    RISK_ESCALATION_INCIDENTS = 3
+    MARAC_REPEAT_MONTHS = 12
+    # Working days to the first contact attempt, by risk level
+    SLA_WORKING_DAYS: dict[str, int] = {"high": 1, "medium": 3, "standard": 5}
+    NOTIFY_BACKEND = "log"
+
     # Blind indexes are sized for this many people (security/blind_index.py)
     PERSON_INDEX_POPULATION = 100_000
 

@@ -9,8 +9,11 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 
-from .accounts import mfa, services
+from .accounts import mfa
+from .accounts import services as accounts_services
 from .accounts.models import Agency, Role, User
+from .directory import demo as directory_demo
+from .directory.models import ServiceKind, ServiceMember
 from .extensions import db
 
 AGENCIES = [
@@ -67,24 +70,33 @@ def load() -> None:
             db.session.add(agency)
         agencies[code] = agency
     db.session.commit()
-    with click.progressbar(USERS, label="Demo users") as bar:
-        for local, name, code, role in bar:
-            email = f"{local}@{DEMO_DOMAIN}"
-            if services.find_user_by_email(email) is None:
-                services.create_user(
-                    None,
-                    email=email,
-                    display_name=name,
-                    agency_id=agencies[code].id,
-                    roles=[role],
-                    password=password,
-                )
+    services = directory_demo.load()
+    for local, name, code, role in USERS:
+        email = f"{local}@{DEMO_DOMAIN}"
+        if accounts_services.find_user_by_email(email) is None:
+            user, _ = accounts_services.create_user(
+                None,
+                email=email,
+                display_name=name,
+                agency_id=agencies[code].id,
+                roles=[role],
+                password=password,
+            )
+            # The demo service worker works the IDVA inbox; programme staff the programme's.
+            kind = {
+                Role.SERVICE_WORKER: ServiceKind.IDVA,
+                Role.PROGRAMME_WORKER: ServiceKind.PERPETRATOR_PROGRAMME,
+            }.get(role)
+            if kind is not None:
+                db.session.add(ServiceMember(service_id=services[kind].id, user_id=user.id))
+                db.session.commit()
     click.echo(f"\nDemo sign-ins (password for all: {password})")
     for local, _name, code, role in USERS:
         click.echo(f"  {role.value:<22} {local + '@' + DEMO_DOMAIN:<40} {code}")
     click.echo("Each user sets up an authenticator app (TOTP) at first sign-in.")
     click.echo(
-        "Without a phone: `flask --app daservice demo code EMAIL` prints a demo user's code."
+        "Without a phone: `.venv/bin/flask --app daservice demo code EMAIL` "
+        "prints a demo user's current code."
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import time
 
+import sqlalchemy as sa
+
 from daservice.accounts import mfa, passwords
 from daservice.accounts.models import Agency, Role, User, UserRole
 from daservice.extensions import db
@@ -60,3 +62,60 @@ def next_code(row: User) -> str:
         if candidate > last:
             return mfa.code_at(secret, candidate * mfa.STEP_SECONDS)
     raise AssertionError("no unused step in the drift window; wait 30 seconds")
+
+
+def directory() -> dict:
+    """The demo partnership's agencies' services, one per kind."""
+    from daservice.accounts.models import Agency
+    from daservice.demo import AGENCIES
+    from daservice.directory import demo
+
+    for code, name in AGENCIES:
+        if db.session.scalar(sa.select(Agency).where(Agency.code == code)) is None:
+            db.session.add(Agency(code=code, name=name))
+    db.session.commit()
+    return demo.load()
+
+
+def referral_payload(**changes: object) -> dict:
+    """A complete, valid API referral body (synthetic)."""
+    body: dict = {
+        "victim": {
+            "first_name": "Amira",
+            "last_name": "Okafor",
+            "date_of_birth": "1991-06-14",
+            "postcode": "IG1 1DD",
+            "phone": "07700 900123",
+            "address": "12 Example Road, Ilford",
+        },
+        "safe_contact": {
+            "safe_to_contact": True,
+            "phone": "07700 900123",
+            "safe_times": "Weekdays 10:00 to 14:00",
+            "voicemail_ok": False,
+            "text_ok": True,
+            "letters_ok": False,
+            "code_word": "bluebell",
+        },
+        "risk": {"tool": "dash", "answers": {str(n): "no" for n in range(1, 25)}},
+        "consent": {"status": "given"},
+        "narrative": "Synthetic narrative for a test referral.",
+    }
+    for path, value in changes.items():
+        target = body
+        keys = path.split("__")
+        for key in keys[:-1]:
+            target = target.setdefault(key, {})
+        if value is _DELETE:
+            target.pop(keys[-1], None)
+        else:
+            target[keys[-1]] = value
+    return body
+
+
+_DELETE = object()
+DELETE = _DELETE
+
+
+def high_risk_answers(yes: int = 15) -> dict:
+    return {str(n): "yes" if n <= yes else "no" for n in range(1, 25)}

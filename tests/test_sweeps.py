@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from daservice.accounts.models import Role
-from daservice.security.guard import is_public
+from daservice.security.guard import is_public, uses_tokens
 
 from . import factories
 from .conftest import csrf_token
@@ -21,6 +21,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.code",
     "accounts.recovery",
     "accounts.enrol",
+    "api.openapi_document",
 }
 REQUIRED_HEADERS = {
     "Content-Security-Policy",
@@ -62,6 +63,11 @@ def test_every_private_route_redirects_anonymous_users_to_sign_in(app, client):
         for method in sorted((rule.methods or set()) & {"GET", "POST"}):
             data = {"csrf_token": token} if method == "POST" else None
             response = client.open(_example_url(rule), method=method, data=data)
+            if uses_tokens(rule.endpoint):  # the API answers 401 for a missing bearer token
+                assert response.status_code == 401, (rule.endpoint, method)
+                assert response.json["error"]
+                checked += 1
+                continue
             assert response.status_code == 302, (rule.endpoint, method, response.status_code)
             assert "/sign-in" in response.location
             checked += 1
@@ -71,7 +77,7 @@ def test_every_private_route_redirects_anonymous_users_to_sign_in(app, client):
 def test_every_post_refuses_a_missing_or_wrong_csrf_token(app, client, login_as):
     login_as(factories.user(Role.ADMIN))
     good = csrf_token(client, "/")
-    rules = _rules(app, "POST")
+    rules = [r for r in _rules(app, "POST") if not uses_tokens(r.endpoint)]
     assert rules
     for rule in rules:
         for data in ({}, {"csrf_token": "forged-token"}):
@@ -120,3 +126,11 @@ def test_error_pages_use_the_service_layout(client, status, path):
     response = client.get(path)
     assert response.status_code == status
     assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_a_browser_session_does_not_authenticate_the_api(app, client, login_as):
+    """The API is exempt from CSRF because only a bearer token opens it, never a cookie."""
+    login_as(factories.user(Role.REFERRER))
+    response = client.post("/api/v1/referrals", json={})
+    assert response.status_code == 401
+    assert "Set-Cookie" not in response.headers

@@ -37,8 +37,7 @@ def init_app(app: Flask) -> None:
     from . import admin_views, cli, views
 
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Sign in to continue"
-    login_manager.login_message_category = "info"
+    login_manager.login_message = None  # the sign-in page explains itself
     login_manager.session_protection = None  # sessions are server-side records (sessions.py)
     login_manager.user_loader(sessions.load)
     app.before_request(_force_password_change)

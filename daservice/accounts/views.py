@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -44,13 +45,23 @@ def _pending_user_id() -> uuid.UUID | None:
         return None
 
 
+def _safe_next(target: str | None) -> str | None:
+    """A path on this site to return to after signing in; anything else (another host, a
+    scheme-relative or backslash URL) is ignored, so sign-in is never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
 def _finish(user: services.User) -> Response:
     """Regenerate the session, then sign in: nothing from before sign-in survives."""
+    target = _safe_next(session.get("next"))
     session.clear()
     login_user(user)
     if user.must_change_password:
         return redirect(url_for("accounts.change_password"))
-    return redirect(url_for("main.home"))
+    return redirect(target or url_for("main.home"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -70,8 +81,11 @@ def login() -> Any:
             form.email.errors = ["Too many sign-in attempts. Wait 15 minutes, then try again"]
             status = 429
         else:
+            target = _safe_next(request.args.get("next"))
             session.clear()
             session["pending_user"], session["pending_at"] = str(user.id), time.time()
+            if target:
+                session["next"] = target
             if not user.totp_confirmed:
                 return redirect(url_for("accounts.enrol"))
             return redirect(url_for("accounts.code"))

@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from ..security.rotation import INDEX_TABLES
-    from . import people  # noqa: F401  (registers the person re-indexer)
+    from . import models, people  # noqa: F401  (tables; registers the person re-indexer)
 
     if "person_index" not in INDEX_TABLES:
         INDEX_TABLES.append("person_index")

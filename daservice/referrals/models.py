@@ -64,3 +64,176 @@ class PersonIndex(db.Model):  # type: ignore[name-defined]
 
     def __repr__(self) -> str:
         return f"<PersonIndex {self.name}>"
+
+
+class ConsentStatus(enum.StrEnum):
+    GIVEN = "given"
+    REFUSED = "refused"
+    NOT_SOUGHT = "not_sought"
+
+
+class RouteStatus(enum.StrEnum):
+    HELD_FOR_CONSENT = "held_for_consent"
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CONTACT_ATTEMPTED = "contact_attempted"
+    IN_SUPPORT = "in_support"
+    CLOSED = "closed"
+
+
+class Referral(db.Model, UUIDModel):  # type: ignore[name-defined]
+    """One referral of a victim. Dimensions for reporting are plain; everything she told us is
+    protected."""
+
+    __tablename__ = "referrals"
+
+    reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    referrer_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    api_client_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("api_clients.id"))
+    agency_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    victim_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    perpetrator_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    # Risk: plain, for reporting in SQL.
+    risk_tool: Mapped[str] = mapped_column(sa.String(16), default="dash")
+    risk_score: Mapped[int]
+    risk_level: Mapped[str] = mapped_column(sa.String(16), index=True)
+    marac: Mapped[bool] = mapped_column(default=False)
+    visible_high_risk: Mapped[bool] = mapped_column(default=False)
+    professional_judgement: Mapped[bool] = mapped_column(default=False)
+    potential_escalation: Mapped[bool] = mapped_column(default=False)
+    repeat: Mapped[bool] = mapped_column(default=False)
+    incidents_past_12_months: Mapped[int | None]
+    serial_perpetrator: Mapped[bool] = mapped_column(default=False)
+    refer_perpetrator_to_programme: Mapped[bool] = mapped_column(default=False)
+    needs: Mapped[str] = mapped_column(sa.String(200), default="")  # comma-separated codes
+
+    # Consent and, when sharing without it, the recorded lawful basis.
+    consent_status: Mapped[ConsentStatus] = mapped_column(str_enum(ConsentStatus, 16))
+    consent_recorded_at: Mapped[datetime | None]
+    override_legal_basis: Mapped[str | None] = mapped_column(sa.String(40))
+    override_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    override_at: Mapped[datetime | None]
+    override_reason = Encrypted()
+
+    # What she told us: protected.
+    victim_details = Encrypted(dict)  # language, interpreter, disability
+    safe_contact = Encrypted(dict)
+    perpetrator_relationship = Encrypted()
+    children = Encrypted(list)
+    dash_answers = Encrypted(dict)
+    judgement_reason = Encrypted()
+    narrative = Encrypted()
+
+    victim: Mapped[Person] = relationship(foreign_keys=[victim_id], lazy="joined")
+    perpetrator: Mapped[Person | None] = relationship(foreign_keys=[perpetrator_id])
+    routes: Mapped[list[Route]] = relationship(
+        back_populates="referral", cascade="all, delete-orphan", order_by="Route.created_at"
+    )
+
+    @property
+    def criteria(self) -> list[str]:
+        flags = ("visible_high_risk", "professional_judgement", "potential_escalation", "repeat")
+        return [name for name in flags if getattr(self, name)]
+
+    def __repr__(self) -> str:
+        return f"<Referral {self.reference}>"
+
+
+class Route(db.Model, UUIDModel):  # type: ignore[name-defined]
+    """A referral routed to one service, and where it has got to."""
+
+    __tablename__ = "routes"
+    __table_args__ = (sa.UniqueConstraint("referral_id", "service_id"),)
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    service_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("services.id"), index=True)
+    status: Mapped[RouteStatus] = mapped_column(str_enum(RouteStatus), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    released_at: Mapped[datetime | None]  # when it left held_for_consent (or was created pending)
+    due_at: Mapped[datetime | None] = mapped_column(index=True)  # first contact attempt due
+    first_contact_at: Mapped[datetime | None]
+    outcome_code: Mapped[str | None] = mapped_column(sa.String(40))
+    decline_reason = Encrypted()
+    outcome_notes = Encrypted()
+
+    referral: Mapped[Referral] = relationship(back_populates="routes")
+    attempts: Mapped[list[ContactAttempt]] = relationship(
+        back_populates="route", cascade="all, delete-orphan", order_by="ContactAttempt.at"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Route {self.id} {self.status}>"
+
+
+class ContactAttempt(db.Model, UUIDModel):  # type: ignore[name-defined]
+    __tablename__ = "contact_attempts"
+
+    route_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("routes.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    channel: Mapped[str] = mapped_column(sa.String(16))
+    outcome: Mapped[str] = mapped_column(sa.String(32))
+    notes = Encrypted()
+
+    route: Mapped[Route] = relationship(back_populates="attempts")
+
+
+class ReferenceCounter(db.Model):  # type: ignore[name-defined]
+    """Per-year sequence behind references like DA-2026-000123 (updated first, so it serialises)."""
+
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class ReferralDraft(db.Model, UUIDModel):  # type: ignore[name-defined]
+    """A referral being written on the web; saved as the author goes, encrypted like the rest."""
+
+    __tablename__ = "referral_drafts"
+
+    author_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_referral_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("referrals.id"))
+    answers = Encrypted(dict)
+
+
+class ApiClient(db.Model, UUIDModel):  # type: ignore[name-defined]
+    """A partner system allowed to send referrals for one agency. Only the token's hash is kept."""
+
+    __tablename__ = "api_clients"
+
+    agency_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<ApiClient {self.id}>"
+
+
+class IdempotencyRecord(db.Model):  # type: ignore[name-defined]
+    """A POST's response, kept so a retry with the same key gets the same answer."""
+
+    __tablename__ = "idempotency_records"
+
+    api_client_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("api_clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    key_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    status_code: Mapped[int]
+    response_json: Mapped[str] = mapped_column(sa.Text)  # holds no protected values
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

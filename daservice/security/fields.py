@@ -7,6 +7,7 @@ plaintext attributes, and nothing but this module touches ciphertext.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 from typing import Any, Generic, TypeVar, overload
@@ -18,7 +19,7 @@ from sqlalchemy.orm import mapped_column
 from . import redaction
 from .crypto import FieldCipher
 
-T = TypeVar("T", str, date)
+T = TypeVar("T", str, date, dict, list)
 _CACHE = "_daservice_plaintext"
 
 
@@ -66,10 +67,10 @@ class Encrypted(Generic[T]):
         if hit is not None and hit[0] == stored:
             return hit[1]
         text = cipher().decrypt(stored, table=self.table, column=self.name, row_id=_row_id(obj))
-        redaction.remember(text)
-        value = date.fromisoformat(text) if self.kind is date else text
+        value = _decode(self.kind, text)
+        redaction.remember_all(value)
         cache[self.name] = (stored, value)
-        return value  # type: ignore[return-value]
+        return value
 
     def __set__(self, obj: object, value: T | None) -> None:
         if value is None:
@@ -77,14 +78,30 @@ class Encrypted(Generic[T]):
             return
         if not isinstance(value, self.kind):
             raise TypeError(f"{self.name} takes {self.kind.__name__}")
-        text = value.isoformat() if isinstance(value, date) else value
-        redaction.remember(text)
+        text = _encode(value)
+        redaction.remember_all(value)
         stored = cipher().encrypt(text, table=self.table, column=self.name, row_id=_row_id(obj))
         setattr(obj, self.attr, stored)
         obj.__dict__.setdefault(_CACHE, {})[self.name] = (stored, value)
 
     def __repr__(self) -> str:
         return f"Encrypted({self.table}.{self.name})"
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _decode(kind: type, text: str) -> Any:
+    if kind is str:
+        return text
+    if kind is date:
+        return date.fromisoformat(text)
+    return json.loads(text)
 
 
 def _row_id(obj: object) -> uuid.UUID:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, request
+from flask import Blueprint, Flask, current_app, request
 from flask_login import current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -15,6 +15,19 @@ def public(view: F) -> F:
     """Mark a view as reachable without signing in. Each use is a decision: keep them few."""
     view.daservice_public = True  # type: ignore[attr-defined]
     return view
+
+
+_TOKEN_BLUEPRINTS: set[str] = set()
+
+
+def token_authenticated(blueprint: Blueprint) -> None:
+    """A blueprint whose requests authenticate with bearer tokens instead of a signed-in session.
+    It must refuse unauthenticated requests itself (the API's ``before_request`` does)."""
+    _TOKEN_BLUEPRINTS.add(blueprint.name)
+
+
+def uses_tokens(endpoint: str | None) -> bool:
+    return bool(endpoint) and str(endpoint).split(".")[0] in _TOKEN_BLUEPRINTS
 
 
 def is_public(app: Flask, endpoint: str | None) -> bool:
@@ -27,7 +40,8 @@ def is_public(app: Flask, endpoint: str | None) -> bool:
 
 
 def require_login() -> Any:
-    if is_public(current_app, request.endpoint) or current_user.is_authenticated:
+    endpoint = request.endpoint
+    if is_public(current_app, endpoint) or uses_tokens(endpoint) or current_user.is_authenticated:
         return None
     return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 
 from flask import g, has_app_context
 
@@ -23,6 +24,20 @@ def remember(value: str) -> None:
         if seen is None:
             seen = g._protected_values = set()
         seen.add(value)
+
+
+def remember_all(value: object) -> None:
+    """Remember a protected value, or every string and date inside a structured one."""
+    if isinstance(value, str):
+        remember(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            remember_all(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            remember_all(item)
+    elif isinstance(value, date):
+        remember(value.isoformat())
 
 
 def redact(text: str) -> str:

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from unittest import mock
 
+import pytest
 import sqlalchemy as sa
 
 from daservice.accounts import mfa
@@ -359,3 +360,31 @@ def test_weak_or_mismatched_new_password_is_explained(client, login_as):
     assert "Password must be 12 characters or more" in response.get_data(as_text=True)
     db.session.refresh(user)
     assert db.session.get(User, user.id).password_changed_at == user.password_changed_at
+
+
+def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(client, login_as):
+    user = factories.user()
+    token = csrf_token(client, "/sign-in?next=/account/password")
+    client.post(
+        "/sign-in?next=/account/password",
+        data={"email": user.email, "password": factories.PASSWORD, "csrf_token": token},
+    )
+    assert login_as.code(factories.next_code(user)).location.endswith("/account/password")
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
+    token = csrf_token(client, "/sign-in")
+    client.post(
+        "/sign-in?next=//evil.example/x",
+        data={"email": user.email, "password": factories.PASSWORD, "csrf_token": token},
+    )
+    assert login_as.code(factories.next_code(user)).location == "/"
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:x", "", None],
+)
+def test_only_local_paths_are_returned_to(target):
+    from daservice.accounts.views import _safe_next
+
+    assert _safe_next(target) is None
+    assert _safe_next("/admin/users?x=1") == "/admin/users?x=1"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from daservice.accounts import mfa
 from daservice.accounts.models import Role, User
 from daservice.extensions import db
@@ -31,7 +33,7 @@ def test_first_sign_in_enrols_mfa_and_reaches_home_by_keyboard(page, live_server
     page.keyboard.press("Enter")
 
     page.wait_for_url("**/sign-in/set-up-authenticator")
-    assert page.locator("img.app-qr").is_visible()
+    expect(page.locator("img.app-qr")).to_be_visible()
     assert_accessible(page, "MFA set-up page")
     secret = _secret_from_page(page)
     page.focus("#code")
@@ -44,7 +46,7 @@ def test_first_sign_in_enrols_mfa_and_reaches_home_by_keyboard(page, live_server
     page.get_by_role("button", name=re.compile("continue", re.I)).press("Enter")
 
     page.wait_for_url(live_server.url + "/")
-    assert page.get_by_role("heading", level=1).inner_text() == f"Welcome, {user.display_name}"
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {user.display_name}")
     assert_accessible(page, "home page")
 
 
@@ -54,8 +56,8 @@ def test_returning_user_enters_code_and_error_states_are_accessible(page, live_s
     page.fill("#email", user.email)
     page.fill("#password", "wrong password entirely")
     page.click("button:has-text('Sign in')")
-    assert page.locator(".govuk-error-summary").is_visible()
-    assert page.title().startswith("Error: ")
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^Error: "))
     assert_accessible(page, "sign-in page with errors")
 
     page.fill("#password", factories.PASSWORD)
@@ -63,7 +65,7 @@ def test_returning_user_enters_code_and_error_states_are_accessible(page, live_s
     page.wait_for_url("**/sign-in/security-code")
     page.fill("#code", "12")
     page.click("button:has-text('Continue')")
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(page, "security code page with errors")
     db.session.expire_all()
     page.fill("#code", factories.next_code(db.session.get(User, user.id)))
@@ -75,4 +77,4 @@ def test_returning_user_enters_code_and_error_states_are_accessible(page, live_s
     assert_accessible(page, "users page")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/sign-in")
-    assert page.locator(".govuk-notification-banner").is_visible()
+    expect(page.locator(".govuk-notification-banner")).to_be_visible()

@@ -179,6 +179,8 @@ PLAIN_ALLOWED = {
     ("users", "display_name"),
     ("person_index", "name"),
     ("recovery_codes", "code_hash"),
+    ("api_clients", "name"),  # a partner system's name
+    ("services", "name"),  # a service's public name
 }
 
 

@@ -1,0 +1,51 @@
+"""Bearer tokens for partner systems. Only a SHA-256 of each token is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..extensions import db, utcnow
+from ..referrals.models import ApiClient
+
+PREFIX = "das_"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue(agency_id: uuid.UUID, name: str) -> tuple[ApiClient, str]:
+    """A new client and its token (returned once; never stored)."""
+    token = PREFIX + secrets.token_urlsafe(32)
+    client = ApiClient(agency_id=agency_id, name=name, token_hash=token_hash(token))
+    db.session.add(client)
+    db.session.flush()
+    audit.record("api_client.created", target_type="api_client", target_id=client.id)
+    db.session.commit()
+    return client, token
+
+
+def authenticate(header: str | None) -> ApiClient | None:
+    if not header or not header.startswith("Bearer "):
+        return None
+    token = header.removeprefix("Bearer ").strip()
+    if not token.startswith(PREFIX) or len(token) > 100:
+        return None
+    digest = token_hash(token)
+    client = db.session.scalar(sa.select(ApiClient).where(ApiClient.token_hash == digest))
+    if client is None or client.revoked_at is not None:
+        return None
+    # The lookup is by hash; compare again in constant time for good measure.
+    return client if hmac.compare_digest(client.token_hash, digest) else None
+
+
+def revoke(client: ApiClient) -> None:
+    client.revoked_at = utcnow()
+    audit.record("api_client.revoked", target_type="api_client", target_id=client.id)
+    db.session.commit()

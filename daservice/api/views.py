@@ -1,0 +1,165 @@
+"""``/api/v1``: referrals in and out for partner systems (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .. import audit
+from ..extensions import db
+from ..referrals import services
+from ..referrals.models import IdempotencyRecord, Referral
+from ..referrals.validation import Invalid, parse
+from ..security.guard import public
+from . import auth, openapi
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def error(status: int, message: str, **extra: Any) -> Response:
+    response = jsonify({"error": message, **extra})
+    response.status_code = status
+    return response
+
+
+@bp.before_request
+def _authenticate() -> Response | None:
+    if request.endpoint == "api.openapi_document":
+        return None
+    client = auth.authenticate(request.headers.get("Authorization"))
+    if client is None:
+        response = error(401, "missing or invalid bearer token")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="daservice"'
+        return response
+    g.api_client = client
+    return None
+
+
+@bp.after_request
+def _no_cookies(response: Response) -> Response:
+    response.headers.pop("Set-Cookie", None)  # token-authenticated: never start a browser session
+    return response
+
+
+@bp.route("/openapi.json")
+@public
+def openapi_document() -> Response:
+    return jsonify(openapi.document())
+
+
+def _read_json() -> Any:
+    if request.mimetype != "application/json":
+        raise _Refusal(415, "send the referral as application/json")
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise _Refusal(413, "request too large") from None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise _Refusal(400, "malformed JSON") from None
+
+
+class _Refusal(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@bp.errorhandler(_Refusal)
+def _refused(exc: _Refusal) -> Response:
+    return error(exc.status, exc.message)
+
+
+@bp.route("/referrals", methods=["POST"])
+def create_referral() -> Response:
+    client = g.api_client
+    length = request.content_length
+    if length is not None and length > current_app.config["MAX_CONTENT_LENGTH"]:
+        return error(413, "request too large")
+    body = _read_json()
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (0 < len(key) <= MAX_IDEMPOTENCY_KEY):
+        return error(400, f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
+    body_hash = hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+    key_hash = hashlib.sha256(key.encode()).hexdigest() if key else None
+    if key_hash:
+        previous = db.session.get(IdempotencyRecord, (client.id, key_hash))
+        if previous is not None:
+            return _replay(previous, body_hash)
+    try:
+        data = parse(body)
+    except Invalid as invalid:
+        return error(422, "the referral is not valid", errors=invalid.errors)
+    submitter = services.Submitter(agency_id=client.agency_id, client=client)
+    referral = services.build_referral(submitter, data)
+    payload = services.summary(referral)
+    if key_hash:
+        db.session.add(
+            IdempotencyRecord(
+                api_client_id=client.id,
+                key_hash=key_hash,
+                request_hash=body_hash,
+                status_code=201,
+                response_json=json.dumps(payload),
+            )
+        )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same key arrived twice at once; the other request won. Answer as it did.
+        db.session.rollback()
+        previous = db.session.get(IdempotencyRecord, (client.id, key_hash)) if key_hash else None
+        if previous is None:
+            raise
+        return _replay(previous, body_hash)
+    services.notify_new_routes(referral.routes)
+    response = jsonify(payload)
+    response.status_code = 201
+    response.headers["Location"] = f"/api/v1/referrals/{referral.id}"
+    return response
+
+
+def _replay(previous: IdempotencyRecord, body_hash: str) -> Response:
+    if previous.request_hash != body_hash:
+        return error(409, "this Idempotency-Key was used with a different request")
+    response = Response(
+        previous.response_json, status=previous.status_code, mimetype="application/json"
+    )
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+@bp.route("/referrals/<referral_id>", methods=["GET"])
+def get_referral(referral_id: str) -> Response:
+    try:
+        wanted = uuid.UUID(referral_id)
+    except ValueError:
+        return error(404, "not found")
+    referral = db.session.scalar(
+        sa.select(Referral).where(
+            Referral.id == wanted, Referral.agency_id == g.api_client.agency_id
+        )
+    )
+    if referral is None:
+        return error(404, "not found")
+    audit.record(
+        "referral.viewed",
+        actor=g.api_client,
+        target_type="referral",
+        target_id=referral.id,
+        purpose="partner system read",
+    )
+    db.session.commit()
+    return jsonify(services.summary(referral))

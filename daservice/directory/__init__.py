@@ -1,0 +1,9 @@
+"""The directory of services referrals route to (Open Referral HSDS-shaped)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import models  # noqa: F401  (the services tables)

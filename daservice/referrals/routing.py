@@ -1,0 +1,72 @@
+"""Routing rules, as data: which kinds of service a referral goes to, and whether each route may
+be made without the victim's consent (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..directory.models import ServiceKind
+from .risk import Assessment
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What routing may look at: plain facts, no protected values."""
+
+    assessment: Assessment
+    has_children: bool
+    needs: frozenset[str]
+    refer_perpetrator_to_programme: bool
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    applies: Callable[[Facts], bool]
+    to: tuple[ServiceKind, ...]
+    lawful_without_consent: bool
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "any Marac criterion",
+        lambda f: f.assessment.marac,
+        (ServiceKind.MARAC, ServiceKind.IDVA),
+        lawful_without_consent=True,
+    ),
+    Rule(
+        "no Marac criterion",
+        lambda f: not f.assessment.marac,
+        (ServiceKind.OUTREACH,),
+        lawful_without_consent=False,
+    ),
+    Rule(
+        "children in the household",
+        lambda f: f.has_children,
+        (ServiceKind.CHILDRENS_SAFEGUARDING,),
+        lawful_without_consent=True,
+    ),
+    Rule(
+        "housing need",
+        lambda f: "housing" in f.needs,
+        (ServiceKind.HOUSING,),
+        lawful_without_consent=False,
+    ),
+    Rule(
+        "perpetrator programme requested",
+        lambda f: f.refer_perpetrator_to_programme,
+        (ServiceKind.PERPETRATOR_PROGRAMME,),
+        lawful_without_consent=False,
+    ),
+)
+
+
+def plan(facts: Facts) -> dict[ServiceKind, bool]:
+    """Service kinds to route to, each with whether it is lawful without consent."""
+    kinds: dict[ServiceKind, bool] = {}
+    for rule in RULES:
+        if rule.applies(facts):
+            for kind in rule.to:
+                kinds[kind] = kinds.get(kind, False) or rule.lawful_without_consent
+    return kinds

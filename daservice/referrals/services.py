@@ -1,0 +1,327 @@
+"""Referral use cases: one unit of work each."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+
+from .. import audit, notify
+from ..accounts.models import User
+from ..directory.models import Service, ServiceKind, ServiceMember, ServiceStatus
+from ..extensions import db, utcnow
+from . import people, risk, routing, sla
+from .models import (
+    ApiClient,
+    ConsentStatus,
+    Person,
+    PersonKind,
+    ReferenceCounter,
+    Referral,
+    Route,
+    RouteStatus,
+)
+from .validation import ReferralInput
+
+
+@dataclass(frozen=True)
+class Submitter:
+    """Who is referring: a signed-in professional, or an agency's partner system."""
+
+    agency_id: uuid.UUID
+    user: User | None = None
+    client: ApiClient | None = None
+
+    @property
+    def audit_actor(self) -> Any:
+        return self.user or self.client
+
+
+def next_reference(now: datetime) -> str:
+    """DA-YYYY-NNNNNN, from a per-year counter updated first so concurrent writers queue."""
+    year = now.year
+    row = db.session.execute(
+        sa.update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)
+        .values(last=ReferenceCounter.last + 1)
+        .returning(ReferenceCounter.last)
+    ).scalar_one_or_none()
+    if row is None:
+        db.session.add(ReferenceCounter(year=year, last=1))
+        db.session.flush()
+        row = 1
+    return f"DA-{year}-{row:06d}"
+
+
+def _link_person(kind: PersonKind, identity: people.Identity, fields: dict[str, Any]) -> Person:
+    """The existing person if matched (with newer contact details), else a new one."""
+    matches = people.find_matches(kind, identity)
+    if matches:
+        person = sorted(matches, key=lambda p: p.created_at)[0]
+        for name, value in fields.items():
+            if value is not None:
+                setattr(person, name, value)
+        people.refresh_index(person)
+        audit.record(
+            "person.linked",
+            target_type="person",
+            target_id=person.id,
+            purpose="tell your story once: matched to an existing person",
+        )
+        return person
+    return people.create_person(kind, **fields)
+
+
+def _is_repeat(victim: Person, now: datetime, months: int) -> bool:
+    if victim.id is None:
+        return False
+    since = now - timedelta(days=round(months * 30.44))
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Referral)
+            .where(
+                Referral.victim_id == victim.id,
+                Referral.marac.is_(True),
+                Referral.created_at >= since,
+            )
+        )
+    )
+
+
+def _services_for(kind: ServiceKind) -> Service | None:
+    return db.session.scalars(
+        sa.select(Service)
+        .where(Service.kind == kind, Service.status == ServiceStatus.ACTIVE)
+        .order_by(Service.name)
+        .limit(1)
+    ).first()
+
+
+def create_referral(
+    submitter: Submitter, data: ReferralInput, *, now: datetime | None = None
+) -> Referral:
+    """Record a referral, link the people, assess risk, and route it, lawfully. Commits."""
+    referral = build_referral(submitter, data, now=now)
+    db.session.commit()
+    notify_new_routes(referral.routes)
+    return referral
+
+
+def build_referral(
+    submitter: Submitter, data: ReferralInput, *, now: datetime | None = None
+) -> Referral:
+    """Everything ``create_referral`` does, inside the caller's transaction (no commit)."""
+    now = now or utcnow()
+    config = current_app.config
+    v = data.victim
+    victim = _link_person(
+        PersonKind.VICTIM,
+        people.Identity(v.first_name, v.last_name, v.date_of_birth, v.phone, v.postcode),
+        {
+            "first_name": v.first_name,
+            "last_name": v.last_name,
+            "other_names": v.other_names,
+            "date_of_birth": v.date_of_birth,
+            "gender": v.gender,
+            "address": v.address,
+            "postcode": v.postcode,
+            "phone": v.phone,
+            "email": v.email,
+        },
+    )
+    perpetrator = None
+    if data.perpetrator:
+        p = data.perpetrator
+        perpetrator = _link_person(
+            PersonKind.PERPETRATOR,
+            people.Identity(p.first_name, p.last_name, p.date_of_birth),
+            {
+                "first_name": p.first_name,
+                "last_name": p.last_name,
+                "date_of_birth": p.date_of_birth,
+                "address": p.address,
+            },
+        )
+    db.session.flush()
+
+    thresholds = risk.Thresholds.from_config(config)
+    assessment = risk.assess(
+        data.risk_answers,
+        thresholds=thresholds,
+        professional_judgement=data.professional_judgement,
+        incidents_past_12_months=data.incidents_past_12_months,
+        repeat=_is_repeat(victim, now, thresholds.repeat_months),
+    )
+    serial = False
+    if perpetrator is not None:
+        others = sa.select(Referral.id).where(
+            Referral.perpetrator_id == perpetrator.id, Referral.victim_id != victim.id
+        )
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(others.subquery()))
+        serial = bool(count)
+        if serial:
+            db.session.execute(
+                sa.update(Referral).where(Referral.id.in_(others)).values(serial_perpetrator=True)
+            )
+
+    consent = ConsentStatus(data.consent_status)
+    referral = Referral(
+        reference=next_reference(now),
+        referrer_id=submitter.user.id if submitter.user else None,
+        api_client_id=submitter.client.id if submitter.client else None,
+        agency_id=submitter.agency_id,
+        victim_id=victim.id,
+        perpetrator_id=perpetrator.id if perpetrator else None,
+        created_at=now,
+        risk_score=assessment.score,
+        risk_level=assessment.level.value,
+        marac=assessment.marac,
+        incidents_past_12_months=data.incidents_past_12_months,
+        serial_perpetrator=serial,
+        refer_perpetrator_to_programme=data.refer_perpetrator_to_programme,
+        needs=",".join(data.needs),
+        consent_status=consent,
+        consent_recorded_at=now if consent == ConsentStatus.GIVEN else None,
+    )
+    for criterion in assessment.criteria:
+        setattr(referral, criterion.value, True)
+    referral.victim_details = {
+        "language": v.language,
+        "interpreter_needed": v.interpreter_needed,
+        "disability": v.disability,
+    }
+    referral.safe_contact = data.safe_contact
+    referral.perpetrator_relationship = data.perpetrator.relationship if data.perpetrator else None
+    referral.children = data.children
+    referral.dash_answers = {k: a.value for k, a in data.risk_answers.items()}
+    referral.judgement_reason = data.judgement_reason
+    referral.narrative = data.narrative
+    if data.override_legal_basis:
+        referral.override_legal_basis = data.override_legal_basis
+        referral.override_reason = data.override_reason
+        referral.override_by_id = submitter.user.id if submitter.user else None
+        referral.override_at = now
+    db.session.add(referral)
+    db.session.flush()
+
+    facts = routing.Facts(
+        assessment, bool(data.children), frozenset(data.needs), data.refer_perpetrator_to_programme
+    )
+    shareable = consent == ConsentStatus.GIVEN or data.override_legal_basis is not None
+    for kind, lawful_without_consent in routing.plan(facts).items():
+        service = _services_for(kind)
+        if service is None:
+            current_app.logger.warning("no active %s service to route to", kind.value)
+            continue
+        held = not (shareable or (lawful_without_consent and service.receives_without_consent))
+        route = Route(
+            referral_id=referral.id,
+            service_id=service.id,
+            created_at=now,
+            updated_at=now,
+            status=RouteStatus.HELD_FOR_CONSENT if held else RouteStatus.PENDING,
+        )
+        if not held:
+            _release(route, referral.risk_level, now)
+        referral.routes.append(route)
+
+    actor = submitter.audit_actor
+    audit.record("referral.created", actor=actor, target_type="referral", target_id=referral.id)
+    if data.override_legal_basis:
+        audit.record(
+            "consent.override",
+            actor=actor,
+            target_type="referral",
+            target_id=referral.id,
+            purpose=data.override_legal_basis,
+        )
+    return referral
+
+
+def _release(route: Route, level: str, now: datetime) -> None:
+    route.status = RouteStatus.PENDING
+    route.released_at = now
+    days = current_app.config.get("SLA_WORKING_DAYS") or {}
+    route.due_at = sla.due_at(now, sla.working_days_for(level, days))
+
+
+def notify_new_routes(routes: list[Route]) -> None:
+    """Tell each receiving service's workers that something is waiting. No case detail."""
+    for route in routes:
+        if route.status != RouteStatus.PENDING:
+            continue
+        members = db.session.scalars(
+            sa.select(User)
+            .join(ServiceMember, ServiceMember.user_id == User.id)
+            .where(ServiceMember.service_id == route.service_id, User.disabled.is_(False))
+        ).all()
+        for member in members:
+            notify.send(
+                notify.Message(
+                    to=member.email,
+                    subject="A new referral is waiting in your daservice inbox",
+                    body="A new referral has been routed to your service. Sign in to see it: "
+                    + url_for("main.home", _external=True),
+                )
+            )
+
+
+def record_consent(actor: User, referral: Referral, *, now: datetime | None = None) -> list[Route]:
+    """Consent given later: release every route held for it."""
+    now = now or utcnow()
+    referral.consent_status = ConsentStatus.GIVEN
+    referral.consent_recorded_at = now
+    released = [r for r in referral.routes if r.status == RouteStatus.HELD_FOR_CONSENT]
+    for route in released:
+        _release(route, referral.risk_level, now)
+        route.updated_at = now
+    audit.record("consent.given", actor=actor, target_type="referral", target_id=referral.id)
+    db.session.commit()
+    notify_new_routes(released)
+    return released
+
+
+def overall_status(referral: Referral) -> str:
+    """One word for where a referral is: received, held_for_consent, routed or closed."""
+    statuses = {route.status for route in referral.routes}
+    if not statuses:
+        return "received"
+    if statuses == {RouteStatus.HELD_FOR_CONSENT}:
+        return "held_for_consent"
+    if statuses <= {RouteStatus.CLOSED, RouteStatus.DECLINED}:
+        return "closed"
+    return "routed"
+
+
+def summary(referral: Referral) -> dict[str, Any]:
+    """The referral as partners see it in the API: no protected values."""
+    services = {
+        s.id: s.name
+        for s in db.session.scalars(
+            sa.select(Service).where(Service.id.in_([r.service_id for r in referral.routes]))
+        )
+    }
+    return {
+        "id": str(referral.id),
+        "reference": referral.reference,
+        "status": overall_status(referral),
+        "risk": {
+            "score": referral.risk_score,
+            "level": referral.risk_level,
+            "marac": referral.marac,
+            "criteria": referral.criteria,
+        },
+        "routes": [
+            {
+                "service_id": str(r.service_id),
+                "service": services.get(r.service_id, ""),
+                "status": r.status.value,
+            }
+            for r in referral.routes
+        ],
+    }

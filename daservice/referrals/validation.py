@@ -1,0 +1,460 @@
+"""Validating a referral, the same for the web journey and the JSON API.
+
+``parse(data)`` returns a ``ReferralInput`` or raises ``Invalid`` with messages keyed by the
+field's dotted path (``victim.date_of_birth``, ``children.0.name``, ``risk.answers.7``), in the
+GOV.UK style: say what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .risk import DASH_QUESTIONS, Answer
+
+NEEDS = (
+    "housing",
+    "children",
+    "substance_use",
+    "mental_health",
+    "immigration",
+    "financial",
+    "legal",
+)
+LEGAL_BASES = {
+    "dpa2018_sch1_para18": "UK GDPR Art. 6(1)(e) and Art. 9(2)(g); DPA 2018 Sch. 1 para 18 "
+    "(safeguarding of children and of individuals at risk)",
+    "cda1998_s115": "UK GDPR Art. 6(1)(e); Crime and Disorder Act 1998 s.115 (preventing crime)",
+    "vital_interests": "UK GDPR Art. 6(1)(d) and Art. 9(2)(c) (protecting someone's life)",
+}
+CONSENT = ("given", "refused", "not_sought")
+MAX_CHILDREN = 20
+UK_POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2})$")
+UK_PHONE = re.compile(r"^(?:\+44|0044|0)\d{9,10}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Invalid(Exception):
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("invalid referral")
+        self.errors = errors
+
+
+@dataclass
+class Victim:
+    first_name: str
+    last_name: str
+    other_names: str | None = None
+    date_of_birth: date | None = None
+    gender: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    language: str | None = None
+    interpreter_needed: bool = False
+    disability: str | None = None
+
+
+@dataclass
+class Perpetrator:
+    first_name: str
+    last_name: str
+    relationship: str
+    date_of_birth: date | None = None
+    address: str | None = None
+
+
+@dataclass
+class ReferralInput:
+    victim: Victim
+    safe_contact: dict[str, Any]
+    risk_answers: dict[str, Answer]
+    narrative: str
+    consent_status: str
+    perpetrator: Perpetrator | None = None
+    children: list[dict[str, Any]] = field(default_factory=list)
+    professional_judgement: bool = False
+    judgement_reason: str | None = None
+    incidents_past_12_months: int | None = None
+    override_legal_basis: str | None = None
+    override_reason: str | None = None
+    needs: list[str] = field(default_factory=list)
+    refer_perpetrator_to_programme: bool = False
+
+
+class _Reader:
+    """Reads one JSON object, collecting every problem instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def fail(self, path: str, message: str) -> None:
+        self.errors.setdefault(path, []).append(message)
+
+    def obj(self, data: Any, path: str, allowed: set[str], required: bool = True) -> dict[str, Any]:
+        if data is None:
+            if required:
+                self.fail(path, f"Enter the {path.replace('_', ' ')} details")
+            return {}
+        if not isinstance(data, dict):
+            self.fail(path, "Must be an object")
+            return {}
+        for unknown in sorted(set(data) - allowed):
+            self.fail(f"{path}.{unknown}" if path else unknown, "Unknown field")
+        return data
+
+    def text(
+        self,
+        data: dict[str, Any],
+        key: str,
+        path: str,
+        label: str,
+        *,
+        required: bool = False,
+        limit: int = 200,
+    ) -> str | None:
+        value = data.get(key)
+        full = f"{path}.{key}" if path else key
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.fail(full, f"Enter {label}")
+            return None
+        if not isinstance(value, str):
+            self.fail(full, f"{label.capitalize()} must be text")
+            return None
+        value = value.strip()
+        if len(value) > limit:
+            self.fail(full, f"{label.capitalize()} must be {limit} characters or fewer")
+            return None
+        return value
+
+    def boolean(
+        self, data: dict[str, Any], key: str, path: str, label: str, *, required: bool = False
+    ) -> bool | None:
+        value = data.get(key)
+        full = f"{path}.{key}" if path else key
+        if value is None:
+            if required:
+                self.fail(full, f"Select whether {label}")
+            return None
+        if not isinstance(value, bool):
+            self.fail(full, f"Answer true or false for whether {label}")
+            return None
+        return value
+
+    def past_date(self, data: dict[str, Any], key: str, path: str, label: str) -> date | None:
+        value = data.get(key)
+        full = f"{path}.{key}"
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            self.fail(full, f"{label.capitalize()} must be a real date, like 1990-03-27")
+            return None
+        try:
+            parsed = date.fromisoformat(value)
+        except ValueError:
+            self.fail(full, f"{label.capitalize()} must be a real date")
+            return None
+        if parsed > date.today():
+            self.fail(full, f"{label.capitalize()} must be in the past")
+            return None
+        if parsed.year < date.today().year - 120:
+            self.fail(full, f"{label.capitalize()} must be after {date.today().year - 120}")
+            return None
+        return parsed
+
+    def phone(self, data: dict[str, Any], key: str, path: str) -> str | None:
+        value = self.text(data, key, path, "a phone number", limit=30)
+        if value and not UK_PHONE.fullmatch(re.sub(r"[\s()\-]", "", value)):
+            self.fail(
+                f"{path}.{key}", "Enter a UK phone number, like 07700 900 982 or 020 7946 0000"
+            )
+            return None
+        return value
+
+    def postcode(self, data: dict[str, Any], key: str, path: str) -> str | None:
+        value = self.text(data, key, path, "a postcode", limit=10)
+        if value and not UK_POSTCODE.fullmatch(value.upper()):
+            self.fail(f"{path}.{key}", "Enter a real postcode, like IG1 1DD")
+            return None
+        return value.upper() if value else None
+
+    def email(self, data: dict[str, Any], key: str, path: str) -> str | None:
+        value = self.text(data, key, path, "an email address", limit=254)
+        if value and not EMAIL.fullmatch(value):
+            self.fail(
+                f"{path}.{key}",
+                "Enter an email address in the correct format, like name@example.com",
+            )
+            return None
+        return value
+
+
+def parse(data: Any) -> ReferralInput:
+    r = _Reader()
+    top = (
+        r.obj(
+            data,
+            "",
+            {
+                "victim",
+                "safe_contact",
+                "perpetrator",
+                "children",
+                "risk",
+                "consent",
+                "needs",
+                "narrative",
+                "refer_perpetrator_to_programme",
+            },
+        )
+        if isinstance(data, dict)
+        else None
+    )
+    if top is None:
+        raise Invalid({"": ["The referral must be a JSON object"]})
+
+    v = r.obj(
+        top.get("victim"),
+        "victim",
+        {
+            "first_name",
+            "last_name",
+            "other_names",
+            "date_of_birth",
+            "gender",
+            "address",
+            "postcode",
+            "phone",
+            "email",
+            "language",
+            "interpreter_needed",
+            "disability",
+        },
+    )
+    victim = Victim(
+        first_name=r.text(v, "first_name", "victim", "her first name", required=True, limit=100)
+        or "",
+        last_name=r.text(v, "last_name", "victim", "her last name", required=True, limit=100) or "",
+        other_names=r.text(v, "other_names", "victim", "other names", limit=200),
+        date_of_birth=r.past_date(v, "date_of_birth", "victim", "date of birth"),
+        gender=r.text(v, "gender", "victim", "gender", limit=50),
+        address=r.text(v, "address", "victim", "an address", limit=500),
+        postcode=r.postcode(v, "postcode", "victim"),
+        phone=r.phone(v, "phone", "victim"),
+        email=r.email(v, "email", "victim"),
+        language=r.text(v, "language", "victim", "a language", limit=50),
+        interpreter_needed=bool(
+            r.boolean(v, "interpreter_needed", "victim", "an interpreter is needed")
+        ),
+        disability=r.text(v, "disability", "victim", "disability details", limit=500),
+    )
+
+    s = r.obj(
+        top.get("safe_contact"),
+        "safe_contact",
+        {
+            "safe_to_contact",
+            "phone",
+            "safe_times",
+            "voicemail_ok",
+            "text_ok",
+            "letters_ok",
+            "code_word",
+            "notes",
+            "who_must_not_know",
+        },
+    )
+    safe_contact: dict[str, Any] = {
+        "safe_to_contact": r.boolean(
+            s, "safe_to_contact", "safe_contact", "it is safe to contact her", required=True
+        ),
+        "phone": r.phone(s, "phone", "safe_contact"),
+        "safe_times": r.text(s, "safe_times", "safe_contact", "safe times", limit=200),
+        "voicemail_ok": r.boolean(s, "voicemail_ok", "safe_contact", "voicemail is safe"),
+        "text_ok": r.boolean(s, "text_ok", "safe_contact", "texts are safe"),
+        "letters_ok": r.boolean(s, "letters_ok", "safe_contact", "letters are safe"),
+        "code_word": r.text(s, "code_word", "safe_contact", "a code word", limit=50),
+        "notes": r.text(s, "notes", "safe_contact", "notes", limit=1000),
+        "who_must_not_know": r.text(
+            s, "who_must_not_know", "safe_contact", "who must not know", limit=500
+        ),
+    }
+
+    perpetrator = None
+    if top.get("perpetrator") is not None:
+        p = r.obj(
+            top.get("perpetrator"),
+            "perpetrator",
+            {"first_name", "last_name", "date_of_birth", "relationship", "address"},
+        )
+        perpetrator = Perpetrator(
+            first_name=r.text(
+                p, "first_name", "perpetrator", "their first name", required=True, limit=100
+            )
+            or "",
+            last_name=r.text(
+                p, "last_name", "perpetrator", "their last name", required=True, limit=100
+            )
+            or "",
+            relationship=r.text(
+                p,
+                "relationship",
+                "perpetrator",
+                "their relationship to her",
+                required=True,
+                limit=100,
+            )
+            or "",
+            date_of_birth=r.past_date(p, "date_of_birth", "perpetrator", "date of birth"),
+            address=r.text(p, "address", "perpetrator", "an address", limit=500),
+        )
+
+    children: list[dict[str, Any]] = []
+    raw_children = top.get("children") or []
+    if not isinstance(raw_children, list):
+        r.fail("children", "Children must be a list")
+        raw_children = []
+    if len(raw_children) > MAX_CHILDREN:
+        r.fail("children", f"Enter {MAX_CHILDREN} children or fewer")
+        raw_children = []
+    for i, raw in enumerate(raw_children):
+        path = f"children.{i}"
+        c = r.obj(
+            raw,
+            path,
+            {
+                "name",
+                "date_of_birth",
+                "relationship_to_victim",
+                "relationship_to_perpetrator",
+                "school",
+            },
+        )
+        born = r.past_date(c, "date_of_birth", path, "date of birth")
+        children.append(
+            {
+                "name": r.text(c, "name", path, "the child's name", required=True, limit=100),
+                "date_of_birth": born.isoformat() if born else None,
+                "relationship_to_victim": r.text(
+                    c, "relationship_to_victim", path, "relationship", limit=50
+                ),
+                "relationship_to_perpetrator": r.text(
+                    c, "relationship_to_perpetrator", path, "relationship", limit=50
+                ),
+                "school": r.text(c, "school", path, "a school", limit=200),
+            }
+        )
+
+    k = r.obj(
+        top.get("risk"),
+        "risk",
+        {
+            "tool",
+            "answers",
+            "professional_judgement",
+            "judgement_reason",
+            "incidents_past_12_months",
+        },
+    )
+    if k and k.get("tool") != "dash":
+        r.fail("risk.tool", 'Risk tool must be "dash"')
+    answers: dict[str, Answer] = {}
+    raw_answers = k.get("answers") if k else None
+    if k and not isinstance(raw_answers, dict):
+        r.fail("risk.answers", "Answer all 24 risk questions")
+        raw_answers = {}
+    for number in DASH_QUESTIONS:
+        value = (raw_answers or {}).get(number)
+        if value is None:
+            if k:
+                r.fail(f"risk.answers.{number}", f"Answer question {number}: yes, no or not known")
+        elif value not in {a.value for a in Answer}:
+            r.fail(f"risk.answers.{number}", "Answer yes, no or not_known")
+        else:
+            answers[number] = Answer(value)
+    for extra in sorted(set(raw_answers or {}) - set(DASH_QUESTIONS)):
+        r.fail(f"risk.answers.{extra}", "There is no such question")
+    judgement = bool(
+        r.boolean(k, "professional_judgement", "risk", "you are using professional judgement")
+    )
+    reason = r.text(k, "judgement_reason", "risk", "the reason for your judgement", limit=2000)
+    if judgement and not reason:
+        r.fail(
+            "risk.judgement_reason",
+            "Explain why your professional judgement is that this is Marac risk",
+        )
+    incidents = k.get("incidents_past_12_months") if k else None
+    if incidents is not None and (
+        isinstance(incidents, bool) or not isinstance(incidents, int) or not 0 <= incidents <= 366
+    ):
+        r.fail(
+            "risk.incidents_past_12_months",
+            "Incidents in the past 12 months must be a number from 0 to 366",
+        )
+        incidents = None
+
+    c2 = r.obj(top.get("consent"), "consent", {"status", "override"})
+    status = c2.get("status") if c2 else None
+    if c2 and status not in CONSENT:
+        r.fail(
+            "consent.status", "Select whether she has given consent: given, refused or not_sought"
+        )
+    basis = override_reason = None
+    if c2 and c2.get("override") is not None:
+        o = r.obj(c2.get("override"), "consent.override", {"legal_basis", "reason"})
+        basis = o.get("legal_basis")
+        if basis not in LEGAL_BASES:
+            r.fail(
+                "consent.override.legal_basis",
+                "Select the lawful basis for sharing without consent: " + ", ".join(LEGAL_BASES),
+            )
+            basis = None
+        override_reason = r.text(
+            o,
+            "reason",
+            "consent.override",
+            "why you are sharing without consent",
+            required=True,
+            limit=2000,
+        )
+        if status == "given":
+            r.fail("consent.override", "Only record a lawful basis when she has not given consent")
+
+    raw_needs = top.get("needs") or []
+    needs: list[str] = []
+    if not isinstance(raw_needs, list) or any(n not in NEEDS for n in raw_needs):
+        r.fail("needs", "Needs must be a list of: " + ", ".join(NEEDS))
+    else:
+        needs = sorted(set(raw_needs))
+
+    narrative = r.text(top, "narrative", "", "what happened", required=True, limit=10000)
+    programme = bool(
+        r.boolean(
+            top, "refer_perpetrator_to_programme", "", "to refer the perpetrator to a programme"
+        )
+    )
+    if programme and perpetrator is None:
+        r.fail("perpetrator", "Enter the perpetrator's details to refer them to a programme")
+
+    if r.errors:
+        raise Invalid(r.errors)
+    return ReferralInput(
+        victim=victim,
+        safe_contact=safe_contact,
+        risk_answers=answers,
+        narrative=narrative or "",
+        consent_status=str(status),
+        perpetrator=perpetrator,
+        children=children,
+        professional_judgement=judgement,
+        judgement_reason=reason,
+        incidents_past_12_months=incidents,
+        override_legal_basis=basis,
+        override_reason=override_reason,
+        needs=needs,
+        refer_perpetrator_to_programme=programme,
+    )

@@ -1,0 +1,287 @@
+"""JSON API v1: bearer tokens, the referral contract, idempotency, and errors naming each field."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from daservice.api import auth
+from daservice.audit import AuditEvent
+from daservice.extensions import db
+from daservice.referrals.models import ApiClient, Referral, Route
+
+from .. import factories
+from ..conftest import row_count
+
+
+@pytest.fixture()
+def directory(app):
+    return factories.directory()
+
+
+@pytest.fixture()
+def token(app, directory):
+    from daservice.accounts.models import Agency
+
+    agency = db.session.scalar(sa.select(Agency).where(Agency.code == "MPS"))
+    _, raw = auth.issue(agency.id, "MPS test bridge")
+    return raw
+
+
+def post(client, token, body, **headers):
+    return client.post(
+        "/api/v1/referrals", json=body, headers={"Authorization": f"Bearer {token}", **headers}
+    )
+
+
+def test_standard_risk_referral_with_consent_goes_to_outreach(client, token):
+    response = post(client, token, factories.referral_payload())
+    assert response.status_code == 201, response.json
+    body = response.json
+    assert body["reference"].startswith("DA-") and len(body["reference"]) == 14
+    assert body["risk"] == {"score": 0, "level": "standard", "marac": False, "criteria": []}
+    assert [(r["service"], r["status"]) for r in body["routes"]] == [
+        ("Community outreach", "pending")
+    ]
+    assert body["status"] == "routed"
+    assert response.headers["Location"] == f"/api/v1/referrals/{body['id']}"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_high_risk_with_children_routes_to_marac_idva_and_mash(client, token):
+    body = factories.referral_payload(
+        risk__answers=factories.high_risk_answers(15),
+        children=[{"name": "Child One", "date_of_birth": "2019-02-02"}],
+    )
+    response = post(client, token, body)
+    assert response.status_code == 201
+    result = response.json
+    assert result["risk"]["level"] == "high" and result["risk"]["criteria"] == ["visible_high_risk"]
+    assert {r["service"] for r in result["routes"]} == {
+        "Redbridge Marac",
+        "Redbridge IDVA service",
+        "Children's safeguarding (MASH)",
+    }
+
+
+def test_without_consent_only_lawful_routes_are_made_and_the_rest_are_held(client, token):
+    body = factories.referral_payload(
+        consent={"status": "refused"},
+        risk__answers=factories.high_risk_answers(14),
+        needs=["housing"],
+    )
+    result = post(client, token, body).json
+    statuses = {r["service"]: r["status"] for r in result["routes"]}
+    assert statuses == {
+        "Redbridge Marac": "pending",
+        "Redbridge IDVA service": "pending",
+        "Housing options": "held_for_consent",
+    }
+
+
+def test_standard_risk_without_consent_is_held(client, token):
+    result = post(client, token, factories.referral_payload(consent={"status": "not_sought"})).json
+    assert result["status"] == "held_for_consent"
+    assert result["routes"][0]["status"] == "held_for_consent"
+
+
+def test_override_records_basis_reason_and_releases_routes(client, token):
+    body = factories.referral_payload(
+        consent={
+            "status": "refused",
+            "override": {
+                "legal_basis": "dpa2018_sch1_para18",
+                "reason": "Imminent risk to life; synthetic test.",
+            },
+        }
+    )
+    result = post(client, token, body).json
+    assert [r["status"] for r in result["routes"]] == ["pending"]
+    referral = db.session.get(Referral, __import__("uuid").UUID(result["id"]))
+    assert referral.override_legal_basis == "dpa2018_sch1_para18" and referral.override_at
+    assert referral.override_reason == "Imminent risk to life; synthetic test."
+    overrides = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "consent.override")
+    )
+    assert overrides == 1
+
+
+def test_validation_names_every_bad_field(client, token):
+    body = factories.referral_payload(
+        victim__last_name="",
+        victim__date_of_birth="2999-01-01",
+        victim__postcode="NOT A CODE",
+        victim__phone="12345",
+        safe_contact__safe_to_contact=factories.DELETE,
+        risk__answers={"1": "maybe"},
+        narrative="x" * 10001,
+        children=[{"date_of_birth": "31/02/2020"}],
+    )
+    response = post(client, token, body)
+    assert response.status_code == 422
+    errors = response.json["errors"]
+    for field in (
+        "victim.last_name",
+        "victim.date_of_birth",
+        "victim.postcode",
+        "victim.phone",
+        "safe_contact.safe_to_contact",
+        "risk.answers.1",
+        "risk.answers.2",
+        "narrative",
+        "children.0.name",
+        "children.0.date_of_birth",
+    ):
+        assert field in errors, field
+    assert errors["victim.date_of_birth"] == ["Date of birth must be in the past"]
+    assert row_count("referrals") == 0
+
+
+def test_unknown_fields_are_refused_by_name(client, token):
+    response = post(client, token, factories.referral_payload(victim__nickname="x"))
+    assert response.status_code == 422 and "victim.nickname" in response.json["errors"]
+
+
+def test_judgement_needs_a_reason(client, token):
+    response = post(client, token, factories.referral_payload(risk__professional_judgement=True))
+    assert response.status_code == 422 and "risk.judgement_reason" in response.json["errors"]
+
+
+@pytest.mark.parametrize(
+    "headers,data,status",
+    [
+        ({"Content-Type": "application/json"}, b"{not json", 400),
+        ({"Content-Type": "text/plain"}, b"{}", 415),
+        ({"Content-Type": "application/json"}, b"[1, 2]", 422),
+    ],
+)
+def test_malformed_requests(client, token, headers, data, status):
+    response = client.post(
+        "/api/v1/referrals", data=data, headers={"Authorization": f"Bearer {token}", **headers}
+    )
+    assert response.status_code == status
+    assert response.is_json and response.json["error"]
+
+
+def test_too_large_is_413(client, token, app):
+    app.config["MAX_CONTENT_LENGTH"] = 2000
+    response = post(client, token, factories.referral_payload(narrative="x" * 5000))
+    assert response.status_code == 413 and response.is_json
+
+
+@pytest.mark.parametrize(
+    "header", [None, "Bearer", "Bearer das_wrong", "Basic abc", "Bearer " + "x" * 500]
+)
+def test_missing_or_bad_token_is_401(client, directory, header):
+    headers = {"Authorization": header} if header else {}
+    response = client.post("/api/v1/referrals", json=factories.referral_payload(), headers=headers)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert row_count("referrals") == 0
+
+
+def test_revoked_token_is_401(client, token):
+    auth.revoke(db.session.scalar(sa.select(ApiClient)))
+    assert post(client, token, factories.referral_payload()).status_code == 401
+
+
+def test_idempotent_retry_returns_the_same_response_and_creates_nothing(client, token):
+    body = factories.referral_payload()
+    first = post(client, token, body, **{"Idempotency-Key": "abc-123"})
+    again = post(client, token, body, **{"Idempotency-Key": "abc-123"})
+    assert first.status_code == again.status_code == 201
+    assert first.json == again.json
+    assert row_count("referrals") == 1 and row_count("routes") == 1
+    other = post(
+        client,
+        token,
+        factories.referral_payload(narrative="different"),
+        **{"Idempotency-Key": "abc-123"},
+    )
+    assert other.status_code == 409
+    assert row_count("referrals") == 1
+
+
+def test_get_referral_for_own_agency_and_404_for_others(client, token, directory):
+    created = post(client, token, factories.referral_payload()).json
+    mine = client.get(
+        f"/api/v1/referrals/{created['id']}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert mine.status_code == 200 and mine.json == created
+    from daservice.accounts.models import Agency
+
+    other_agency = db.session.scalar(sa.select(Agency).where(Agency.code == "NELFT"))
+    _, other = auth.issue(other_agency.id, "NELFT system")
+    before = row_count("audit_events")
+    theirs = client.get(
+        f"/api/v1/referrals/{created['id']}", headers={"Authorization": f"Bearer {other}"}
+    )
+    assert theirs.status_code == 404 and theirs.json == {"error": "not found"}
+    assert row_count("audit_events") == before  # nothing read, nothing recorded as read
+    bad = client.get("/api/v1/referrals/not-a-uuid", headers={"Authorization": f"Bearer {other}"})
+    assert bad.status_code == 404
+
+
+def test_protected_values_are_ciphertext_at_rest_and_absent_from_responses(client, token):
+    body = factories.referral_payload(
+        narrative="CANARY narrative text", safe_contact__code_word="CANARYWORD"
+    )
+    response = post(client, token, body)
+    text = response.get_data(as_text=True)
+    assert "CANARY" not in text and "Okafor" not in text
+    raw = db.session.execute(sa.text("SELECT narrative, safe_contact FROM referrals")).one()
+    assert all(v.startswith("ev1.") for v in raw) and "CANARY" not in " ".join(raw)
+
+
+def test_repeat_and_serial_perpetrator_through_the_person_index(client, token):
+    high = factories.high_risk_answers(14)
+    perp = {
+        "first_name": "Kyle",
+        "last_name": "Example",
+        "relationship": "ex-partner",
+        "date_of_birth": "1985-01-01",
+    }
+    first = post(
+        client, token, factories.referral_payload(risk__answers=high, perpetrator=perp)
+    ).json
+    # The same victim again, typed differently: repeat; the referrer is not told she was known.
+    again = factories.referral_payload(victim__last_name="OKAFOR ", victim__first_name="amira")
+    second = post(client, token, again).json
+    assert second["risk"]["criteria"] == ["repeat"] and second["risk"]["marac"]
+    assert "known" not in json.dumps(second).lower()
+    victims = {r.victim_id for r in db.session.scalars(sa.select(Referral))}
+    assert len(victims) == 1
+    # Same perpetrator, different victim: serial perpetrator flagged on both referrals.
+    other_victim = factories.referral_payload(
+        victim={"first_name": "Leah", "last_name": "Brown", "date_of_birth": "1993-03-03"},
+        perpetrator=dict(perp, last_name="EXAMPLE"),
+    )
+    post(client, token, other_victim)
+    flags = dict(
+        db.session.execute(sa.select(Referral.reference, Referral.serial_perpetrator)).all()
+    )
+    assert flags[first["reference"]] is True
+    assert sum(flags.values()) == 2
+
+
+def test_new_routes_notify_service_workers_without_case_detail(client, token, app, directory):
+    from daservice.accounts.models import Role
+    from daservice.directory.models import ServiceKind, ServiceMember
+
+    worker = factories.user(Role.SERVICE_WORKER)
+    db.session.add(ServiceMember(service_id=directory[ServiceKind.OUTREACH].id, user_id=worker.id))
+    db.session.commit()
+    post(client, token, factories.referral_payload())
+    outbox = app.extensions["daservice.outbox"]
+    assert [m.to for m in outbox] == [worker.email]
+    assert "Okafor" not in outbox[0].subject + outbox[0].body and "DA-" not in outbox[0].body
+
+
+def test_sla_due_time_is_set_for_released_routes(client, token):
+    post(client, token, factories.referral_payload(risk__answers=factories.high_risk_answers(14)))
+    routes = db.session.scalars(sa.select(Route)).all()
+    assert routes and all(r.due_at is not None for r in routes)

@@ -48,6 +48,7 @@ class Defaults:
     # Working days to the first contact attempt, by risk level
     SLA_WORKING_DAYS: dict[str, int] = {"high": 1, "medium": 3, "standard": 5}
     NOTIFY_BACKEND = "log"
+    SERVICE_URL: str | None = None  # public base URL for links in notifications
 
     # Blind indexes are sized for this many people (security/blind_index.py)
     PERSON_INDEX_POPULATION = 100_000

@@ -11,6 +11,8 @@ from .accounts.models import Role
 
 ENTRIES: list[tuple[str, str, frozenset[Role] | None]] = [
     ("Home", "main.home", None),
+    ("Referrals", "referrals.index", frozenset({Role.REFERRER})),
+    ("Inbox", "inbox.inbox", frozenset({Role.SERVICE_WORKER, Role.PROGRAMME_WORKER})),
     ("Users", "admin.users", frozenset({Role.ADMIN})),
     ("Access log", "dpo.access_log", frozenset({Role.DPO})),
     ("Your account", "accounts.change_password", None),

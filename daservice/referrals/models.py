@@ -9,6 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..directory.models import Service
 from ..extensions import UUIDModel, db, str_enum, utcnow
 from ..security.fields import Encrypted
 
@@ -163,6 +164,7 @@ class Route(db.Model, UUIDModel):  # type: ignore[name-defined]
     outcome_notes = Encrypted()
 
     referral: Mapped[Referral] = relationship(back_populates="routes")
+    service: Mapped[Service] = relationship(lazy="joined")
     attempts: Mapped[list[ContactAttempt]] = relationship(
         back_populates="route", cascade="all, delete-orphan", order_by="ContactAttempt.at"
     )

@@ -8,16 +8,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, has_request_context, request
 
 from .. import audit, notify
 from ..accounts.models import User
 from ..directory.models import Service, ServiceKind, ServiceMember, ServiceStatus
+from ..errors_domain import InvalidTransition
 from ..extensions import db, utcnow
-from . import people, risk, routing, sla
+from . import people, policy, risk, routing, sla
 from .models import (
     ApiClient,
     ConsentStatus,
+    ContactAttempt,
     Person,
     PersonKind,
     ReferenceCounter,
@@ -252,6 +254,9 @@ def _release(route: Route, level: str, now: datetime) -> None:
 
 def notify_new_routes(routes: list[Route]) -> None:
     """Tell each receiving service's workers that something is waiting. No case detail."""
+    base = current_app.config.get("SERVICE_URL") or (
+        request.host_url if has_request_context() else ""
+    )
     for route in routes:
         if route.status != RouteStatus.PENDING:
             continue
@@ -265,8 +270,8 @@ def notify_new_routes(routes: list[Route]) -> None:
                 notify.Message(
                     to=member.email,
                     subject="A new referral is waiting in your daservice inbox",
-                    body="A new referral has been routed to your service. Sign in to see it: "
-                    + url_for("main.home", _external=True),
+                    body="A new referral has been routed to your service. Sign in to see it"
+                    + (f": {base}" if base else "."),
                 )
             )
 
@@ -325,3 +330,94 @@ def summary(referral: Referral) -> dict[str, Any]:
             for r in referral.routes
         ],
     }
+
+
+CONTACT_CHANNELS = {
+    "phone": "Phone call",
+    "text": "Text message",
+    "email": "Email",
+    "in_person": "In person",
+    "letter": "Letter",
+    "video": "Video call",
+}
+CONTACT_OUTCOMES = {
+    "spoke": "Spoke to her",
+    "no_answer": "No answer, no message left",
+    "voicemail": "Left a voicemail (where safe)",
+    "unsafe": "Not safe to talk: ended the contact",
+    "wrong_number": "Wrong or disconnected number",
+}
+CLOSE_OUTCOMES = {
+    "support_completed": "Support completed",
+    "declined_support": "She declined support",
+    "no_contact": "Could not make contact",
+    "moved_away": "Moved out of the area",
+    "referred_on": "Referred on to another service",
+}
+
+
+def _move(actor: User, route: Route, target: RouteStatus, action: str, now: datetime) -> None:
+    if not policy.can_move(route.status, target):
+        raise InvalidTransition(
+            f"A referral that is {route.status.value.replace('_', ' ')} cannot be "
+            f"{target.value.replace('_', ' ')}"
+        )
+    route.status = target
+    route.updated_at = now
+    audit.record(action, actor=actor, target_type="route", target_id=route.id)
+
+
+def accept(actor: User, route: Route, *, now: datetime | None = None) -> None:
+    _move(actor, route, RouteStatus.ACCEPTED, "route.accepted", now or utcnow())
+    db.session.commit()
+
+
+def decline(actor: User, route: Route, reason: str, *, now: datetime | None = None) -> None:
+    _move(actor, route, RouteStatus.DECLINED, "route.declined", now or utcnow())
+    route.decline_reason = reason
+    db.session.commit()
+
+
+def log_contact(
+    actor: User,
+    route: Route,
+    *,
+    channel: str,
+    outcome: str,
+    notes: str | None,
+    now: datetime | None = None,
+) -> ContactAttempt:
+    now = now or utcnow()
+    if route.status not in policy.CAN_LOG_CONTACT:
+        raise InvalidTransition("Accept the referral before logging contact")
+    if channel not in CONTACT_CHANNELS or outcome not in CONTACT_OUTCOMES:
+        raise ValueError("unknown channel or outcome")
+    attempt = ContactAttempt(
+        route_id=route.id, actor_id=actor.id, at=now, channel=channel, outcome=outcome
+    )
+    attempt.notes = notes or None
+    db.session.add(attempt)
+    if route.first_contact_at is None:
+        route.first_contact_at = now
+    if route.status == RouteStatus.ACCEPTED:
+        route.status = RouteStatus.CONTACT_ATTEMPTED
+    route.updated_at = now
+    audit.record("route.contact_attempted", actor=actor, target_type="route", target_id=route.id)
+    db.session.commit()
+    return attempt
+
+
+def start_support(actor: User, route: Route, *, now: datetime | None = None) -> None:
+    _move(actor, route, RouteStatus.IN_SUPPORT, "route.in_support", now or utcnow())
+    db.session.commit()
+
+
+def close(
+    actor: User, route: Route, *, outcome: str, notes: str | None, now: datetime | None = None
+) -> None:
+    if outcome not in CLOSE_OUTCOMES:
+        raise ValueError("unknown outcome")
+    _move(actor, route, RouteStatus.CLOSED, "route.closed", now or utcnow())
+    route.outcome_code = outcome
+    route.outcome_notes = notes or None
+    db.session.commit()

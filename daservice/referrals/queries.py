@@ -1,0 +1,155 @@
+"""Row-scoped loaders. A referral the user may not see is a 404, decided in SQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort
+
+from ..accounts.models import Role, User
+from ..directory.models import Service, ServiceMember
+from ..extensions import db
+from .models import Referral, ReferralDraft, Route, RouteStatus
+
+
+def member_service_ids(user: User) -> list[uuid.UUID]:
+    if not user.has_role(Role.SERVICE_WORKER, Role.PROGRAMME_WORKER):
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(ServiceMember.service_id).where(ServiceMember.user_id == user.id)
+        )
+    )
+
+
+def _visible_route_exists(service_ids: list[uuid.UUID]) -> Any:
+    return sa.exists().where(
+        Route.referral_id == Referral.id,
+        Route.service_id.in_(service_ids),
+        Route.status != RouteStatus.HELD_FOR_CONSENT,
+    )
+
+
+def scope(user: User) -> Any:
+    """SQL condition: the referrals this user may see."""
+    conditions = []
+    if user.has_role(Role.REFERRER):
+        conditions.append(Referral.referrer_id == user.id)
+    service_ids = member_service_ids(user)
+    if service_ids:
+        conditions.append(_visible_route_exists(service_ids))
+    return sa.or_(*conditions) if conditions else sa.false()
+
+
+def get_referral_or_404(user: User, referral_id: uuid.UUID) -> Referral:
+    referral = db.session.scalar(sa.select(Referral).where(Referral.id == referral_id, scope(user)))
+    if referral is None:
+        abort(404)
+    return referral
+
+
+def get_route_for_worker_or_404(user: User, route_id: uuid.UUID) -> Route:
+    """A route of one of the user's services, visible to that service."""
+    route = db.session.scalar(
+        sa.select(Route).where(
+            Route.id == route_id,
+            Route.service_id.in_(member_service_ids(user)),
+            Route.status != RouteStatus.HELD_FOR_CONSENT,
+        )
+    )
+    if route is None:
+        abort(404)
+    return route
+
+
+def get_draft_or_404(user: User, draft_id: uuid.UUID) -> ReferralDraft:
+    draft = db.session.scalar(
+        sa.select(ReferralDraft).where(
+            ReferralDraft.id == draft_id, ReferralDraft.author_id == user.id
+        )
+    )
+    if draft is None:
+        abort(404)
+    return draft
+
+
+def drafts_of(user: User) -> list[ReferralDraft]:
+    return list(
+        db.session.scalars(
+            sa.select(ReferralDraft)
+            .where(
+                ReferralDraft.author_id == user.id, ReferralDraft.submitted_referral_id.is_(None)
+            )
+            .order_by(ReferralDraft.updated_at.desc())
+        )
+    )
+
+
+def referrals_made_by(user: User, limit: int = 50) -> list[Referral]:
+    return list(
+        db.session.scalars(
+            sa.select(Referral)
+            .where(Referral.referrer_id == user.id)
+            .order_by(Referral.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+OPEN = (
+    RouteStatus.PENDING,
+    RouteStatus.ACCEPTED,
+    RouteStatus.CONTACT_ATTEMPTED,
+    RouteStatus.IN_SUPPORT,
+)
+
+
+def inbox(
+    user: User, *, page: int = 1, per_page: int = 50, show: str = "open"
+) -> tuple[list[Any], int]:
+    """Routes for the user's services, soonest due first (no due time last); plain columns only."""
+    service_ids = member_service_ids(user)
+    statuses = OPEN if show == "open" else (RouteStatus.DECLINED, RouteStatus.CLOSED)
+    base = (
+        sa.select(
+            Route.id,
+            Route.status,
+            Route.due_at,
+            Route.first_contact_at,
+            Route.created_at,
+            Referral.reference,
+            Referral.risk_level,
+            Referral.marac,
+            Referral.serial_perpetrator,
+            Service.name.label("service"),
+            Referral.id.label("referral_id"),
+        )
+        .join(Referral, Referral.id == Route.referral_id)
+        .join(Service, Service.id == Route.service_id)
+        .where(Route.service_id.in_(service_ids), Route.status.in_(statuses))
+    )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
+    rows = db.session.execute(
+        base.order_by(Route.due_at.is_(None), Route.due_at, Route.created_at)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(rows), int(total)
+
+
+def linked_history(referral: Referral) -> list[Referral]:
+    """Other referrals about the same victim (found through the person index at intake)."""
+    return list(
+        db.session.scalars(
+            sa.select(Referral)
+            .where(Referral.victim_id == referral.victim_id, Referral.id != referral.id)
+            .order_by(Referral.created_at.desc())
+        )
+    )
+
+
+def is_overdue(due_at: datetime | None, first_contact_at: datetime | None, now: datetime) -> bool:
+    return due_at is not None and first_contact_at is None and due_at < now

@@ -14,6 +14,7 @@ ENTRIES: list[tuple[str, str, frozenset[Role] | None]] = [
     ("Referrals", "referrals.index", frozenset({Role.REFERRER})),
     ("Inbox", "inbox.inbox", frozenset({Role.SERVICE_WORKER, Role.PROGRAMME_WORKER})),
     ("Users", "admin.users", frozenset({Role.ADMIN})),
+    ("Services", "directory.index", frozenset({Role.ADMIN})),
     ("Access log", "dpo.access_log", frozenset({Role.DPO})),
     ("Your account", "accounts.change_password", None),
 ]

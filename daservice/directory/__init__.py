@@ -6,4 +6,6 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import models  # noqa: F401  (the services tables)
+    from . import models, views  # noqa: F401  (the services tables)
+
+    app.register_blueprint(views.bp)

@@ -78,6 +78,9 @@ class Defaults:
     ARGON2_PARALLELISM = 4
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # Flask-WTF's HTTPS referrer check cannot work with our Referrer-Policy: no-referrer (browsers
+    # send no Referer, and Origin is "null"). The synchronizer token and SameSite cookies remain.
+    WTF_CSRF_SSL_STRICT = False
     MAX_CONTENT_LENGTH = 1024 * 1024
     HSTS_SECONDS = 63072000
     TRUST_PROXY_HEADERS = 0  # number of trusted reverse proxies in front (X-Forwarded-*)

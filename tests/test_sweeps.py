@@ -134,3 +134,15 @@ def test_a_browser_session_does_not_authenticate_the_api(app, client, login_as):
     response = client.post("/api/v1/referrals", json={})
     assert response.status_code == 401
     assert "Set-Cookie" not in response.headers
+
+
+def test_forms_work_over_https_without_a_referer(app, client):
+    """Browsers send no Referer under Referrer-Policy: no-referrer, so CSRF must not need one."""
+    user = factories.user()
+    token = csrf_token(client, "/sign-in")
+    response = client.post(
+        "/sign-in",
+        data={"email": user.email, "password": factories.PASSWORD, "csrf_token": token},
+        base_url="https://localhost",
+    )
+    assert response.status_code == 302

@@ -73,7 +73,8 @@ def load() -> None:
     services = directory_demo.load()
     for local, name, code, role in USERS:
         email = f"{local}@{DEMO_DOMAIN}"
-        if accounts_services.find_user_by_email(email) is None:
+        user = accounts_services.find_user_by_email(email)
+        if user is None:
             user, _ = accounts_services.create_user(
                 None,
                 email=email,
@@ -82,14 +83,17 @@ def load() -> None:
                 roles=[role],
                 password=password,
             )
-            # The demo service worker works the IDVA inbox; programme staff the programme's.
-            kind = {
-                Role.SERVICE_WORKER: ServiceKind.IDVA,
-                Role.PROGRAMME_WORKER: ServiceKind.PERPETRATOR_PROGRAMME,
-            }.get(role)
-            if kind is not None:
-                db.session.add(ServiceMember(service_id=services[kind].id, user_id=user.id))
-                db.session.commit()
+        # The demo service worker works the IDVA inbox; programme staff the programme's.
+        kind = {
+            Role.SERVICE_WORKER: ServiceKind.IDVA,
+            Role.PROGRAMME_WORKER: ServiceKind.PERPETRATOR_PROGRAMME,
+        }.get(role)
+        if kind is not None and db.session.get(ServiceMember, (services[kind].id, user.id)) is None:
+            db.session.add(ServiceMember(service_id=services[kind].id, user_id=user.id))
+            db.session.commit()
+    made = _demo_referrals()
+    if made:
+        click.echo(f"Created {made} synthetic referrals.")
     click.echo(f"\nDemo sign-ins (password for all: {password})")
     for local, _name, code, role in USERS:
         click.echo(f"  {role.value:<22} {local + '@' + DEMO_DOMAIN:<40} {code}")
@@ -112,3 +116,56 @@ def code(email: str) -> None:
             "no such demo user, or they have not reached the set-up page yet"
         )
     click.echo(mfa.code_at(user.totp_secret))
+
+
+# Synthetic referrals so inboxes are not empty: (first, last, yes answers, consent, needs, children)
+DEMO_REFERRALS = [
+    ("Aisha", "Demo-Begum", 16, "given", ["housing"], 1),
+    ("Grace", "Demo-Mensah", 11, "given", [], 0),
+    ("Niamh", "Demo-Fitzgerald", 4, "given", ["mental_health"], 0),
+    ("Ewa", "Demo-Kowalska", 15, "refused", ["housing"], 2),
+    ("Priya", "Demo-Patel", 6, "not_sought", [], 0),
+]
+
+
+def _demo_referrals() -> int:
+    from .referrals import services as referral_services
+    from .referrals.models import Referral
+    from .referrals.validation import parse
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Referral)):
+        return 0
+    referrer = accounts_services.find_user_by_email(f"referrer@{DEMO_DOMAIN}")
+    if referrer is None:
+        return 0
+    for n, (first, last, yes, consent, needs, children) in enumerate(DEMO_REFERRALS):
+        body = {
+            "victim": {
+                "first_name": first,
+                "last_name": last,
+                "date_of_birth": f"19{80 + n}-0{n + 1}-1{n}",
+                "postcode": "IG1 1DD",
+                "phone": f"07700 90012{n}",
+            },
+            "safe_contact": {
+                "safe_to_contact": n != 3,
+                "phone": f"07700 90012{n}",
+                "safe_times": "Weekdays 10am to 2pm",
+                "text_ok": True,
+                "voicemail_ok": False,
+                "letters_ok": False,
+                "code_word": "demo",
+            },
+            "risk": {
+                "tool": "dash",
+                "answers": {str(q): "yes" if q <= yes else "no" for q in range(1, 25)},
+            },
+            "consent": {"status": consent},
+            "needs": needs,
+            "children": [{"name": f"Demo Child {c + 1}"} for c in range(children)],
+            "narrative": "Synthetic demo referral. Nothing here is about a real person.",
+        }
+        referral_services.create_referral(
+            referral_services.Submitter(agency_id=referrer.agency_id, user=referrer), parse(body)
+        )
+    return len(DEMO_REFERRALS)

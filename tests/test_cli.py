@@ -32,10 +32,12 @@ def test_keys_init_creates_a_private_file_and_never_overwrites(runner, app):
 def test_demo_load_is_idempotent_and_covers_every_role(runner):
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
-    users, agencies = row_count("users"), row_count("agencies")
+    users, agencies, referrals = row_count("users"), row_count("agencies"), row_count("referrals")
+    assert referrals == 5 and row_count("services") == 6
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
-    assert (row_count("users"), row_count("agencies")) == (users, agencies)
+    assert (row_count("users"), row_count("agencies"), row_count("referrals")) == (
+        users, agencies, referrals)
     roles = {r for u in db.session.scalars(sa.select(User)) for r in u.roles}
     assert roles == set(Role)
     codes = set(db.session.scalars(sa.select(Agency.code)))

@@ -68,7 +68,6 @@ class Defaults:
     LOGIN_LOCKOUT = timedelta(minutes=15)
     LOGIN_MAX_FAILURES_PER_IP = 30
     LOGIN_IP_WINDOW = timedelta(minutes=15)
-    MFA_MAX_FAILURES = 5
 
     # Passwords: argon2id, RFC 9106 low-memory profile (above the ASVS Appendix C minimum)
     PASSWORD_MIN_LENGTH = 12
@@ -165,6 +164,10 @@ def validate(config: Any) -> None:
             problems.append(
                 "production uses SQLite; set DATABASE_URL to PostgreSQL "
                 "(or ALLOW_SQLITE_IN_PRODUCTION = True for a single-machine install)"
+            )
+        if not config.get("SERVICE_URL"):
+            problems.append(
+                "SERVICE_URL is not set (the address staff are sent to in notifications)"
             )
     if config.get("PASSWORD_MAX_LENGTH", 0) < config.get("PASSWORD_MIN_LENGTH", 0):
         problems.append("PASSWORD_MAX_LENGTH is below PASSWORD_MIN_LENGTH")

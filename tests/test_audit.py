@@ -117,3 +117,14 @@ def test_dpo_search_without_an_id_is_explained(client, login_as):
 def test_only_the_dpo_sees_the_access_log(client, login_as):
     login_as(factories.user(Role.ADMIN, Role.MANAGER))
     assert client.get("/dpo/access").status_code == 403
+
+
+def test_truncating_the_newest_events_and_rewinding_the_head_is_detected(app):
+    from daservice.audit.models import AuditChainHead
+
+    _events(5)
+    survivor = db.session.get(AuditEvent, 3)
+    db.session.execute(sa.delete(AuditEvent).where(AuditEvent.seq > 3))
+    db.session.execute(sa.update(AuditChainHead).values(last_seq=3, last_hash=survivor.hash))
+    db.session.commit()
+    assert any("newest event" in p for p in audit.verify().problems)

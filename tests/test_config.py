@@ -17,6 +17,7 @@ def _production(**overrides):
         "SECRET_KEY": "p" * 48,
         "SQLALCHEMY_DATABASE_URI": "postgresql://db.example/daservice",
         "KEYS_JSON": json.dumps(keyring.generate_document()),
+        "SERVICE_URL": "https://daservice.example.gov.uk/",
     }
     config.update(overrides)
     return config

@@ -33,7 +33,13 @@ def test_admin_adds_a_service_and_a_worker(client, login_as):
     assert response.status_code == 302
     service = db.session.scalar(sa.select(Service).where(Service.name == "Young people's IDVA"))
     assert service.minimum_age == 13 and service.receives_without_consent
-    worker = factories.user(Role.SERVICE_WORKER)
+    worker = factories.user(Role.SERVICE_WORKER, agency_row=agency)
+    outsider = factories.user(Role.SERVICE_WORKER)  # another agency: may not work this inbox
+    client.post(
+        f"/admin/services/{service.id}/members",
+        data={"user": str(outsider.id), "csrf_token": token},
+    )
+    assert db.session.get(ServiceMember, (service.id, outsider.id)) is None
     client.post(
         f"/admin/services/{service.id}/members", data={"user": str(worker.id), "csrf_token": token}
     )

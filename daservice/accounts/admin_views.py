@@ -56,6 +56,8 @@ def new_user() -> Any:
                 agency_id=uuid.UUID(form.agency.data),
                 roles=[Role(r) for r in form.roles.data],
             )
+        except services.RoleConflict as exc:
+            form.roles.errors = [str(exc)]
         except ValueError as exc:
             form.email.errors = [str(exc)]
         else:
@@ -85,7 +87,7 @@ def edit_user(user_id: uuid.UUID) -> Any:
                 agency_id=uuid.UUID(form.agency.data),
                 roles=[Role(r) for r in form.roles.data],
             )
-        except PermissionDenied as exc:
+        except (PermissionDenied, services.RoleConflict) as exc:
             form.roles.errors = [str(exc)]
         except ValueError as exc:
             form.agency.errors = [str(exc)]

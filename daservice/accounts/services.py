@@ -15,6 +15,22 @@ from . import mfa, passwords, policy, sessions, throttle
 from .models import Agency, RecoveryCode, Role, User, UserRole
 
 
+class RoleConflict(ValueError):
+    """Roles that must not be held together."""
+
+
+# Roles that see case content. Administrators manage accounts and must never hold one: otherwise an
+# administrator could give themselves access to what victims told us.
+CASE_ROLES = frozenset({Role.REFERRER, Role.SERVICE_WORKER, Role.PROGRAMME_WORKER})
+
+
+def _check_roles(roles: set[Role]) -> None:
+    if Role.ADMIN in roles and roles & CASE_ROLES:
+        raise RoleConflict(
+            "An administrator cannot also be a referrer, service worker or programme worker"
+        )
+
+
 class SignInFailed(Exception):
     """Deliberately uninformative: unknown email, wrong password, locked and disabled look alike."""
 
@@ -83,12 +99,24 @@ def check_second_factor(user_id: uuid.UUID, code: str, source: str) -> User:
     step = mfa.matching_step(secret, code) if secret else None
     if step is None:
         _failed(user, source, "login.mfa_failed")
-    if user.totp_last_step is not None and step <= user.totp_last_step:
+    # Claim the time step in one conditional UPDATE, so two requests racing with the same code
+    # cannot both succeed.
+    claimed = db.session.execute(
+        sa.update(User)
+        .where(
+            User.id == user.id, sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step)
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        user = get_user(user_id)
         throttle.note_account_failure(user)
         audit.record("login.mfa_replayed", actor=user)
         db.session.commit()
         raise CodeAlreadyUsed()
-    user.totp_last_step = step
+    db.session.refresh(user)
     return _signed_in(user, "login.succeeded")
 
 
@@ -103,7 +131,15 @@ def check_recovery_code(user_id: uuid.UUID, code: str, source: str) -> User:
     )
     if match is None:
         _failed(user, source, "login.recovery_failed")
-    match.used_at = utcnow()
+    claimed = db.session.execute(
+        sa.update(RecoveryCode)
+        .where(RecoveryCode.id == match.id, RecoveryCode.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        _failed(get_user(user_id), source, "login.recovery_failed")
     return _signed_in(user, "login.succeeded_recovery_code")
 
 
@@ -219,6 +255,8 @@ def create_user(
         raise ValueError("An account with this email address already exists")
     if db.session.get(Agency, agency_id) is None:
         raise ValueError("Select an agency")
+    wanted = set(roles)
+    _check_roles(wanted)
     temporary = password is None
     secret = password or passwords.temporary_password()
     user = User(
@@ -228,7 +266,7 @@ def create_user(
         password_hash=passwords.hash_password(secret),
         must_change_password=temporary,
     )
-    user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
+    user.role_rows = [UserRole(role=r) for r in sorted(wanted)]
     db.session.add(user)
     db.session.flush()
     audit.record("user.created", actor=actor, target_type="user", target_id=user.id)
@@ -249,6 +287,7 @@ def update_user(
     wanted = set(roles)
     if not policy.can_change_own_admin_rights(actor, user) and Role.ADMIN not in wanted:
         raise PermissionDenied("You cannot remove your own administrator role")
+    _check_roles(wanted)
     if db.session.get(Agency, agency_id) is None:
         raise ValueError("Select an agency")
     moved = user.agency_id != agency_id
@@ -259,6 +298,9 @@ def update_user(
         audit.record("user.roles_changed", actor=actor, target_type="user", target_id=user.id)
     if moved:
         sessions.end_all(user.id)  # what they may see changes with the agency
+        from ..directory.models import ServiceMember
+
+        db.session.execute(sa.delete(ServiceMember).where(ServiceMember.user_id == user.id))
     audit.record("user.updated", actor=actor, target_type="user", target_id=user.id)
     db.session.commit()
     return user

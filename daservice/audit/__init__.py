@@ -56,7 +56,7 @@ def record(
         .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)
     ).one_or_none()
     if head_row is None:
-        db.session.add(AuditChainHead(id=1, last_seq=1, last_hash=GENESIS))
+        db.session.add(AuditChainHead(id=1, last_seq=1, last_hash=GENESIS, mac=None))
         db.session.flush()
         seq, prev = 1, GENESIS
     else:
@@ -78,9 +78,15 @@ def record(
     event.hash = _mac(root.material, event)
     db.session.add(event)
     db.session.execute(
-        sa.update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=event.hash)
+        sa.update(AuditChainHead)
+        .where(AuditChainHead.id == 1)
+        .values(last_hash=event.hash, mac=_head_mac(root.material, seq, event.hash))
     )
     return event
+
+
+def _head_mac(key: bytes, seq: int, last_hash: str) -> str:
+    return hmac.new(key, f"head\x1f{seq}\x1f{last_hash}".encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass
@@ -122,6 +128,13 @@ def verify(batch: int = 5000) -> VerifyResult:
     head = db.session.get(AuditChainHead, 1)
     if head is not None and (head.last_seq != last_seq or head.last_hash != prev):
         problems.append(f"the chain ends at event {last_seq} but {head.last_seq} were written")
+    elif head is not None and last_seq:
+        # The head is signed too: deleting the newest events and rewinding it is detected.
+        last = db.session.get(AuditEvent, last_seq)
+        root = ring.usable("audit", last.key_id) if last is not None else None
+        expected = _head_mac(root.material, head.last_seq, head.last_hash) if root else None
+        if expected is None or not hmac.compare_digest(expected, head.mac or ""):
+            problems.append("the record of the newest event has been altered")
     return VerifyResult(checked, problems)
 
 

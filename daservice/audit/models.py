@@ -41,3 +41,5 @@ class AuditChainHead(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     last_seq: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"))
     last_hash: Mapped[str] = mapped_column(sa.String(64))
+    # HMAC over (last_seq, last_hash), so truncating the trail and rewinding the head is detected.
+    mac: Mapped[str | None] = mapped_column(sa.String(64))

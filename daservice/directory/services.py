@@ -66,23 +66,27 @@ def save_service(actor: User, service: Service | None, data: dict[str, Any]) -> 
 
 
 def eligible_members(service: Service) -> list[User]:
-    """Service workers and programme staff who are not yet members."""
+    """Service workers and programme staff of the service's own agency who are not yet members."""
     current = {m.user_id for m in service.members}
     users = db.session.scalars(
-        sa.select(User).where(User.disabled.is_(False)).order_by(User.display_name)
+        sa.select(User)
+        .where(User.disabled.is_(False), User.agency_id == service.agency_id)
+        .order_by(User.display_name)
     )
-    return [
-        u
-        for u in users
-        if u.id not in current and u.has_role(Role.SERVICE_WORKER, Role.PROGRAMME_WORKER)
-    ]
+    return [u for u in users if u.id not in current and _may_work_inbox(u)]
+
+
+def _may_work_inbox(user: User) -> bool:
+    return user.has_role(Role.SERVICE_WORKER, Role.PROGRAMME_WORKER) and not user.has_role(
+        Role.ADMIN
+    )
 
 
 def add_member(actor: User, service: Service, user_id: uuid.UUID) -> None:
     _require_admin(actor)
     user = db.session.get(User, user_id)
-    if user is None or not user.has_role(Role.SERVICE_WORKER, Role.PROGRAMME_WORKER):
-        raise ValueError("Select a service worker or programme worker")
+    if user is None or not _may_work_inbox(user) or user.agency_id != service.agency_id:
+        raise ValueError("Select a service worker or programme worker from the service's agency")
     if db.session.get(ServiceMember, (service.id, user.id)) is None:
         db.session.add(ServiceMember(service_id=service.id, user_id=user.id))
         audit.record(

@@ -98,8 +98,12 @@ def add_member(service_id: uuid.UUID) -> Response:
     form = MemberForm()
     form.user.choices = [(str(u.id), u.display_name) for u in services.eligible_members(service)]
     if form.validate_on_submit():
-        services.add_member(actor(), service, uuid.UUID(form.user.data))
-        flash("Added to the service", "success")
+        try:
+            services.add_member(actor(), service, uuid.UUID(form.user.data))
+        except ValueError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("Added to the service", "success")
     else:
         flash("Select a person to add", "error")
     return redirect(url_for("directory.edit", service_id=service.id))

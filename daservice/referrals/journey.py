@@ -167,7 +167,9 @@ def _risk_save(form: Any, a: dict[str, Any]) -> None:
         "answers": {n: form[f"q{n}"].data for n in DASH_QUESTIONS if form[f"q{n}"].data},
         "professional_judgement": _bool(form.professional_judgement.data) or False,
         "judgement_reason": form.judgement_reason.data or None,
-        "incidents_past_12_months": int(raw) if raw.isdigit() else (raw or None),
+        "incidents_past_12_months": int(raw)
+        if raw.isascii() and raw.isdigit() and len(raw) < 6
+        else (raw or None),
     }
 
 
@@ -369,7 +371,7 @@ def children(draft_id: uuid.UUID) -> Any:
     if request.method == "POST" and request.form.get("remove") is not None:
         if ContinueForm().validate_on_submit():
             index = request.form.get("remove", "")
-            if index.isdigit() and int(index) < len(kids):
+            if index.isascii() and index.isdigit() and int(index) < len(kids):
                 kids.pop(int(index))
                 answers["children"] = kids
                 _save(draft, answers)

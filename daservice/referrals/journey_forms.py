@@ -46,7 +46,10 @@ def _strip(value: Any) -> Any:
 
 
 class GovDateField(DateField):
-    """Day, month and year boxes; a missing or impossible date gets a GOV.UK message."""
+    """Day, month and year boxes; a missing or impossible date gets a GOV.UK message.
+
+    Optional by nature (all three boxes empty means no date). Never add WTForms' ``Optional()``:
+    it looks only at the day box and would silently discard "  /  / 1990"."""
 
     def __init__(self, label: str, message: str, **kwargs: Any) -> None:
         super().__init__(label, format="%d %m %Y", widget=GovDateInput(), **kwargs)
@@ -60,9 +63,11 @@ class GovDateField(DateField):
             self.data = None
             return
         try:
+            if not all(v.isascii() and v.isdigit() and len(v) <= 4 for v in values):
+                raise ValueError("not a date")
             day, month, year = (int(v) for v in values)
             self.data = date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):
             self.data = None
             raise ValueError(self.message) from None
 
@@ -94,7 +99,6 @@ class VictimForm(FlaskForm):
         "Date of birth (optional)",
         "Date of birth must be a real date",
         description="For example, 27 3 1990",
-        validators=[Optional()],
     )
     gender = text("Gender (optional)")
     address = text("Address (optional)", textarea=True)
@@ -141,7 +145,6 @@ class PerpetratorForm(FlaskForm):
         "Their date of birth (optional)",
         "Their date of birth must be a real date",
         description="For example, 27 3 1985",
-        validators=[Optional()],
     )
     address = text("Their address (optional)", textarea=True)
     refer_to_programme = radios("Refer them to a perpetrator programme?", YES_NO)
@@ -153,7 +156,6 @@ class ChildForm(FlaskForm):
     date_of_birth = GovDateField(
         "Child's date of birth (optional)",
         "The child's date of birth must be a real date",
-        validators=[Optional()],
     )
     relationship_to_victim = text("Relationship to her (optional)", "For example, son, daughter")
     relationship_to_perpetrator = text("Relationship to the person causing harm (optional)")

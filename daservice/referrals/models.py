@@ -109,7 +109,6 @@ class Referral(db.Model, UUIDModel):  # type: ignore[name-defined]
     incidents_past_12_months: Mapped[int | None]
     serial_perpetrator: Mapped[bool] = mapped_column(default=False)
     refer_perpetrator_to_programme: Mapped[bool] = mapped_column(default=False)
-    needs: Mapped[str] = mapped_column(sa.String(200), default="")  # comma-separated codes
 
     # Consent and, when sharing without it, the recorded lawful basis.
     consent_status: Mapped[ConsentStatus] = mapped_column(str_enum(ConsentStatus, 16))
@@ -119,7 +118,11 @@ class Referral(db.Model, UUIDModel):  # type: ignore[name-defined]
     override_at: Mapped[datetime | None]
     override_reason = Encrypted()
 
-    # What she told us: protected.
+    # What she told us: protected. The identity and contact details are this referral's own copy:
+    # the shared Person row is for matching only and is never shown or changed by a referral.
+    victim_snapshot = Encrypted(dict)
+    perpetrator_snapshot = Encrypted(dict)
+    needs = Encrypted(list)  # special-category hints (mental health, immigration...)
     victim_details = Encrypted(dict)  # language, interpreter, disability
     safe_contact = Encrypted(dict)
     perpetrator_relationship = Encrypted()

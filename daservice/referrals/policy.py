@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..accounts.models import Role, User
+from ..directory.models import ServiceKind
 from .models import RouteStatus
 
 RECEIVING_ROLES = (Role.SERVICE_WORKER, Role.PROGRAMME_WORKER)
@@ -12,11 +15,13 @@ def can_refer(user: User) -> bool:
     return user.is_active and user.has_role(Role.REFERRER)
 
 
-def can_see_victim_contact(user: User, *, is_referrer: bool) -> bool:
-    """Programme staff work with the person causing harm: never her address or how to reach her."""
+def can_see_victim(*, is_referrer: bool, route_kinds: Iterable[ServiceKind]) -> bool:
+    """Her identity, contact details, children and story: for the referrer and for victim-side
+    services. A perpetrator programme works with the person causing harm and sees none of it,
+    whoever the worker is (decided by the service, not the worker's role)."""
     if is_referrer:
         return True
-    return user.has_role(Role.SERVICE_WORKER)
+    return any(kind != ServiceKind.PERPETRATOR_PROGRAMME for kind in route_kinds)
 
 
 def route_visible_to_service(status: RouteStatus) -> bool:

@@ -37,7 +37,10 @@ def scope(user: User) -> Any:
     """SQL condition: the referrals this user may see."""
     conditions = []
     if user.has_role(Role.REFERRER):
-        conditions.append(Referral.referrer_id == user.id)
+        # Her own referrals, while she is still at the agency she made them for.
+        conditions.append(
+            sa.and_(Referral.referrer_id == user.id, Referral.agency_id == user.agency_id)
+        )
     service_ids = member_service_ids(user)
     if service_ids:
         conditions.append(_visible_route_exists(service_ids))

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit, notify
 from ..accounts.models import User
@@ -53,29 +54,38 @@ def next_reference(now: datetime) -> str:
         .returning(ReferenceCounter.last)
     ).scalar_one_or_none()
     if row is None:
-        db.session.add(ReferenceCounter(year=year, last=1))
-        db.session.flush()
-        row = 1
+        # First referral of the year: two may race to create the row; the loser counts on.
+        try:
+            with db.session.begin_nested():
+                db.session.add(ReferenceCounter(year=year, last=1))
+            row = 1
+        except IntegrityError:
+            return next_reference(now)
     return f"DA-{year}-{row:06d}"
 
 
-def _link_person(kind: PersonKind, identity: people.Identity, fields: dict[str, Any]) -> Person:
-    """The existing person if matched (with newer contact details), else a new one."""
-    matches = people.find_matches(kind, identity)
-    if matches:
-        person = sorted(matches, key=lambda p: p.created_at)[0]
-        for name, value in fields.items():
-            if value is not None:
-                setattr(person, name, value)
-        people.refresh_index(person)
-        audit.record(
-            "person.linked",
-            target_type="person",
-            target_id=person.id,
-            purpose="tell your story once: matched to an existing person",
-        )
-        return person
-    return people.create_person(kind, **fields)
+# Compounds strong enough to link automatically: a shared phone or postcode (a refuge's, say)
+# must never merge two different women.
+LINKING_COMPOUNDS = ("surname_dob", "initial_surname_dob")
+
+
+def _link_person(
+    kind: PersonKind, identity: people.Identity, fields: dict[str, Any]
+) -> tuple[Person, bool]:
+    """The person this is about: an existing one on a name-and-date-of-birth match, else a new
+    one. A referral never changes an existing person (each referral keeps its own copy)."""
+    wanted = people.compounds(identity)
+    strong = {name: wanted[name] for name in LINKING_COMPOUNDS if name in wanted}
+    if strong:
+        for person in sorted(people.find_matches(kind, identity), key=lambda p: p.created_at):
+            theirs = people.compounds(people.Identity.of(person))
+            if any(theirs.get(name) == value for name, value in strong.items()):
+                return person, True
+    return people.create_person(kind, **fields), False
+
+
+def _snapshot(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in fields.items()}
 
 
 def _is_repeat(victim: Person, now: datetime, months: int) -> bool:
@@ -121,33 +131,35 @@ def build_referral(
     now = now or utcnow()
     config = current_app.config
     v = data.victim
-    victim = _link_person(
+    victim_fields = {
+        "first_name": v.first_name,
+        "last_name": v.last_name,
+        "other_names": v.other_names,
+        "date_of_birth": v.date_of_birth,
+        "gender": v.gender,
+        "address": v.address,
+        "postcode": v.postcode,
+        "phone": v.phone,
+        "email": v.email,
+    }
+    victim, victim_known = _link_person(
         PersonKind.VICTIM,
         people.Identity(v.first_name, v.last_name, v.date_of_birth, v.phone, v.postcode),
-        {
-            "first_name": v.first_name,
-            "last_name": v.last_name,
-            "other_names": v.other_names,
-            "date_of_birth": v.date_of_birth,
-            "gender": v.gender,
-            "address": v.address,
-            "postcode": v.postcode,
-            "phone": v.phone,
-            "email": v.email,
-        },
+        victim_fields,
     )
-    perpetrator = None
+    perpetrator, perpetrator_fields, perpetrator_known = None, None, False
     if data.perpetrator:
         p = data.perpetrator
-        perpetrator = _link_person(
+        perpetrator_fields = {
+            "first_name": p.first_name,
+            "last_name": p.last_name,
+            "date_of_birth": p.date_of_birth,
+            "address": p.address,
+        }
+        perpetrator, perpetrator_known = _link_person(
             PersonKind.PERPETRATOR,
             people.Identity(p.first_name, p.last_name, p.date_of_birth),
-            {
-                "first_name": p.first_name,
-                "last_name": p.last_name,
-                "date_of_birth": p.date_of_birth,
-                "address": p.address,
-            },
+            perpetrator_fields,
         )
     db.session.flush()
 
@@ -186,12 +198,14 @@ def build_referral(
         incidents_past_12_months=data.incidents_past_12_months,
         serial_perpetrator=serial,
         refer_perpetrator_to_programme=data.refer_perpetrator_to_programme,
-        needs=",".join(data.needs),
         consent_status=consent,
         consent_recorded_at=now if consent == ConsentStatus.GIVEN else None,
     )
     for criterion in assessment.criteria:
         setattr(referral, criterion.value, True)
+    referral.victim_snapshot = _snapshot(victim_fields)
+    referral.perpetrator_snapshot = _snapshot(perpetrator_fields) if perpetrator_fields else None
+    referral.needs = list(data.needs)
     referral.victim_details = {
         "language": v.language,
         "interpreter_needed": v.interpreter_needed,
@@ -215,6 +229,7 @@ def build_referral(
         assessment, bool(data.children), frozenset(data.needs), data.refer_perpetrator_to_programme
     )
     shareable = consent == ConsentStatus.GIVEN or data.override_legal_basis is not None
+    without_consent: list[str] = []
     for kind, lawful_without_consent in routing.plan(facts).items():
         service = _services_for(kind)
         if service is None:
@@ -229,11 +244,32 @@ def build_referral(
             status=RouteStatus.HELD_FOR_CONSENT if held else RouteStatus.PENDING,
         )
         if not held:
-            _release(route, referral.risk_level, now)
+            _release(route, _sla_level(referral), now)
         referral.routes.append(route)
+        if not held and not shareable:
+            without_consent.append(kind.value)
 
+    # Audit last, so the chain's lock is held only for the end of the transaction.
     actor = submitter.audit_actor
     audit.record("referral.created", actor=actor, target_type="referral", target_id=referral.id)
+    for person, known in ((victim, victim_known), (perpetrator, perpetrator_known)):
+        if person is not None and known:
+            audit.record(
+                "person.linked",
+                actor=actor,
+                target_type="person",
+                target_id=person.id,
+                purpose="tell your story once: matched on name and date of birth",
+            )
+    if without_consent:
+        # Lawful without consent under the routing rules (safeguarding / Marac); reportable.
+        audit.record(
+            "consent.shared_without_consent",
+            actor=actor,
+            target_type="referral",
+            target_id=referral.id,
+            purpose=",".join(without_consent)[:120],
+        )
     if data.override_legal_basis:
         audit.record(
             "consent.override",
@@ -245,6 +281,11 @@ def build_referral(
     return referral
 
 
+def _sla_level(referral: Referral) -> str:
+    """A referral that meets any Marac criterion gets the high-risk clock, whatever its score."""
+    return "high" if referral.marac else referral.risk_level
+
+
 def _release(route: Route, level: str, now: datetime) -> None:
     route.status = RouteStatus.PENDING
     route.released_at = now
@@ -254,9 +295,8 @@ def _release(route: Route, level: str, now: datetime) -> None:
 
 def notify_new_routes(routes: list[Route]) -> None:
     """Tell each receiving service's workers that something is waiting. No case detail."""
-    base = current_app.config.get("SERVICE_URL") or (
-        request.host_url if has_request_context() else ""
-    )
+    # Never build the link from the request's Host header: anyone can set that.
+    base = current_app.config.get("SERVICE_URL") or ""
     for route in routes:
         if route.status != RouteStatus.PENDING:
             continue
@@ -266,7 +306,7 @@ def notify_new_routes(routes: list[Route]) -> None:
             .where(ServiceMember.service_id == route.service_id, User.disabled.is_(False))
         ).all()
         for member in members:
-            notify.send(
+            _send_safely(
                 notify.Message(
                     to=member.email,
                     subject="A new referral is waiting in your daservice inbox",
@@ -276,6 +316,14 @@ def notify_new_routes(routes: list[Route]) -> None:
             )
 
 
+def _send_safely(message: notify.Message) -> None:
+    """The referral is already saved: a failed notification must not turn that into an error."""
+    try:
+        notify.send(message)
+    except Exception:  # noqa: BLE001 - any backend failure
+        current_app.logger.exception("notification failed; the referral was saved")
+
+
 def record_consent(actor: User, referral: Referral, *, now: datetime | None = None) -> list[Route]:
     """Consent given later: release every route held for it."""
     now = now or utcnow()
@@ -283,7 +331,7 @@ def record_consent(actor: User, referral: Referral, *, now: datetime | None = No
     referral.consent_recorded_at = now
     released = [r for r in referral.routes if r.status == RouteStatus.HELD_FOR_CONSENT]
     for route in released:
-        _release(route, referral.risk_level, now)
+        _release(route, _sla_level(referral), now)
         route.updated_at = now
     audit.record("consent.given", actor=actor, target_type="referral", target_id=referral.id)
     db.session.commit()
@@ -303,8 +351,17 @@ def overall_status(referral: Referral) -> str:
     return "routed"
 
 
+def submitter_criteria(referral: Referral) -> list[str]:
+    """The Marac criteria the person who referred may be told. "repeat" is left out: it would tell
+    them she was referred before, which DESIGN §3 forbids (the "is she in the system?" oracle).
+    Receiving services see every criterion."""
+    return [c for c in referral.criteria if c != "repeat"]
+
+
 def summary(referral: Referral) -> dict[str, Any]:
-    """The referral as partners see it in the API: no protected values."""
+    """The referral as its submitter sees it (web confirmation and the API): no protected values,
+    and nothing that reveals whether she was already known."""
+    criteria = submitter_criteria(referral)
     services = {
         s.id: s.name
         for s in db.session.scalars(
@@ -318,8 +375,8 @@ def summary(referral: Referral) -> dict[str, Any]:
         "risk": {
             "score": referral.risk_score,
             "level": referral.risk_level,
-            "marac": referral.marac,
-            "criteria": referral.criteria,
+            "marac": bool(criteria),
+            "criteria": criteria,
         },
         "routes": [
             {

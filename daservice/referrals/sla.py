@@ -1,8 +1,8 @@
 """SLA clocks: time to first contact attempt, in working days, per risk level.
 
 Weekends and England and Wales bank holidays are skipped (the ``holidays`` package keeps the list;
-no hand-typed dates). A referral received on a working day has until the end of the Nth following
-working day; one received on a weekend or holiday counts from the next working day.
+no hand-typed dates). A referral has until 17:00 (London) on the Nth working day after the day it
+arrived, whatever day that was: one arriving on a Saturday with one working day is due on Monday.
 """
 
 from __future__ import annotations

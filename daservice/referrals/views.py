@@ -58,7 +58,10 @@ def detail(referral_id: uuid.UUID) -> str:
         "referrals/detail.html",
         referral=referral,
         is_referrer=is_referrer,
-        show_contact=policy.can_see_victim_contact(user, is_referrer=is_referrer),
+        show_contact=policy.can_see_victim(
+            is_referrer=is_referrer, route_kinds=[r.service.kind for r in my_routes]
+        ),
+        criteria=referral.criteria if my_routes else services.submitter_criteria(referral),
         my_routes=my_routes,
         history=queries.linked_history(referral) if my_routes else [],
         questions=DASH_QUESTIONS,
@@ -96,7 +99,7 @@ def inbox() -> str:
         abort(403)
     show = "closed" if request.args.get("show") == "closed" else "open"
     try:
-        page = max(1, int(request.args.get("page", "1")))
+        page = min(max(1, int(request.args.get("page", "1"))), 100_000)
     except ValueError:
         page = 1
     rows, total = queries.inbox(user, page=page, show=show)
@@ -207,5 +210,5 @@ def _action_page(template: str, route: Route, form: Any) -> Any:
         route=route,
         referral=referral,
         form=form,
-        show_contact=policy.can_see_victim_contact(actor(), is_referrer=False),
+        show_contact=policy.can_see_victim(is_referrer=False, route_kinds=[route.service.kind]),
     ), (400 if form.errors else 200)

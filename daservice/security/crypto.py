@@ -66,7 +66,13 @@ _CANONICAL_LAST: tuple[frozenset[str], ...] = (
 def _b64decode_strict(text: str) -> bytes:
     """Unpadded base64url, canonical only (unused trailing bits zero, no padding or whitespace)."""
     remainder = len(text) & 3
-    if not text or text[-1] not in _CANONICAL_LAST[remainder] or not text.isascii():
+    if (
+        not text
+        or text[-1] not in _CANONICAL_LAST[remainder]
+        or not text.isascii()
+        or "+" in text
+        or "/" in text
+    ):
         raise DecryptError()
     try:
         return binascii.a2b_base64(
@@ -137,7 +143,12 @@ class FieldCipher:
             raise DecryptError() from None
         body = stored[13:]
         remainder = len(body) & 3
-        if body[-1:] not in _CANONICAL_LAST[remainder] or not body.isascii():
+        if (
+            body[-1:] not in _CANONICAL_LAST[remainder]
+            or not body.isascii()
+            or "+" in body
+            or "/" in body
+        ):
             raise DecryptError()
         try:
             raw = _a2b(

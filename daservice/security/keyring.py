@@ -36,8 +36,12 @@ class RootKey:
 
 
 def _b64decode(value: str) -> bytes:
+    """Strict base64url: any character outside the alphabet is an error, not silently dropped."""
     padded = value + "=" * (-len(value) % 4)
-    return base64.urlsafe_b64decode(padded.encode("ascii"))
+    standard = padded.replace("-", "+").replace("_", "/")
+    if "+" in value or "/" in value:
+        raise ValueError("not base64url")
+    return base64.b64decode(standard.encode("ascii"), validate=True)
 
 
 def _b64encode(raw: bytes) -> str:

@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('last_seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('last_hash', sa.String(length=64), nullable=False),
+    sa.Column('mac', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_chain_head'))
     )
     # The chain head exists from the start, so the first two audited changes cannot race to create it.

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-24 06:44:15.180905
+Create Date: 2026-11-24 07:16:16.631868
 
 """
 from alembic import op
@@ -89,13 +89,15 @@ def upgrade():
     sa.Column('incidents_past_12_months', sa.Integer(), nullable=True),
     sa.Column('serial_perpetrator', sa.Boolean(), nullable=False),
     sa.Column('refer_perpetrator_to_programme', sa.Boolean(), nullable=False),
-    sa.Column('needs', sa.String(length=200), nullable=False),
     sa.Column('consent_status', sa.Enum('given', 'refused', 'not_sought', name='consentstatus', native_enum=False, length=16), nullable=False),
     sa.Column('consent_recorded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('override_legal_basis', sa.String(length=40), nullable=True),
     sa.Column('override_by_id', sa.Uuid(), nullable=True),
     sa.Column('override_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('override_reason', sa.Text(), nullable=True),
+    sa.Column('victim_snapshot', sa.Text(), nullable=True),
+    sa.Column('perpetrator_snapshot', sa.Text(), nullable=True),
+    sa.Column('needs', sa.Text(), nullable=True),
     sa.Column('victim_details', sa.Text(), nullable=True),
     sa.Column('safe_contact', sa.Text(), nullable=True),
     sa.Column('perpetrator_relationship', sa.Text(), nullable=True),

@@ -189,3 +189,41 @@ def test_admin_pages_show_no_case_content_links(client, admin):
 def test_unknown_user_id_is_404(client, admin):
     assert client.get("/admin/users/00000000-0000-0000-0000-000000000000").status_code == 404
     assert row_count("users") == 1
+
+
+def test_admin_cannot_give_themselves_a_case_role(client, admin):
+    token = csrf_token(client, f"/admin/users/{admin.id}")
+    response = client.post(
+        f"/admin/users/{admin.id}",
+        data={
+            "display_name": admin.display_name,
+            "agency": str(admin.agency_id),
+            "roles": ["admin", "service_worker"],
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 400
+    assert "An administrator cannot also be" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).roles == {Role.ADMIN}
+
+
+def test_moving_a_worker_to_another_agency_ends_their_inbox_memberships(client, admin):
+    from daservice.directory.models import ServiceKind, ServiceMember
+
+    directory = factories.directory()
+    worker = factories.user(Role.SERVICE_WORKER)
+    db.session.add(ServiceMember(service_id=directory[ServiceKind.IDVA].id, user_id=worker.id))
+    db.session.commit()
+    new_agency = factories.agency("NEW", "New Agency")
+    token = csrf_token(client, f"/admin/users/{worker.id}")
+    client.post(
+        f"/admin/users/{worker.id}",
+        data={
+            "display_name": worker.display_name,
+            "agency": str(new_agency.id),
+            "roles": ["service_worker"],
+            "csrf_token": token,
+        },
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ServiceMember)) == 0

@@ -33,12 +33,20 @@ def world(app):
             ServiceMember(service_id=directory[ServiceKind.OUTREACH].id, user_id=worker.id),
             ServiceMember(service_id=directory[ServiceKind.IDVA].id, user_id=other_worker.id),
             ServiceMember(service_id=directory[ServiceKind.HOUSING].id, user_id=other_worker.id),
-            ServiceMember(service_id=directory[ServiceKind.OUTREACH].id, user_id=programme.id),
+            ServiceMember(
+                service_id=directory[ServiceKind.PERPETRATOR_PROGRAMME].id, user_id=programme.id
+            ),
         ]
     )
     db.session.commit()
     body = factories.referral_payload(
-        needs=["housing"], safe_contact__code_word="bluebell", consent={"status": "given"}
+        needs=["housing"],
+        safe_contact__code_word="bluebell",
+        consent={"status": "given"},
+        perpetrator={"first_name": "Kyle", "last_name": "Example", "relationship": "ex-partner"},
+        refer_perpetrator_to_programme=True,
+        children=[{"name": "Child Canary", "school": "Canary Primary"}],
+        narrative="NARRATIVE-CANARY",
     )
     referral = services.create_referral(
         services.Submitter(referrer.agency_id, user=referrer), parse(body)
@@ -107,14 +115,31 @@ def test_safe_contact_comes_first_and_programme_staff_never_see_contact(app, wor
     )
     assert page.index("Safe contact") < page.index("Risk") and "bluebell" in page
     assert "07700 900123" in page
-    programme = (
-        _as(app, world["programme"])
-        .get(f"/referrals/{world['referral'].id}")
-        .get_data(as_text=True)
-    )
-    assert "bluebell" not in programme and "07700 900123" not in programme
-    assert "12 Example Road" not in programme
-    assert "not shown to perpetrator programme staff" in programme
+    programme = _as(app, world["programme"]).get(f"/referrals/{world['referral'].id}")
+    assert programme.status_code == 200
+    text = programme.get_data(as_text=True)
+    for secret in (
+        "bluebell",
+        "07700 900123",
+        "12 Example Road",
+        "Okafor",
+        "Child Canary",
+        "Canary Primary",
+        "NARRATIVE-CANARY",
+        "1991",
+    ):
+        assert secret not in text, secret
+    assert "not shown to perpetrator programme staff" in text and "Kyle" in text
+
+
+def test_contact_visibility_follows_the_service_not_the_role(app, world):
+    """A service worker who works the programme's inbox still never sees her details."""
+    programme_service = world["directory"][ServiceKind.PERPETRATOR_PROGRAMME]
+    worker = factories.user(Role.SERVICE_WORKER)
+    db.session.add(ServiceMember(service_id=programme_service.id, user_id=worker.id))
+    db.session.commit()
+    text = _as(app, worker).get(f"/referrals/{world['referral'].id}").get_data(as_text=True)
+    assert "bluebell" not in text and "NARRATIVE-CANARY" not in text
 
 
 def test_inbox_lists_routes_for_my_service_soonest_due_first(app, world):

@@ -181,3 +181,24 @@ def test_other_users_cannot_open_a_draft(client, referrer, app):
     LoginActions(other)(factories.user(Role.REFERRER))
     assert other.get(f"{draft}/victim").status_code == 404
     assert other.get(f"{draft}/check").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "date_of_birth",
+    [["1", "1", "99999999999999999999"], ["²", "1", "1990"], ["1"], ["", "", "1990"]],
+)
+def test_odd_dates_are_explained_not_500(client, referrer, date_of_birth):
+    draft = start(client)
+    response = fill(client, f"{draft}/victim", dict(VICTIM, date_of_birth=date_of_birth))
+    assert response.status_code == 400
+    assert "Date of birth must be a real date" in response.get_data(as_text=True)
+
+
+def test_odd_numbers_and_pages_are_not_500(client, referrer):
+    draft = start(client)
+    body = fill(client, f"{draft}/risk", dict(RISK, incidents_past_12_months="²")).get_data(
+        as_text=True
+    )
+    assert "Incidents in the past 12 months must be a number" in body
+    response = fill(client, f"{draft}/children", {"remove": "²"})
+    assert response.status_code == 302

@@ -89,3 +89,12 @@ def test_key_material_never_appears_in_repr():
     ring = keyring.Keyring(copy.deepcopy(doc))
     text = repr(ring) + repr(ring.active("encryption"))
     assert doc["encryption"][0]["key"] not in text
+
+
+def test_junk_characters_in_a_key_are_refused():
+    doc = _doc()
+    doc["encryption"][0]["key"] = (
+        doc["encryption"][0]["key"][:10] + "!*" + doc["encryption"][0]["key"][10:]
+    )
+    with pytest.raises(keyring.KeyringError, match="not base64url"):
+        keyring.Keyring(doc)

@@ -230,10 +230,13 @@ def build_referral(
     )
     shareable = consent == ConsentStatus.GIVEN or data.override_legal_basis is not None
     without_consent: list[str] = []
+    unavailable: list[str] = []
     for kind, lawful_without_consent in routing.plan(facts).items():
         service = _services_for(kind)
         if service is None:
+            # Recorded for the partnership to act on; the directory needs an active service.
             current_app.logger.warning("no active %s service to route to", kind.value)
+            unavailable.append(kind.value)
             continue
         held = not (shareable or (lawful_without_consent and service.receives_without_consent))
         route = Route(
@@ -261,6 +264,14 @@ def build_referral(
                 target_id=person.id,
                 purpose="tell your story once: matched on name and date of birth",
             )
+    if unavailable:
+        audit.record(
+            "route.unavailable",
+            actor=actor,
+            target_type="referral",
+            target_id=referral.id,
+            purpose=",".join(unavailable)[:120],
+        )
     if without_consent:
         # Lawful without consent under the routing rules (safeguarding / Marac); reportable.
         audit.record(

@@ -37,7 +37,10 @@ def test_demo_load_is_idempotent_and_covers_every_role(runner):
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
     assert (row_count("users"), row_count("agencies"), row_count("referrals")) == (
-        users, agencies, referrals)
+        users,
+        agencies,
+        referrals,
+    )
     roles = {r for u in db.session.scalars(sa.select(User)) for r in u.roles}
     assert roles == set(Role)
     codes = set(db.session.scalars(sa.select(Agency.code)))

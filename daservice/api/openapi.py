@@ -1,16 +1,41 @@
-"""The OpenAPI 3.1 document for API v1, built from the same constants validation uses."""
+"""The OpenAPI 3.1 document for API v1, built from the same constants validation uses.
+
+It says what ``referrals.validation.parse`` accepts, as far as JSON Schema can: a field that may be
+left out may also be null, and optional text may be empty (both mean "not given"); required text
+must not be blank; a length limit counts the characters sent. The one rule JSON Schema cannot state
+(dates not in the future, nor more than 120 years ago) is in the descriptions.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from ..referrals.models import RouteStatus
 from ..referrals.risk import DASH_QUESTIONS, Answer, Criterion, Level
-from ..referrals.validation import CONSENT, LEGAL_BASES, MAX_CHILDREN, NEEDS
+from ..referrals.validation import CONSENT, LEGAL_BASES, MAX_CHILDREN, NEEDS, SPACE_CLASS
+
+S = f"[{SPACE_CLASS}]"  # a space, as validation counts them (not \s: regex dialects differ)
+NOT_BLANK = f"[^{SPACE_CLASS}]"  # somewhere, a character that is not a space
+_SEP = f"[{SPACE_CLASS}()-]*"  # what a phone number may be written with between its digits
+PHONE_PATTERN = (
+    f"^(?:{S}*|{_SEP}(?:\\+{_SEP}4{_SEP}4|0{_SEP}0{_SEP}4{_SEP}4|0)(?:{_SEP}[0-9]){{9,10}}{_SEP})$"
+)
+_POSTCODE = "[Gg][Ii][Rr] ?0[Aa][Aa]|[A-Za-z]{1,2}[0-9][0-9A-Za-z]? ?[0-9][A-Za-z]{2}"
+POSTCODE_PATTERN = f"^{S}*(?:(?:{_POSTCODE}){S}*)?$"
+_ADDRESS = f"[^@{SPACE_CLASS}]+"
+EMAIL_PATTERN = f"^{S}*(?:{_ADDRESS}@{_ADDRESS}\\.{_ADDRESS}{S}*)?$"
 
 
-def _text(limit: int, **extra: Any) -> dict[str, Any]:
-    return {"type": "string", "maxLength": limit, **extra}
+def _text(limit: int, *, required: bool = False, **extra: Any) -> dict[str, Any]:
+    if required:
+        return {"type": "string", "minLength": 1, "maxLength": limit, "pattern": NOT_BLANK, **extra}
+    return {"type": ["string", "null"], "maxLength": limit, **extra}
+
+
+def _optional(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema, or null."""
+    return {**schema, "type": [schema["type"], "null"]}
 
 
 def _obj(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -22,37 +47,52 @@ def _obj(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
     }
 
 
-DATE = {"type": "string", "format": "date", "description": "YYYY-MM-DD, in the past"}
-PHONE = _text(30, description="A UK phone number")
+def _date() -> dict[str, Any]:
+    earliest = date.today().year - 120
+    return {
+        "type": ["string", "null"],
+        "anyOf": [{"format": "date"}, {"const": ""}],
+        "description": f"YYYY-MM-DD: not in the future, and not before {earliest}-01-01",
+    }
+
+
+BOOLEAN = {"type": ["boolean", "null"]}
+PHONE = _text(
+    30,
+    pattern=PHONE_PATTERN,
+    description="A UK phone number, like 07700 900 982 or +44 20 7946 0000 (spaces, brackets and "
+    "hyphens are ignored)",
+)
 ERROR = _obj({"error": {"type": "string"}}, ["error"])
-VALIDATION_ERROR = {
-    "type": "object",
-    "properties": {
+VALIDATION_ERROR = _obj(
+    {
         "error": {"type": "string"},
         "errors": {
             "type": "object",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-            "description": "Messages keyed by the field's dotted path, e.g. victim.last_name",
+            "minProperties": 1,
+            "additionalProperties": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "description": "Messages keyed by the field's dotted path, e.g. victim.last_name "
+            '("" when the body is not a JSON object)',
         },
     },
-    "required": ["error", "errors"],
-}
+    ["error", "errors"],
+)
 
 
 def _referral_request() -> dict[str, Any]:
     victim = _obj(
         {
-            "first_name": _text(100, minLength=1),
-            "last_name": _text(100, minLength=1),
+            "first_name": _text(100, required=True),
+            "last_name": _text(100, required=True),
             "other_names": _text(200),
-            "date_of_birth": DATE,
+            "date_of_birth": _date(),
             "gender": _text(50),
             "address": _text(500),
-            "postcode": _text(10, description="A UK postcode"),
+            "postcode": _text(10, pattern=POSTCODE_PATTERN, description="A UK postcode"),
             "phone": PHONE,
-            "email": _text(254, format="email"),
+            "email": _text(254, pattern=EMAIL_PATTERN, description="An email address"),
             "language": _text(50),
-            "interpreter_needed": {"type": "boolean"},
+            "interpreter_needed": BOOLEAN,
             "disability": _text(500),
         },
         ["first_name", "last_name"],
@@ -62,9 +102,9 @@ def _referral_request() -> dict[str, Any]:
             "safe_to_contact": {"type": "boolean"},
             "phone": PHONE,
             "safe_times": _text(200),
-            "voicemail_ok": {"type": "boolean"},
-            "text_ok": {"type": "boolean"},
-            "letters_ok": {"type": "boolean"},
+            "voicemail_ok": BOOLEAN,
+            "text_ok": BOOLEAN,
+            "letters_ok": BOOLEAN,
             "code_word": _text(50),
             "notes": _text(1000),
             "who_must_not_know": _text(500),
@@ -73,18 +113,18 @@ def _referral_request() -> dict[str, Any]:
     )
     perpetrator = _obj(
         {
-            "first_name": _text(100, minLength=1),
-            "last_name": _text(100, minLength=1),
-            "date_of_birth": DATE,
-            "relationship": _text(100, minLength=1),
+            "first_name": _text(100, required=True),
+            "last_name": _text(100, required=True),
+            "date_of_birth": _date(),
+            "relationship": _text(100, required=True),
             "address": _text(500),
         },
         ["first_name", "last_name", "relationship"],
     )
     child = _obj(
         {
-            "name": _text(100, minLength=1),
-            "date_of_birth": DATE,
+            "name": _text(100, required=True),
+            "date_of_birth": _date(),
             "relationship_to_victim": _text(50),
             "relationship_to_perpetrator": _text(50),
             "school": _text(200),
@@ -102,49 +142,74 @@ def _referral_request() -> dict[str, Any]:
         {
             "tool": {"type": "string", "enum": ["dash"]},
             "answers": answers,
-            "professional_judgement": {"type": "boolean"},
+            "professional_judgement": BOOLEAN,
             "judgement_reason": _text(
                 2000, description="Required when professional_judgement is true"
             ),
-            "incidents_past_12_months": {"type": "integer", "minimum": 0, "maximum": 366},
+            "incidents_past_12_months": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "maximum": 366,
+            },
         },
         ["tool", "answers"],
     )
+    risk["if"] = _is_true("professional_judgement")
+    risk["then"] = {
+        "properties": {"judgement_reason": {"type": "string", "pattern": NOT_BLANK}},
+        "required": ["judgement_reason"],
+    }
     consent = _obj(
         {
             "status": {"type": "string", "enum": list(CONSENT)},
-            "override": _obj(
-                {
-                    "legal_basis": {
-                        "type": "string",
-                        "enum": list(LEGAL_BASES),
-                        "description": "; ".join(f"{k}: {v}" for k, v in LEGAL_BASES.items()),
+            "override": _optional(
+                _obj(
+                    {
+                        "legal_basis": {
+                            "type": "string",
+                            "enum": list(LEGAL_BASES),
+                            "description": "; ".join(f"{k}: {v}" for k, v in LEGAL_BASES.items()),
+                        },
+                        "reason": _text(2000, required=True),
                     },
-                    "reason": _text(2000, minLength=1),
-                },
-                ["legal_basis", "reason"],
+                    ["legal_basis", "reason"],
+                )
             ),
         },
         ["status"],
     )
-    return _obj(
+    # A lawful basis for sharing without consent is only recorded when she has not given it.
+    consent["if"] = {"properties": {"status": {"const": "given"}}, "required": ["status"]}
+    consent["then"] = {"properties": {"override": {"type": "null"}}}
+    request = _obj(
         {
             "victim": victim,
             "safe_contact": safe_contact,
-            "perpetrator": perpetrator,
-            "children": {"type": "array", "items": child, "maxItems": MAX_CHILDREN},
+            "perpetrator": _optional(perpetrator),
+            "children": {"type": ["array", "null"], "items": child, "maxItems": MAX_CHILDREN},
             "risk": risk,
             "consent": consent,
             "needs": {
-                "type": "array",
+                "type": ["array", "null"],
                 "items": {"type": "string", "enum": list(NEEDS)},
-                "uniqueItems": True,
+                "description": "Each need once; a repeat is ignored",
             },
-            "narrative": _text(10000, minLength=1),
-            "refer_perpetrator_to_programme": {"type": "boolean"},
+            "narrative": _text(10000, required=True),
+            "refer_perpetrator_to_programme": BOOLEAN,
         },
         ["victim", "safe_contact", "risk", "consent", "narrative"],
     )
+    # Referring the perpetrator to a programme needs their details.
+    request["if"] = _is_true("refer_perpetrator_to_programme")
+    request["then"] = {
+        "properties": {"perpetrator": {"type": "object"}},
+        "required": ["perpetrator"],
+    }
+    return request
+
+
+def _is_true(name: str) -> dict[str, Any]:
+    return {"properties": {name: {"const": True}}, "required": [name]}
 
 
 def _referral_response() -> dict[str, Any]:
@@ -184,15 +249,25 @@ def _referral_response() -> dict[str, Any]:
     )
 
 
-def _responses(codes: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, Any]:
-    return {
-        code: {"description": text, "content": {"application/json": {"schema": schema}}}
-        for code, (text, schema) in codes.items()
-    }
+def _response(text: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"description": text, "content": {"application/json": {"schema": schema}}, **extra}
+
+
+def _header(text: str, *, required: bool = False, **schema: Any) -> dict[str, Any]:
+    return {"description": text, "required": required, "schema": {"type": "string", **schema}}
 
 
 def document() -> dict[str, Any]:
-    common = {"401": ("Missing or invalid bearer token", ERROR)}
+    unauthorised = {
+        "401": _response(
+            "Missing or invalid bearer token",
+            ERROR,
+            headers={
+                "WWW-Authenticate": _header("The scheme to use", required=True, pattern="^Bearer ")
+            },
+        )
+    }
+    referral = {"$ref": "#/components/schemas/Referral"}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -235,23 +310,41 @@ def document() -> dict[str, Any]:
                             }
                         },
                     },
-                    "responses": _responses(
-                        {
-                            "201": (
-                                "Referral recorded and routed",
-                                {"$ref": "#/components/schemas/Referral"},
-                            ),
-                            "400": ("Malformed JSON or header", ERROR),
-                            **common,
-                            "409": ("Idempotency-Key reused with a different body", ERROR),
-                            "413": ("Request too large", ERROR),
-                            "415": ("Not JSON", ERROR),
-                            "422": (
-                                "Invalid fields, each named",
-                                {"$ref": "#/components/schemas/ValidationError"},
-                            ),
-                        }
-                    ),
+                    "responses": {
+                        "201": _response(
+                            "Referral recorded and routed",
+                            referral,
+                            headers={
+                                "Location": _header(
+                                    "Where to GET the referral",
+                                    required=True,
+                                    pattern="^/api/v1/referrals/[0-9a-f-]{36}$",
+                                ),
+                                "Idempotent-Replayed": _header(
+                                    "Sent when this is the answer to an earlier request with the "
+                                    "same Idempotency-Key and body",
+                                    enum=["true"],
+                                ),
+                            },
+                            links={
+                                "GetReferral": {
+                                    "operationId": "getReferral",
+                                    "parameters": {"referral_id": "$response.body#/id"},
+                                }
+                            },
+                        ),
+                        "400": _response(
+                            "Malformed JSON (or text that is not Unicode), or a bad header", ERROR
+                        ),
+                        **unauthorised,
+                        "409": _response("Idempotency-Key reused with a different body", ERROR),
+                        "413": _response("Request too large", ERROR),
+                        "415": _response("Not JSON", ERROR),
+                        "422": _response(
+                            "Invalid fields, each named",
+                            {"$ref": "#/components/schemas/ValidationError"},
+                        ),
+                    },
                 }
             },
             "/api/v1/referrals/{referral_id}": {
@@ -263,16 +356,14 @@ def document() -> dict[str, Any]:
                             "name": "referral_id",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "string"},
+                            "schema": {"type": "string", "format": "uuid"},
                         }
                     ],
-                    "responses": _responses(
-                        {
-                            "200": ("The referral", {"$ref": "#/components/schemas/Referral"}),
-                            **common,
-                            "404": ("No such referral, or not your agency's", ERROR),
-                        }
-                    ),
+                    "responses": {
+                        "200": _response("The referral", referral),
+                        **unauthorised,
+                        "404": _response("No such referral, or not your agency's", ERROR),
+                    },
                 }
             },
         },

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
 
 from .. import audit
 from ..extensions import db
@@ -50,6 +50,23 @@ def _no_cookies(response: Response) -> Response:
     return response
 
 
+@bp.after_app_request
+def _allow_header(response: Response) -> Response:
+    """A 405 says which methods the resource allows (RFC 9110 §15.5.6).
+
+    App-wide because routing fails before any blueprint is chosen; the app's JSON error answer
+    (errors.py) drops the ``Allow`` header Werkzeug puts on the exception."""
+    refused = request.routing_exception
+    if (
+        response.status_code == 405
+        and isinstance(refused, MethodNotAllowed)
+        and refused.valid_methods
+        and request.path.startswith(f"{bp.url_prefix}/")
+    ):
+        response.headers.setdefault("Allow", ", ".join(sorted(refused.valid_methods)))
+    return response
+
+
 @bp.route("/openapi.json")
 @public
 def openapi_document() -> Response:
@@ -64,9 +81,17 @@ def _read_json() -> Any:
     except RequestEntityTooLarge:
         raise _Refusal(413, "request too large") from None
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        body = json.loads(raw, parse_constant=_not_json)
+        # Escaped lone surrogates ("\ud800") parse, but are not text: they cannot be stored.
+        json.dumps(body, ensure_ascii=False).encode()
+    except (ValueError, UnicodeError, RecursionError):
         raise _Refusal(400, "malformed JSON") from None
+    return body
+
+
+def _not_json(constant: str) -> Any:
+    # Python's json module reads NaN and Infinity; JSON has neither.
+    raise ValueError(f"{constant} is not JSON")
 
 
 class _Refusal(Exception):
@@ -127,7 +152,7 @@ def create_referral() -> Response:
     services.notify_new_routes(referral.routes)
     response = jsonify(payload)
     response.status_code = 201
-    response.headers["Location"] = f"/api/v1/referrals/{referral.id}"
+    response.headers["Location"] = _location(referral.id)
     return response
 
 
@@ -137,8 +162,14 @@ def _replay(previous: IdempotencyRecord, body_hash: str) -> Response:
     response = Response(
         previous.response_json, status=previous.status_code, mimetype="application/json"
     )
+    if previous.status_code == 201:  # the same response: its Location too
+        response.headers["Location"] = _location(json.loads(previous.response_json)["id"])
     response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def _location(referral_id: object) -> str:
+    return f"/api/v1/referrals/{referral_id}"
 
 
 @bp.route("/referrals/<referral_id>", methods=["GET"])
@@ -146,6 +177,8 @@ def get_referral(referral_id: str) -> Response:
     try:
         wanted = uuid.UUID(referral_id)
     except ValueError:
+        return error(404, "not found")
+    if str(wanted) != referral_id.lower():  # only ids as issued, not {…}, urn:uuid:… or bare hex
         return error(404, "not found")
     referral = db.session.scalar(
         sa.select(Referral).where(

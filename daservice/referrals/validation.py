@@ -30,10 +30,23 @@ LEGAL_BASES = {
     "vital_interests": "UK GDPR Art. 6(1)(d) and Art. 9(2)(c) (protecting someone's life)",
 }
 CONSENT = ("given", "refused", "not_sought")
+ANSWERS = frozenset(a.value for a in Answer)
 MAX_CHILDREN = 20
+# What counts as a space, here and in the OpenAPI document's patterns: ECMAScript's ``\s``, spelt
+# out so that every regex engine agrees. (Python's ``\s`` and ``str.strip()`` also take some control
+# characters for spaces, which the document could not say.)
+SPACES = (
+    "\t\n\v\f\r \u00a0\u1680"
+    + "".join(chr(c) for c in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+# The same, to go inside [...] in a regex of any dialect.
+SPACE_CLASS = r"\u0009-\u000d\u0020\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 UK_POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2})$")
-UK_PHONE = re.compile(r"^(?:\+44|0044|0)\d{9,10}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# ASCII digits only: ``\d`` would also let through digits from other scripts.
+UK_PHONE = re.compile(r"^(?:\+44|0044|0)[0-9]{9,10}$")
+PHONE_SEPARATORS = re.compile(rf"[{SPACE_CLASS}()\-]")
+EMAIL = re.compile(rf"^[^@{SPACE_CLASS}]+@[^@{SPACE_CLASS}]+\.[^@{SPACE_CLASS}]+$")
 
 
 class Invalid(Exception):
@@ -118,18 +131,19 @@ class _Reader:
     ) -> str | None:
         value = data.get(key)
         full = f"{path}.{key}" if path else key
-        if value is None or (isinstance(value, str) and not value.strip()):
+        # The limit counts what was sent, spaces included (as the API's maxLength does), so it
+        # comes first: too many spaces are too long, not blank.
+        if isinstance(value, str) and len(value) > limit:
+            self.fail(full, f"{label.capitalize()} must be {limit} characters or fewer")
+            return None
+        if value is None or (isinstance(value, str) and not value.strip(SPACES)):
             if required:
                 self.fail(full, f"Enter {label}")
             return None
         if not isinstance(value, str):
             self.fail(full, f"{label.capitalize()} must be text")
             return None
-        value = value.strip()
-        if len(value) > limit:
-            self.fail(full, f"{label.capitalize()} must be {limit} characters or fewer")
-            return None
-        return value
+        return value.strip(SPACES)
 
     def boolean(
         self, data: dict[str, Any], key: str, path: str, label: str, *, required: bool = False
@@ -150,7 +164,7 @@ class _Reader:
         full = f"{path}.{key}"
         if value is None or value == "":
             return None
-        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
             self.fail(full, f"{label.capitalize()} must be a real date, like 1990-03-27")
             return None
         try:
@@ -168,7 +182,7 @@ class _Reader:
 
     def phone(self, data: dict[str, Any], key: str, path: str) -> str | None:
         value = self.text(data, key, path, "a phone number", limit=30)
-        if value and not UK_PHONE.fullmatch(re.sub(r"[\s()\-]", "", value)):
+        if value and not UK_PHONE.fullmatch(PHONE_SEPARATORS.sub("", value)):
             self.fail(
                 f"{path}.{key}", "Enter a UK phone number, like 07700 900 982 or 020 7946 0000"
             )
@@ -177,7 +191,8 @@ class _Reader:
 
     def postcode(self, data: dict[str, Any], key: str, path: str) -> str | None:
         value = self.text(data, key, path, "a postcode", limit=10)
-        if value and not UK_POSTCODE.fullmatch(value.upper()):
+        # ASCII only: str.upper() would turn some other letters (a dotless i, say) into A-Z.
+        if value and not (value.isascii() and UK_POSTCODE.fullmatch(value.upper())):
             self.fail(f"{path}.{key}", "Enter a real postcode, like IG1 1DD")
             return None
         return value.upper() if value else None
@@ -314,8 +329,10 @@ def parse(data: Any) -> ReferralInput:
         )
 
     children: list[dict[str, Any]] = []
-    raw_children = top.get("children") or []
-    if not isinstance(raw_children, list):
+    raw_children = top.get("children")
+    if raw_children is None:
+        raw_children = []
+    elif not isinstance(raw_children, list):
         r.fail("children", "Children must be a list")
         raw_children = []
     if len(raw_children) > MAX_CHILDREN:
@@ -349,6 +366,8 @@ def parse(data: Any) -> ReferralInput:
             }
         )
 
+    # Sub-fields are only reported when the section was sent; a missing one is reported whole.
+    risk_sent = isinstance(top.get("risk"), dict)
     k = r.obj(
         top.get("risk"),
         "risk",
@@ -360,23 +379,24 @@ def parse(data: Any) -> ReferralInput:
             "incidents_past_12_months",
         },
     )
-    if k and k.get("tool") != "dash":
+    if risk_sent and k.get("tool") != "dash":
         r.fail("risk.tool", 'Risk tool must be "dash"')
     answers: dict[str, Answer] = {}
-    raw_answers = k.get("answers") if k else None
-    if k and not isinstance(raw_answers, dict):
+    raw_answers = k.get("answers")
+    if risk_sent and not isinstance(raw_answers, dict):
         r.fail("risk.answers", "Answer all 24 risk questions")
+    if not isinstance(raw_answers, dict):
         raw_answers = {}
     for number in DASH_QUESTIONS:
-        value = (raw_answers or {}).get(number)
+        value = raw_answers.get(number)
         if value is None:
-            if k:
+            if risk_sent:
                 r.fail(f"risk.answers.{number}", f"Answer question {number}: yes, no or not known")
-        elif value not in {a.value for a in Answer}:
+        elif not isinstance(value, str) or value not in ANSWERS:
             r.fail(f"risk.answers.{number}", "Answer yes, no or not_known")
         else:
             answers[number] = Answer(value)
-    for extra in sorted(set(raw_answers or {}) - set(DASH_QUESTIONS)):
+    for extra in sorted(set(raw_answers) - set(DASH_QUESTIONS)):
         r.fail(f"risk.answers.{extra}", "There is no such question")
     judgement = bool(
         r.boolean(k, "professional_judgement", "risk", "you are using professional judgement")
@@ -387,7 +407,9 @@ def parse(data: Any) -> ReferralInput:
             "risk.judgement_reason",
             "Explain why your professional judgement is that this is Marac risk",
         )
-    incidents = k.get("incidents_past_12_months") if k else None
+    incidents = k.get("incidents_past_12_months")
+    if isinstance(incidents, float) and incidents.is_integer():
+        incidents = int(incidents)  # 3.0 is the integer 3 in JSON
     if incidents is not None and (
         isinstance(incidents, bool) or not isinstance(incidents, int) or not 0 <= incidents <= 366
     ):
@@ -397,17 +419,18 @@ def parse(data: Any) -> ReferralInput:
         )
         incidents = None
 
+    consent_sent = isinstance(top.get("consent"), dict)
     c2 = r.obj(top.get("consent"), "consent", {"status", "override"})
-    status = c2.get("status") if c2 else None
-    if c2 and status not in CONSENT:
+    status = c2.get("status")
+    if consent_sent and (not isinstance(status, str) or status not in CONSENT):
         r.fail(
             "consent.status", "Select whether she has given consent: given, refused or not_sought"
         )
     basis = override_reason = None
-    if c2 and c2.get("override") is not None:
+    if c2.get("override") is not None:
         o = r.obj(c2.get("override"), "consent.override", {"legal_basis", "reason"})
         basis = o.get("legal_basis")
-        if basis not in LEGAL_BASES:
+        if not isinstance(basis, str) or basis not in LEGAL_BASES:
             r.fail(
                 "consent.override.legal_basis",
                 "Select the lawful basis for sharing without consent: " + ", ".join(LEGAL_BASES),
@@ -424,7 +447,7 @@ def parse(data: Any) -> ReferralInput:
         if status == "given":
             r.fail("consent.override", "Only record a lawful basis when she has not given consent")
 
-    raw_needs = top.get("needs") or []
+    raw_needs = [] if top.get("needs") is None else top.get("needs")
     needs: list[str] = []
     if not isinstance(raw_needs, list) or any(n not in NEEDS for n in raw_needs):
         r.fail("needs", "Needs must be a list of: " + ", ".join(NEEDS))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .errors_domain import NotFound, PermissionDenied, Throttled
 
@@ -54,7 +54,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
-        return _render(error.code or 500)
+        response = make_response(_render(error.code or 500))
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))  # RFC 9110 15.5.6
+        return response
 
     @app.errorhandler(PermissionDenied)
     def permission_denied(error: PermissionDenied) -> Any:

@@ -146,3 +146,11 @@ def test_forms_work_over_https_without_a_referer(app, client):
         base_url="https://localhost",
     )
     assert response.status_code == 302
+
+
+def test_method_not_allowed_says_which_methods_are(client):
+    page = client.post("/healthz")
+    api = client.delete("/api/v1/referrals")
+    for response in (page, api):
+        assert response.status_code == 405
+        assert "GET" in response.headers["Allow"] or "POST" in response.headers["Allow"]

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import audit
 from ..extensions import db
@@ -47,23 +47,6 @@ def _authenticate() -> Response | None:
 @bp.after_request
 def _no_cookies(response: Response) -> Response:
     response.headers.pop("Set-Cookie", None)  # token-authenticated: never start a browser session
-    return response
-
-
-@bp.after_app_request
-def _allow_header(response: Response) -> Response:
-    """A 405 says which methods the resource allows (RFC 9110 §15.5.6).
-
-    App-wide because routing fails before any blueprint is chosen; the app's JSON error answer
-    (errors.py) drops the ``Allow`` header Werkzeug puts on the exception."""
-    refused = request.routing_exception
-    if (
-        response.status_code == 405
-        and isinstance(refused, MethodNotAllowed)
-        and refused.valid_methods
-        and request.path.startswith(f"{bp.url_prefix}/")
-    ):
-        response.headers.setdefault("Allow", ", ".join(sorted(refused.valid_methods)))
     return response
 
 

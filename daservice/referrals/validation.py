@@ -176,7 +176,7 @@ class _Reader:
             self.fail(full, f"{label.capitalize()} must be in the past")
             return None
         if parsed.year < date.today().year - 120:
-            self.fail(full, f"{label.capitalize()} must be after {date.today().year - 120}")
+            self.fail(full, f"{label.capitalize()} must be in {date.today().year - 120} or later")
             return None
         return parsed
 

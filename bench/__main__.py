@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from . import crypto_overhead, reencrypt
+from . import api_intake, crypto_overhead, inbox, matching, reencrypt
 
 if __name__ == "__main__":
     crypto_overhead.main()
     reencrypt.main()
+    matching.main()
+    inbox.main()
+    api_intake.main()

@@ -7,6 +7,7 @@ tell a referrer whether anyone matched (that would answer "is she in the system?
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -105,20 +106,42 @@ def find_matches(kind: PersonKind, identity: Identity) -> list[Person]:
         for name, normalised in wanted.items()
         for key_id, value in indexer.lookup_values(name, normalised)
     ]
-    candidate_ids = (
-        sa.select(PersonIndex.person_id).where(sa.or_(*conditions)).distinct().scalar_subquery()
-    )
+    # Which index names each candidate hit: confirming then decrypts only the fields of those
+    # compounds (usually one or two), not every identity field of every false candidate.
+    hit_rows = db.session.execute(
+        sa.select(PersonIndex.person_id, PersonIndex.name).where(sa.or_(*conditions))
+    ).all()
+    hits: dict[uuid.UUID, set[str]] = {}
+    for person_id, name in hit_rows:
+        hits.setdefault(person_id, set()).add(name)
+    if not hits:
+        return []
     candidates = db.session.scalars(
         sa.select(Person).where(
-            Person.id.in_(candidate_ids), Person.kind == kind, Person.erased_at.is_(None)
+            Person.id.in_(list(hits)), Person.kind == kind, Person.erased_at.is_(None)
         )
     ).all()
-    return [p for p in candidates if _confirmed(p, wanted)]
+    return [p for p in candidates if _confirmed(p, wanted, hits[p.id])]
 
 
-def _confirmed(person: Person, wanted: dict[str, str]) -> bool:
-    theirs = compounds(Identity.of(person))
-    return any(theirs.get(name) == value for name, value in wanted.items())
+# The identity fields each compound is made of.
+_FIELDS = {
+    "surname_dob": ("last_name", "date_of_birth"),
+    "initial_surname_dob": ("first_name", "last_name", "date_of_birth"),
+    "phone": ("phone",),
+    "postcode_dob": ("postcode", "last_name", "date_of_birth"),
+}
+
+
+def _confirmed(person: Person, wanted: dict[str, str], names: set[str]) -> bool:
+    """True if a compound that hit the index really is equal, decrypting only what it needs."""
+    for name in sorted(names & wanted.keys()):
+        needed = set(_FIELDS[name])
+        values = {field: getattr(person, field) for field in needed}
+        theirs = compounds(Identity(**values)).get(name)
+        if theirs is not None and theirs == wanted[name]:
+            return True
+    return False
 
 
 def reindex_all(progress: Callable[[int, int], None] | None = None, batch: int = 1000) -> int:

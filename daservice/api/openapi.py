@@ -366,5 +366,41 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/referrals/{referral_id}/consent": {
+                "post": {
+                    "operationId": "recordConsent",
+                    "summary": "She has now given consent: send the referrals held for it",
+                    "parameters": [
+                        {
+                            "name": "referral_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "format": "uuid"},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"status": {"type": "string", "enum": ["given"]}},
+                                    "required": ["status"],
+                                    "additionalProperties": False,
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _response("The referral, with held routes released", referral),
+                        "400": _response("Malformed JSON", ERROR),
+                        **unauthorised,
+                        "404": _response("No such referral, or not your agency's", ERROR),
+                        "413": _response("Request too large", ERROR),
+                        "415": _response("Not JSON", ERROR),
+                        "422": _response('Not {"status": "given"}', VALIDATION_ERROR),
+                    },
+                }
+            },
         },
     }

@@ -155,19 +155,24 @@ def _location(referral_id: object) -> str:
     return f"/api/v1/referrals/{referral_id}"
 
 
-@bp.route("/referrals/<referral_id>", methods=["GET"])
-def get_referral(referral_id: str) -> Response:
+def _own_referral(referral_id: str) -> Referral | None:
+    """The referral if it is this client's agency's; None otherwise (answered as 404)."""
     try:
         wanted = uuid.UUID(referral_id)
     except ValueError:
-        return error(404, "not found")
+        return None
     if str(wanted) != referral_id.lower():  # only ids as issued, not {…}, urn:uuid:… or bare hex
-        return error(404, "not found")
-    referral = db.session.scalar(
+        return None
+    return db.session.scalar(
         sa.select(Referral).where(
             Referral.id == wanted, Referral.agency_id == g.api_client.agency_id
         )
     )
+
+
+@bp.route("/referrals/<referral_id>", methods=["GET"])
+def get_referral(referral_id: str) -> Response:
+    referral = _own_referral(referral_id)
     if referral is None:
         return error(404, "not found")
     audit.record(
@@ -178,4 +183,21 @@ def get_referral(referral_id: str) -> Response:
         purpose="partner system read",
     )
     db.session.commit()
+    return jsonify(services.summary(referral))
+
+
+@bp.route("/referrals/<referral_id>/consent", methods=["POST"])
+def record_consent(referral_id: str) -> Response:
+    """She has now given consent: release every route held for it."""
+    referral = _own_referral(referral_id)
+    if referral is None:
+        return error(404, "not found")
+    body = _read_json()
+    if not isinstance(body, dict) or set(body) - {"status"} or body.get("status") != "given":
+        return error(
+            422,
+            "consent can only be recorded as given",
+            errors={"status": ['Send {"status": "given"} once she has agreed']},
+        )
+    services.record_consent(g.api_client, referral)
     return jsonify(services.summary(referral))

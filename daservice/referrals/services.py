@@ -335,7 +335,9 @@ def _send_safely(message: notify.Message) -> None:
         current_app.logger.exception("notification failed; the referral was saved")
 
 
-def record_consent(actor: User, referral: Referral, *, now: datetime | None = None) -> list[Route]:
+def record_consent(
+    actor: User | ApiClient, referral: Referral, *, now: datetime | None = None
+) -> list[Route]:
     """Consent given later: release every route held for it."""
     now = now or utcnow()
     referral.consent_status = ConsentStatus.GIVEN

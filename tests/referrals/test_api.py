@@ -289,3 +289,27 @@ def test_sla_due_time_is_set_for_released_routes(client, token):
     post(client, token, factories.referral_payload(risk__answers=factories.high_risk_answers(14)))
     routes = db.session.scalars(sa.select(Route)).all()
     assert routes and all(r.due_at is not None for r in routes)
+
+
+def test_partner_system_records_consent_later_and_held_routes_are_released(
+    client, token, directory
+):
+    created = post(client, token, factories.referral_payload(consent={"status": "not_sought"})).json
+    assert created["status"] == "held_for_consent"
+    url = f"/api/v1/referrals/{created['id']}/consent"
+    auth_header = {"Authorization": f"Bearer {token}"}
+    bad = client.post(url, json={"status": "refused"}, headers=auth_header)
+    assert bad.status_code == 422 and "status" in bad.json["errors"]
+    released = client.post(url, json={"status": "given"}, headers=auth_header)
+    assert released.status_code == 200
+    assert [r["status"] for r in released.json["routes"]] == ["pending"]
+    from daservice.accounts.models import Agency
+
+    other_agency = db.session.scalar(sa.select(Agency).where(Agency.code == "NELFT"))
+    _, other = auth.issue(other_agency.id, "NELFT system")
+    assert (
+        client.post(
+            url, json={"status": "given"}, headers={"Authorization": f"Bearer {other}"}
+        ).status_code
+        == 404
+    )

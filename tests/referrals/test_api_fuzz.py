@@ -42,7 +42,11 @@ from ..conftest import row_count
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))  # 0: the budgets below
 SEED = int(os.environ.get("FUZZ_SEED", "0"))  # 0: derandomized
-BUDGET = {"POST /api/v1/referrals": 100, "GET /api/v1/referrals/{referral_id}": 15}
+BUDGET = {
+    "POST /api/v1/referrals": 100,
+    "GET /api/v1/referrals/{referral_id}": 15,
+    "POST /api/v1/referrals/{referral_id}/consent": 20,
+}
 STATEFUL_SCENARIOS = 8
 
 # Dates of birth must not be in the future nor more than 120 years ago: the document says so in

@@ -223,17 +223,12 @@ def change_password(user: User, current: str, new: str) -> list[str]:
 # --- Administration ---------------------------------------------------------------------------
 
 
-def _require_admin(actor: User) -> None:
-    if not policy.can_manage_users(actor):
-        raise PermissionDenied("not an administrator")
-
-
 def list_agencies() -> list[Agency]:
     return list(db.session.scalars(sa.select(Agency).order_by(Agency.name)))
 
 
 def list_users(actor: User) -> list[User]:
-    _require_admin(actor)
+    policy.require_admin(actor)
     return list(db.session.scalars(sa.select(User).order_by(User.display_name)))
 
 
@@ -250,7 +245,7 @@ def create_user(
 
     ``actor`` is None only for the command line (an operator on the server)."""
     if actor is not None:
-        _require_admin(actor)
+        policy.require_admin(actor)
     if find_user_by_email(email) is not None:
         raise ValueError("An account with this email address already exists")
     if db.session.get(Agency, agency_id) is None:
@@ -282,7 +277,7 @@ def update_user(
     agency_id: uuid.UUID,
     roles: Iterable[Role],
 ) -> User:
-    _require_admin(actor)
+    policy.require_admin(actor)
     user = get_user(user_id)
     wanted = set(roles)
     if not policy.can_change_own_admin_rights(actor, user) and Role.ADMIN not in wanted:
@@ -307,7 +302,7 @@ def update_user(
 
 
 def set_disabled(actor: User, user_id: uuid.UUID, disabled: bool) -> User:
-    _require_admin(actor)
+    policy.require_admin(actor)
     user = get_user(user_id)
     if disabled and not policy.can_change_own_admin_rights(actor, user):
         raise PermissionDenied("You cannot disable your own account")
@@ -328,7 +323,7 @@ def set_disabled(actor: User, user_id: uuid.UUID, disabled: bool) -> User:
 
 def reset_mfa(actor: User, user_id: uuid.UUID) -> User:
     """The user enrols a new authenticator at their next sign-in."""
-    _require_admin(actor)
+    policy.require_admin(actor)
     user = get_user(user_id)
     user.totp_secret = None
     user.totp_confirmed = False
@@ -342,7 +337,7 @@ def reset_mfa(actor: User, user_id: uuid.UUID) -> User:
 
 def reset_password(actor: User, user_id: uuid.UUID) -> tuple[User, str]:
     """Set a temporary password (shown once to the admin) that must be changed at next sign-in."""
-    _require_admin(actor)
+    policy.require_admin(actor)
     user = get_user(user_id)
     temporary = passwords.temporary_password()
     user.password_hash = passwords.hash_password(temporary)

@@ -10,14 +10,9 @@ import sqlalchemy as sa
 from .. import audit
 from ..accounts import policy as account_policy
 from ..accounts.models import Role, User
-from ..errors_domain import NotFound, PermissionDenied
+from ..errors_domain import NotFound
 from ..extensions import db, utcnow
 from .models import Service, ServiceKind, ServiceMember, ServiceStatus
-
-
-def _require_admin(actor: User) -> None:
-    if not account_policy.can_manage_users(actor):
-        raise PermissionDenied("not an administrator")
 
 
 def list_services() -> list[Service]:
@@ -32,7 +27,7 @@ def get_service(service_id: uuid.UUID) -> Service:
 
 
 def save_service(actor: User, service: Service | None, data: dict[str, Any]) -> Service:
-    _require_admin(actor)
+    account_policy.require_admin(actor)
     creating = service is None
     service = service or Service()
     service.name = data["name"]
@@ -83,7 +78,7 @@ def _may_work_inbox(user: User) -> bool:
 
 
 def add_member(actor: User, service: Service, user_id: uuid.UUID) -> None:
-    _require_admin(actor)
+    account_policy.require_admin(actor)
     user = db.session.get(User, user_id)
     if user is None or not _may_work_inbox(user) or user.agency_id != service.agency_id:
         raise ValueError("Select a service worker or programme worker from the service's agency")
@@ -96,7 +91,7 @@ def add_member(actor: User, service: Service, user_id: uuid.UUID) -> None:
 
 
 def remove_member(actor: User, service: Service, user_id: uuid.UUID) -> None:
-    _require_admin(actor)
+    account_policy.require_admin(actor)
     member = db.session.get(ServiceMember, (service.id, user_id))
     if member is not None:
         db.session.delete(member)

@@ -375,12 +375,6 @@ def summary(referral: Referral) -> dict[str, Any]:
     """The referral as its submitter sees it (web confirmation and the API): no protected values,
     and nothing that reveals whether she was already known."""
     criteria = submitter_criteria(referral)
-    services = {
-        s.id: s.name
-        for s in db.session.scalars(
-            sa.select(Service).where(Service.id.in_([r.service_id for r in referral.routes]))
-        )
-    }
     return {
         "id": str(referral.id),
         "reference": referral.reference,
@@ -394,7 +388,7 @@ def summary(referral: Referral) -> dict[str, Any]:
         "routes": [
             {
                 "service_id": str(r.service_id),
-                "service": services.get(r.service_id, ""),
+                "service": r.service.name,  # from the identity map: routing loaded them
                 "status": r.status.value,
             }
             for r in referral.routes

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy.orm import mapped_column
 
 from . import redaction
-from .crypto import FieldCipher
+from .crypto import ColumnCipher, FieldCipher
 
 T = TypeVar("T", str, date, dict, list)
 _CACHE = "_daservice_plaintext"
@@ -38,6 +38,7 @@ class Encrypted(Generic[T]):
         self.kind: type[T] = kind
         self.name = ""
         self.table = ""
+        self._bound: tuple[FieldCipher, ColumnCipher] | None = None
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -66,7 +67,7 @@ class Encrypted(Generic[T]):
         hit = cache.get(self.name)
         if hit is not None and hit[0] == stored:
             return hit[1]
-        text = cipher().decrypt(stored, table=self.table, column=self.name, row_id=_row_id(obj))
+        text = self._column().decrypt(stored, _row_id(obj))
         value = _decode(self.kind, text)
         redaction.remember_all(value)
         cache[self.name] = (stored, value)
@@ -80,9 +81,17 @@ class Encrypted(Generic[T]):
             raise TypeError(f"{self.name} takes {self.kind.__name__}")
         text = _encode(value)
         redaction.remember_all(value)
-        stored = cipher().encrypt(text, table=self.table, column=self.name, row_id=_row_id(obj))
+        stored = self._column().encrypt(text, _row_id(obj))
         setattr(obj, self.attr, stored)
         obj.__dict__.setdefault(_CACHE, {})[self.name] = (stored, value)
+
+    def _column(self) -> ColumnCipher:
+        """This column's cipher in the current app (bound once per app's cipher)."""
+        current = cipher()
+        bound = self._bound
+        if bound is None or bound[0] is not current:
+            bound = self._bound = (current, current.column(self.table, self.name))
+        return bound[1]
 
     def __repr__(self) -> str:
         return f"Encrypted({self.table}.{self.name})"

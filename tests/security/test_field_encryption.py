@@ -209,3 +209,59 @@ def test_standard_base64_characters_are_not_accepted_as_an_alternative_spelling(
     assert variant != stored
     with pytest.raises(DecryptError):
         cipher.decrypt(variant, table="people", column="address", row_id=ROW)
+
+
+def _nonce(stored: str) -> bytes:
+    body = stored[13:]
+    return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))[:12]
+
+
+def test_odd_spellings_of_the_body_are_refused(cipher):
+    stored = _seal(cipher, text="14 Acacia Avenue E")  # 46 bytes sealed: the body ends mid-group
+    assert len(stored[13:]) % 4 == 2
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    # The last character carries 2 bits; setting an unused one spells the same bytes differently.
+    respelt = stored[:-1] + alphabet[alphabet.index(stored[-1]) | 1]
+    assert respelt != stored
+    assert base64.urlsafe_b64decode(respelt[13:] + "==") == base64.urlsafe_b64decode(
+        stored[13:] + "=="
+    )
+    bad = [
+        respelt,  # non-canonical: unused trailing bits set
+        stored[:20] + "é" + stored[21:],  # not ASCII
+        stored[:20] + "!" + stored[21:],  # outside the alphabet
+        stored[:20] + "\n" + stored[20:],  # whitespace inside
+        stored[:20] + "=" + stored[21:],  # padding inside
+    ]
+    for value in bad:
+        with pytest.raises(DecryptError):
+            cipher.decrypt(value, table="people", column="address", row_id=ROW)
+    for value in (None, 42, stored.encode()):
+        with pytest.raises(DecryptError):
+            cipher.decrypt(value, table="people", column="address", row_id=ROW)
+
+
+def test_no_nonce_is_ever_used_twice(cipher):
+    nonces = {_nonce(_seal(cipher)) for _ in range(5_000)}  # several refills of the nonce batch
+    assert len(nonces) == 5_000
+
+
+def test_a_forked_child_does_not_reuse_its_parents_nonces(cipher):
+    # gunicorn forks workers from a parent that may already hold drawn nonces.
+    import os
+
+    _seal(cipher)  # the parent now holds a batch
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        try:
+            os.write(writer, _nonce(_seal(cipher)))
+        finally:
+            os._exit(0)
+    os.close(writer)
+    child_nonce = os.read(reader, 12)
+    os.close(reader)
+    os.waitpid(child, 0)
+    parent_nonces = {_nonce(_seal(cipher)) for _ in range(600)}  # more than a batch
+    assert len(child_nonce) == 12
+    assert child_nonce not in parent_nonces

@@ -123,6 +123,8 @@ def create_referral() -> Response:
                 response_json=json.dumps(payload),
             )
         )
+    to_tell = services.services_to_notify(referral.routes)
+    location = _location(referral.id)  # read before the commit expires it
     try:
         db.session.commit()
     except IntegrityError:
@@ -132,10 +134,10 @@ def create_referral() -> Response:
         if previous is None:
             raise
         return _replay(previous, body_hash)
-    services.notify_new_routes(referral.routes)
+    services.notify_services(to_tell)
     response = jsonify(payload)
     response.status_code = 201
-    response.headers["Location"] = _location(referral.id)
+    response.headers["Location"] = location
     return response
 
 

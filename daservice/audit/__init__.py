@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from .models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
 
-__all__ = ["AuditEvent", "record", "verify", "init_app"]
+__all__ = ["AuditEvent", "Entry", "record", "record_all", "verify", "init_app"]
 
 
 def _canonical(event: AuditEvent) -> bytes:
@@ -40,6 +41,17 @@ def _mac(key: bytes, event: AuditEvent) -> str:
     return hmac.new(key, _canonical(event), hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event to record: who did what to which record, and why."""
+
+    action: str
+    actor: Any = None
+    target_type: str | None = None
+    target_id: uuid.UUID | str | None = None
+    purpose: str | None = None
+
+
 def record(
     action: str,
     *,
@@ -49,40 +61,58 @@ def record(
     purpose: str | None = None,
 ) -> AuditEvent:
     """Append an event to the current transaction. The caller commits it with its own change."""
-    head_row = db.session.execute(
-        sa.update(AuditChainHead)
-        .where(AuditChainHead.id == 1)
-        .values(last_seq=AuditChainHead.last_seq + 1)
-        .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)
+    return record_all([Entry(action, actor, target_type, target_id, purpose)])[0]
+
+
+def record_all(entries: Sequence[Entry]) -> list[AuditEvent]:
+    """Append events, chained in order, to the current transaction (the caller commits).
+
+    Updating the head row first takes the chain's lock (other appenders queue behind it until
+    this transaction ends) and reserves the sequence numbers; the head then records the last hash.
+    """
+    if not entries:
+        return []
+    head = AuditChainHead.__table__
+    connection = db.session.connection()
+    reserved = connection.execute(
+        sa.update(head)
+        .where(head.c.id == 1)
+        .values(last_seq=head.c.last_seq + len(entries))
+        .returning(head.c.last_seq, head.c.last_hash)
     ).one_or_none()
-    if head_row is None:
-        db.session.add(AuditChainHead(id=1, last_seq=1, last_hash=GENESIS, mac=None))
-        db.session.flush()
-        seq, prev = 1, GENESIS
+    if reserved is None:  # the first event ever
+        connection.execute(
+            sa.insert(head).values(id=1, last_seq=len(entries), last_hash=GENESIS, mac=None)
+        )
+        last, prev = len(entries), GENESIS
     else:
-        seq, prev = head_row
+        last, prev = reserved
     root = current_app.extensions["daservice.keyring"].active("audit")
-    event = AuditEvent(
-        seq=seq,
-        occurred_at=utcnow(),
-        actor_id=getattr(actor, "id", None),
-        agency_id=getattr(actor, "agency_id", None),
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id) if target_id is not None else None,
-        purpose=purpose,
-        request_id=g.get("request_id") if has_request_context() else None,
-        key_id=root.key_id,
-        prev_hash=prev,
+    request_id = g.get("request_id") if has_request_context() else None
+    events = []
+    for seq, entry in enumerate(entries, start=last - len(entries) + 1):
+        event = AuditEvent(
+            seq=seq,
+            occurred_at=utcnow(),
+            actor_id=getattr(entry.actor, "id", None),
+            agency_id=getattr(entry.actor, "agency_id", None),
+            action=entry.action,
+            target_type=entry.target_type,
+            target_id=str(entry.target_id) if entry.target_id is not None else None,
+            purpose=entry.purpose,
+            request_id=request_id,
+            key_id=root.key_id,
+            prev_hash=prev,
+        )
+        event.hash = prev = _mac(root.material, event)
+        events.append(event)
+    db.session.add_all(events)
+    connection.execute(
+        sa.update(head)
+        .where(head.c.id == 1)
+        .values(last_hash=prev, mac=_head_mac(root.material, last, prev))
     )
-    event.hash = _mac(root.material, event)
-    db.session.add(event)
-    db.session.execute(
-        sa.update(AuditChainHead)
-        .where(AuditChainHead.id == 1)
-        .values(last_hash=event.hash, mac=_head_mac(root.material, seq, event.hash))
-    )
-    return event
+    return events
 
 
 def _head_mac(key: bytes, seq: int, last_hash: str) -> str:
@@ -125,7 +155,7 @@ def verify(batch: int = 5000) -> VerifyResult:
                 problems.append(f"event {event.seq} has been altered")
             prev, expected_seq, last_seq = event.hash, event.seq + 1, event.seq
         db.session.expunge_all()
-    head = db.session.get(AuditChainHead, 1)
+    head = db.session.get(AuditChainHead, 1, populate_existing=True)
     if head is not None and (head.last_seq != last_seq or head.last_hash != prev):
         problems.append(f"the chain ends at event {last_seq} but {head.last_seq} were written")
     elif head is not None and last_seq:

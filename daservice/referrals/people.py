@@ -75,16 +75,39 @@ def _indexer() -> BlindIndexer:
 def index_rows(person: Person, indexer: BlindIndexer | None = None) -> list[PersonIndex]:
     indexer = indexer or _indexer()
     return [
-        PersonIndex(name=name, key_id=indexer.active_key_id, value=indexer.value(name, normalised))
+        PersonIndex(
+            person_id=person.id,
+            name=name,
+            key_id=indexer.active_key_id,
+            value=indexer.value(name, normalised),
+        )
         for name, normalised in compounds(Identity.of(person)).items()
     ]
 
 
-def create_person(kind: PersonKind, **fields: Any) -> Person:
-    """A new person with its index rows, added to the session (the caller commits)."""
+def new_person(kind: PersonKind, **fields: Any) -> Person:
+    """A new person, not yet in the session: add it, flush, then ``insert_index_rows``."""
     person = Person(kind=kind)
     for name, value in fields.items():
         setattr(person, name, value)
+    return person
+
+
+def insert_index_rows(persons: Iterable[Person]) -> None:
+    """Write the index rows of people just flushed, in one statement."""
+    indexer = _indexer()
+    rows = [
+        {"person_id": row.person_id, "name": row.name, "key_id": row.key_id, "value": row.value}
+        for person in persons
+        for row in index_rows(person, indexer)
+    ]
+    if rows:
+        db.session.connection().execute(sa.insert(PersonIndex.__table__), rows)
+
+
+def create_person(kind: PersonKind, **fields: Any) -> Person:
+    """A new person with its index rows, added to the session (the caller commits)."""
+    person = new_person(kind, **fields)
     person.index_rows = index_rows(person)
     db.session.add(person)
     return person

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,17 +48,19 @@ class Submitter:
 def next_reference(now: datetime) -> str:
     """DA-YYYY-NNNNNN, from a per-year counter updated first so concurrent writers queue."""
     year = now.year
-    row = db.session.execute(
-        sa.update(ReferenceCounter)
-        .where(ReferenceCounter.year == year)
-        .values(last=ReferenceCounter.last + 1)
-        .returning(ReferenceCounter.last)
+    counters = ReferenceCounter.__table__
+    connection = db.session.connection()
+    row = connection.execute(
+        sa.update(counters)
+        .where(counters.c.year == year)
+        .values(last=counters.c.last + 1)
+        .returning(counters.c.last)
     ).scalar_one_or_none()
     if row is None:
         # First referral of the year: two may race to create the row; the loser counts on.
         try:
             with db.session.begin_nested():
-                db.session.add(ReferenceCounter(year=year, last=1))
+                connection.execute(sa.insert(counters).values(year=year, last=1))
             row = 1
         except IntegrityError:
             return next_reference(now)
@@ -73,7 +76,8 @@ def _link_person(
     kind: PersonKind, identity: people.Identity, fields: dict[str, Any]
 ) -> tuple[Person, bool]:
     """The person this is about: an existing one on a name-and-date-of-birth match, else a new
-    one. A referral never changes an existing person (each referral keeps its own copy)."""
+    one, not yet added to the session. A referral never changes an existing person (each referral
+    keeps its own copy)."""
     wanted = people.compounds(identity)
     strong = {name: wanted[name] for name in LINKING_COMPOUNDS if name in wanted}
     if strong:
@@ -81,7 +85,7 @@ def _link_person(
             theirs = people.compounds(people.Identity.of(person))
             if any(theirs.get(name) == value for name, value in strong.items()):
                 return person, True
-    return people.create_person(kind, **fields), False
+    return people.new_person(kind, **fields), False
 
 
 def _snapshot(fields: dict[str, Any]) -> dict[str, Any]:
@@ -89,8 +93,6 @@ def _snapshot(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _is_repeat(victim: Person, now: datetime, months: int) -> bool:
-    if victim.id is None:
-        return False
     since = now - timedelta(days=round(months * 30.44))
     return bool(
         db.session.scalar(
@@ -105,13 +107,14 @@ def _is_repeat(victim: Person, now: datetime, months: int) -> bool:
     )
 
 
-def _services_for(kind: ServiceKind) -> Service | None:
-    return db.session.scalars(
-        sa.select(Service)
-        .where(Service.kind == kind, Service.status == ServiceStatus.ACTIVE)
-        .order_by(Service.name)
-        .limit(1)
-    ).first()
+def _active_services() -> dict[ServiceKind, Service]:
+    """The service each kind routes to: the first active one by name."""
+    found: dict[ServiceKind, Service] = {}
+    for service in db.session.scalars(
+        sa.select(Service).where(Service.status == ServiceStatus.ACTIVE).order_by(Service.name)
+    ):
+        found.setdefault(service.kind, service)
+    return found
 
 
 def create_referral(
@@ -119,16 +122,28 @@ def create_referral(
 ) -> Referral:
     """Record a referral, link the people, assess risk, and route it, lawfully. Commits."""
     referral = build_referral(submitter, data, now=now)
+    to_tell = services_to_notify(referral.routes)
     db.session.commit()
-    notify_new_routes(referral.routes)
+    notify_services(to_tell)
     return referral
 
 
 def build_referral(
     submitter: Submitter, data: ReferralInput, *, now: datetime | None = None
 ) -> Referral:
-    """Everything ``create_referral`` does, inside the caller's transaction (no commit)."""
-    now = now or utcnow()
+    """Everything ``create_referral`` does, inside the caller's transaction (no commit).
+
+    Everything is read and worked out first and written together at the end, so the database's
+    write lock (all of SQLite, while it is held) is held only for the writes themselves."""
+    with db.session.no_autoflush:
+        referral, writes = _prepare(submitter, data, now or utcnow())
+        writes()
+    return referral
+
+
+def _prepare(
+    submitter: Submitter, data: ReferralInput, now: datetime
+) -> tuple[Referral, Callable[[], None]]:
     config = current_app.config
     v = data.victim
     victim_fields = {
@@ -161,7 +176,6 @@ def build_referral(
             people.Identity(p.first_name, p.last_name, p.date_of_birth),
             perpetrator_fields,
         )
-    db.session.flush()
 
     thresholds = risk.Thresholds.from_config(config)
     assessment = risk.assess(
@@ -169,23 +183,20 @@ def build_referral(
         thresholds=thresholds,
         professional_judgement=data.professional_judgement,
         incidents_past_12_months=data.incidents_past_12_months,
-        repeat=_is_repeat(victim, now, thresholds.repeat_months),
+        # A person this referral creates has no earlier referrals: no need to ask.
+        repeat=victim_known and _is_repeat(victim, now, thresholds.repeat_months),
     )
+    other_victims = None
     serial = False
-    if perpetrator is not None:
-        others = sa.select(Referral.id).where(
+    if perpetrator is not None and perpetrator_known:
+        other_victims = sa.select(Referral.id).where(
             Referral.perpetrator_id == perpetrator.id, Referral.victim_id != victim.id
         )
-        count = db.session.scalar(sa.select(sa.func.count()).select_from(others.subquery()))
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(other_victims.subquery()))
         serial = bool(count)
-        if serial:
-            db.session.execute(
-                sa.update(Referral).where(Referral.id.in_(others)).values(serial_perpetrator=True)
-            )
 
     consent = ConsentStatus(data.consent_status)
     referral = Referral(
-        reference=next_reference(now),
         referrer_id=submitter.user.id if submitter.user else None,
         api_client_id=submitter.client.id if submitter.client else None,
         agency_id=submitter.agency_id,
@@ -222,8 +233,6 @@ def build_referral(
         referral.override_reason = data.override_reason
         referral.override_by_id = submitter.user.id if submitter.user else None
         referral.override_at = now
-    db.session.add(referral)
-    db.session.flush()
 
     facts = routing.Facts(
         assessment, bool(data.children), frozenset(data.needs), data.refer_perpetrator_to_programme
@@ -231,8 +240,10 @@ def build_referral(
     shareable = consent == ConsentStatus.GIVEN or data.override_legal_basis is not None
     without_consent: list[str] = []
     unavailable: list[str] = []
+    directory = _active_services()
+    routes: list[Route] = []
     for kind, lawful_without_consent in routing.plan(facts).items():
-        service = _services_for(kind)
+        service = directory.get(kind)
         if service is None:
             # Recorded for the partnership to act on; the directory needs an active service.
             current_app.logger.warning("no active %s service to route to", kind.value)
@@ -242,54 +253,76 @@ def build_referral(
         route = Route(
             referral_id=referral.id,
             service_id=service.id,
+            service=service,
             created_at=now,
             updated_at=now,
             status=RouteStatus.HELD_FOR_CONSENT if held else RouteStatus.PENDING,
         )
         if not held:
             _release(route, _sla_level(referral), now)
-        referral.routes.append(route)
+        routes.append(route)
         if not held and not shareable:
             without_consent.append(kind.value)
+    referral.routes = routes  # a new referral: nothing to load
 
-    # Audit last, so the chain's lock is held only for the end of the transaction.
     actor = submitter.audit_actor
-    audit.record("referral.created", actor=actor, target_type="referral", target_id=referral.id)
+    events = [audit.Entry("referral.created", actor, "referral", referral.id)]
     for person, known in ((victim, victim_known), (perpetrator, perpetrator_known)):
         if person is not None and known:
-            audit.record(
-                "person.linked",
-                actor=actor,
-                target_type="person",
-                target_id=person.id,
-                purpose="tell your story once: matched on name and date of birth",
+            events.append(
+                audit.Entry(
+                    "person.linked",
+                    actor,
+                    "person",
+                    person.id,
+                    "tell your story once: matched on name and date of birth",
+                )
             )
     if unavailable:
-        audit.record(
-            "route.unavailable",
-            actor=actor,
-            target_type="referral",
-            target_id=referral.id,
-            purpose=",".join(unavailable)[:120],
+        events.append(
+            audit.Entry(
+                "route.unavailable", actor, "referral", referral.id, ",".join(unavailable)[:120]
+            )
         )
     if without_consent:
         # Lawful without consent under the routing rules (safeguarding / Marac); reportable.
-        audit.record(
-            "consent.shared_without_consent",
-            actor=actor,
-            target_type="referral",
-            target_id=referral.id,
-            purpose=",".join(without_consent)[:120],
+        events.append(
+            audit.Entry(
+                "consent.shared_without_consent",
+                actor,
+                "referral",
+                referral.id,
+                ",".join(without_consent)[:120],
+            )
         )
     if data.override_legal_basis:
-        audit.record(
-            "consent.override",
-            actor=actor,
-            target_type="referral",
-            target_id=referral.id,
-            purpose=data.override_legal_basis,
+        events.append(
+            audit.Entry(
+                "consent.override", actor, "referral", referral.id, data.override_legal_basis
+            )
         )
-    return referral
+    new_people = [
+        person
+        for person, known in ((victim, victim_known), (perpetrator, perpetrator_known))
+        if person is not None and not known
+    ]
+
+    def write() -> None:
+        # The first write takes the lock; from here to the commit, only writes.
+        referral.reference = next_reference(now)
+        db.session.add_all(new_people)
+        db.session.add(referral)
+        if serial and other_victims is not None:
+            db.session.connection().execute(
+                sa.update(Referral.__table__)
+                .where(Referral.__table__.c.id.in_(other_victims))
+                .values(serial_perpetrator=True)
+            )
+        audit.record_all(events)
+        db.session.flush()
+        people.insert_index_rows(new_people)
+
+    return referral, write
 
 
 def _sla_level(referral: Referral) -> str:
@@ -304,22 +337,30 @@ def _release(route: Route, level: str, now: datetime) -> None:
     route.due_at = sla.due_at(now, sla.working_days_for(level, days))
 
 
-def notify_new_routes(routes: list[Route]) -> None:
+def services_to_notify(routes: list[Route]) -> list[uuid.UUID]:
+    """The services whose workers hear of these routes: those now waiting for them. Read before
+    the commit (which expires the routes) and passed to ``notify_services`` after it."""
+    return [route.service_id for route in routes if route.status == RouteStatus.PENDING]
+
+
+def notify_services(service_ids: list[uuid.UUID]) -> None:
     """Tell each receiving service's workers that something is waiting. No case detail."""
+    if not service_ids:
+        return
     # Never build the link from the request's Host header: anyone can set that.
     base = current_app.config.get("SERVICE_URL") or ""
-    for route in routes:
-        if route.status != RouteStatus.PENDING:
-            continue
-        members = db.session.scalars(
-            sa.select(User)
-            .join(ServiceMember, ServiceMember.user_id == User.id)
-            .where(ServiceMember.service_id == route.service_id, User.disabled.is_(False))
-        ).all()
-        for member in members:
+    members = db.session.execute(
+        sa.select(ServiceMember.service_id, User.email)
+        .join(User, ServiceMember.user_id == User.id)
+        .where(ServiceMember.service_id.in_(service_ids), User.disabled.is_(False))
+    ).all()
+    for service_id in service_ids:
+        for member_service, email in members:
+            if member_service != service_id:
+                continue
             _send_safely(
                 notify.Message(
-                    to=member.email,
+                    to=email,
                     subject="A new referral is waiting in your daservice inbox",
                     body="A new referral has been routed to your service. Sign in to see it"
                     + (f": {base}" if base else "."),
@@ -347,8 +388,9 @@ def record_consent(
         _release(route, _sla_level(referral), now)
         route.updated_at = now
     audit.record("consent.given", actor=actor, target_type="referral", target_id=referral.id)
+    to_tell = services_to_notify(released)
     db.session.commit()
-    notify_new_routes(released)
+    notify_services(to_tell)
     return released
 
 

@@ -31,6 +31,9 @@ def issue(agency_id: uuid.UUID, name: str) -> tuple[ApiClient, str]:
     return client, token
 
 
+_BY_TOKEN_HASH = sa.select(ApiClient).where(ApiClient.token_hash == sa.bindparam("digest"))
+
+
 def authenticate(header: str | None) -> ApiClient | None:
     if not header or not header.startswith("Bearer "):
         return None
@@ -38,7 +41,7 @@ def authenticate(header: str | None) -> ApiClient | None:
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
     digest = token_hash(token)
-    client = db.session.scalar(sa.select(ApiClient).where(ApiClient.token_hash == digest))
+    client = db.session.scalar(_BY_TOKEN_HASH, {"digest": digest})
     if client is None or client.revoked_at is not None:
         return None
     # The lookup is by hash; compare again in constant time for good measure.

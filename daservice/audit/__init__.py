@@ -7,6 +7,7 @@ import hmac
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ GENESIS = "0" * 64
 __all__ = ["AuditEvent", "Entry", "record", "record_all", "verify", "init_app"]
 
 
-def _canonical(event: AuditEvent) -> bytes:
+def _canonical(event: AuditEvent | SimpleNamespace) -> bytes:
     fields = (
         str(event.seq),
         event.occurred_at.isoformat(),
@@ -37,7 +38,7 @@ def _canonical(event: AuditEvent) -> bytes:
     return "\x1f".join(fields).encode("utf-8")
 
 
-def _mac(key: bytes, event: AuditEvent) -> str:
+def _mac(key: bytes, event: AuditEvent | SimpleNamespace) -> str:
     return hmac.new(key, _canonical(event), hashlib.sha256).hexdigest()
 
 
@@ -52,6 +53,22 @@ class Entry:
     purpose: str | None = None
 
 
+# Built once: these run on every audited change.
+_HEAD = AuditChainHead.__table__
+_RESERVE = (
+    sa.update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(last_seq=_HEAD.c.last_seq + sa.bindparam("count"))
+    .returning(_HEAD.c.last_seq, _HEAD.c.last_hash)
+)
+_SET_HEAD = (
+    sa.update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(last_hash=sa.bindparam("new_hash"), mac=sa.bindparam("new_mac"))
+)
+_INSERT_EVENTS = sa.insert(AuditEvent.__table__)
+
+
 def record(
     action: str,
     *,
@@ -59,39 +76,33 @@ def record(
     target_type: str | None = None,
     target_id: uuid.UUID | str | None = None,
     purpose: str | None = None,
-) -> AuditEvent:
+) -> None:
     """Append an event to the current transaction. The caller commits it with its own change."""
-    return record_all([Entry(action, actor, target_type, target_id, purpose)])[0]
+    record_all([Entry(action, actor, target_type, target_id, purpose)])
 
 
-def record_all(entries: Sequence[Entry]) -> list[AuditEvent]:
+def record_all(entries: Sequence[Entry]) -> None:
     """Append events, chained in order, to the current transaction (the caller commits).
 
     Updating the head row first takes the chain's lock (other appenders queue behind it until
     this transaction ends) and reserves the sequence numbers; the head then records the last hash.
     """
     if not entries:
-        return []
-    head = AuditChainHead.__table__
+        return
     connection = db.session.connection()
-    reserved = connection.execute(
-        sa.update(head)
-        .where(head.c.id == 1)
-        .values(last_seq=head.c.last_seq + len(entries))
-        .returning(head.c.last_seq, head.c.last_hash)
-    ).one_or_none()
+    reserved = connection.execute(_RESERVE, {"count": len(entries)}).one_or_none()
     if reserved is None:  # the first event ever
         connection.execute(
-            sa.insert(head).values(id=1, last_seq=len(entries), last_hash=GENESIS, mac=None)
+            sa.insert(_HEAD).values(id=1, last_seq=len(entries), last_hash=GENESIS, mac=None)
         )
         last, prev = len(entries), GENESIS
     else:
         last, prev = reserved
     root = current_app.extensions["daservice.keyring"].active("audit")
     request_id = g.get("request_id") if has_request_context() else None
-    events = []
+    rows = []
     for seq, entry in enumerate(entries, start=last - len(entries) + 1):
-        event = AuditEvent(
+        event = SimpleNamespace(
             seq=seq,
             occurred_at=utcnow(),
             actor_id=getattr(entry.actor, "id", None),
@@ -105,14 +116,11 @@ def record_all(entries: Sequence[Entry]) -> list[AuditEvent]:
             prev_hash=prev,
         )
         event.hash = prev = _mac(root.material, event)
-        events.append(event)
-    db.session.add_all(events)
+        rows.append(vars(event))
+    connection.execute(_INSERT_EVENTS, rows)
     connection.execute(
-        sa.update(head)
-        .where(head.c.id == 1)
-        .values(last_hash=prev, mac=_head_mac(root.material, last, prev))
+        _SET_HEAD, {"new_hash": prev, "new_mac": _head_mac(root.material, last, prev)}
     )
-    return events
 
 
 def _head_mac(key: bytes, seq: int, last_hash: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload, make_transient_to_detached
 
 from .. import audit, notify
 from ..accounts.models import User
@@ -45,22 +46,25 @@ class Submitter:
         return self.user or self.client
 
 
+_COUNTERS = ReferenceCounter.__table__
+_COUNT_ON = (
+    sa.update(_COUNTERS)
+    .where(_COUNTERS.c.year == sa.bindparam("this_year"))
+    .values(last=_COUNTERS.c.last + 1)
+    .returning(_COUNTERS.c.last)
+)
+
+
 def next_reference(now: datetime) -> str:
     """DA-YYYY-NNNNNN, from a per-year counter updated first so concurrent writers queue."""
     year = now.year
-    counters = ReferenceCounter.__table__
     connection = db.session.connection()
-    row = connection.execute(
-        sa.update(counters)
-        .where(counters.c.year == year)
-        .values(last=counters.c.last + 1)
-        .returning(counters.c.last)
-    ).scalar_one_or_none()
+    row = connection.execute(_COUNT_ON, {"this_year": year}).scalar_one_or_none()
     if row is None:
         # First referral of the year: two may race to create the row; the loser counts on.
         try:
             with db.session.begin_nested():
-                connection.execute(sa.insert(counters).values(year=year, last=1))
+                connection.execute(sa.insert(_COUNTERS).values(year=year, last=1))
             row = 1
         except IntegrityError:
             return next_reference(now)
@@ -107,12 +111,18 @@ def _is_repeat(victim: Person, now: datetime, months: int) -> bool:
     )
 
 
+_ACTIVE_SERVICES = (
+    sa.select(Service)
+    .where(Service.status == ServiceStatus.ACTIVE)
+    .order_by(Service.name)
+    .options(lazyload(Service.agency))  # routing needs only the services themselves
+)
+
+
 def _active_services() -> dict[ServiceKind, Service]:
     """The service each kind routes to: the first active one by name."""
     found: dict[ServiceKind, Service] = {}
-    for service in db.session.scalars(
-        sa.select(Service).where(Service.status == ServiceStatus.ACTIVE).order_by(Service.name)
-    ):
+    for service in db.session.scalars(_ACTIVE_SERVICES):
         found.setdefault(service.kind, service)
     return found
 
@@ -212,8 +222,9 @@ def _prepare(
         consent_status=consent,
         consent_recorded_at=now if consent == ConsentStatus.GIVEN else None,
     )
-    for criterion in assessment.criteria:
-        setattr(referral, criterion.value, True)
+    met = {criterion.value for criterion in assessment.criteria}
+    for flag in (criterion.value for criterion in risk.Criterion):  # all set: nothing to load
+        setattr(referral, flag, flag in met)
     referral.victim_snapshot = _snapshot(victim_fields)
     referral.perpetrator_snapshot = _snapshot(perpetrator_fields) if perpetrator_fields else None
     referral.needs = list(data.needs)
@@ -308,10 +319,12 @@ def _prepare(
     ]
 
     def write() -> None:
-        # The first write takes the lock; from here to the commit, only writes.
+        # The first write takes the lock; from here to the commit, only writes. New rows go in
+        # as bulk inserts (one statement per table), then join the session as loaded objects.
         referral.reference = next_reference(now)
-        db.session.add_all(new_people)
-        db.session.add(referral)
+        rows: list[Any] = [*new_people, referral, *routes]
+        db.session.bulk_save_objects(rows, preserve_order=True)
+        people.insert_index_rows(new_people)
         if serial and other_victims is not None:
             db.session.connection().execute(
                 sa.update(Referral.__table__)
@@ -319,8 +332,10 @@ def _prepare(
                 .values(serial_perpetrator=True)
             )
         audit.record_all(events)
-        db.session.flush()
-        people.insert_index_rows(new_people)
+        for row in rows:  # all first: adding the referral cascades to its routes
+            if sa.inspect(row).transient:  # bulk inserts may already give them an identity
+                make_transient_to_detached(row)
+        db.session.add_all(rows)  # persistent and clean: nothing left to flush
 
     return referral, write
 
@@ -343,17 +358,23 @@ def services_to_notify(routes: list[Route]) -> list[uuid.UUID]:
     return [route.service_id for route in routes if route.status == RouteStatus.PENDING]
 
 
+_MEMBERS_TO_TELL = (
+    sa.select(ServiceMember.service_id, User.email)
+    .join(User, ServiceMember.user_id == User.id)
+    .where(
+        ServiceMember.service_id.in_(sa.bindparam("service_ids", expanding=True)),
+        User.disabled.is_(False),
+    )
+)
+
+
 def notify_services(service_ids: list[uuid.UUID]) -> None:
     """Tell each receiving service's workers that something is waiting. No case detail."""
     if not service_ids:
         return
     # Never build the link from the request's Host header: anyone can set that.
     base = current_app.config.get("SERVICE_URL") or ""
-    members = db.session.execute(
-        sa.select(ServiceMember.service_id, User.email)
-        .join(User, ServiceMember.user_id == User.id)
-        .where(ServiceMember.service_id.in_(service_ids), User.disabled.is_(False))
-    ).all()
+    members = db.session.execute(_MEMBERS_TO_TELL, {"service_ids": service_ids}).all()
     for service_id in service_ids:
         for member_service, email in members:
             if member_service != service_id:

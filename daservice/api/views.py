@@ -158,7 +158,9 @@ def _location(referral_id: object) -> str:
 
 
 def _own_referral(referral_id: str) -> Referral | None:
-    """The referral if it is this client's agency's; None otherwise (answered as 404)."""
+    """The referral if this client sent it; None otherwise (answered as 404). Like a referrer on
+    the web, a partner system sees what it referred: not its agency's other referrals (another
+    system of the same agency, or staff referring on the web), and nothing routed to anyone."""
     try:
         wanted = uuid.UUID(referral_id)
     except ValueError:
@@ -167,7 +169,9 @@ def _own_referral(referral_id: str) -> Referral | None:
         return None
     return db.session.scalar(
         sa.select(Referral).where(
-            Referral.id == wanted, Referral.agency_id == g.api_client.agency_id
+            Referral.id == wanted,
+            Referral.api_client_id == g.api_client.id,
+            Referral.agency_id == g.api_client.agency_id,
         )
     )
 

@@ -464,7 +464,8 @@ def _submit(draft: ReferralDraft, data: Any) -> Response:
     claimed: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
         sa.update(ReferralDraft)
         .where(ReferralDraft.id == draft.id, ReferralDraft.submitted_referral_id.is_(None))
-        .values(submitted_referral_id=referral.id, updated_at=utcnow())
+        # The referral holds the answers now: the draft keeps no second copy of them.
+        .values(submitted_referral_id=referral.id, updated_at=utcnow(), _answers_ciphertext=None)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # pressed twice: the first press already sent it

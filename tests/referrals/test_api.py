@@ -226,6 +226,37 @@ def test_get_referral_for_own_agency_and_404_for_others(client, token, directory
     assert bad.status_code == 404
 
 
+def test_a_partner_system_reads_only_what_it_sent_not_its_agencys_other_referrals(
+    client, token, directory
+):
+    from daservice.accounts.models import Agency
+
+    agency = db.session.scalar(sa.select(Agency).where(Agency.code == "MPS"))
+    _, sibling = auth.issue(agency.id, "MPS custody system")  # the same agency, another system
+    created = post(client, token, factories.referral_payload()).json
+    url = f"/api/v1/referrals/{created['id']}"
+    sibling_header = {"Authorization": f"Bearer {sibling}"}
+    before = row_count("audit_events")
+    assert client.get(url, headers=sibling_header).status_code == 404
+    consent = client.post(f"{url}/consent", json={"status": "given"}, headers=sibling_header)
+    assert consent.status_code == 404
+    assert row_count("audit_events") == before
+    # A referral made on the web by the agency's own staff is not the system's either.
+    from daservice.referrals import services
+    from daservice.referrals.models import Referral
+    from daservice.referrals.validation import parse
+
+    from daservice.accounts.models import Role
+
+    web_user = factories.user(Role.REFERRER, agency_row=agency)
+    made = services.create_referral(
+        services.Submitter(web_user.agency_id, user=web_user), parse(factories.referral_payload())
+    )
+    assert db.session.get(Referral, made.id).agency_id == agency.id
+    web_url = f"/api/v1/referrals/{made.id}"
+    assert client.get(web_url, headers={"Authorization": f"Bearer {token}"}).status_code == 404
+
+
 def test_protected_values_are_ciphertext_at_rest_and_absent_from_responses(client, token):
     body = factories.referral_payload(
         narrative="CANARY narrative text", safe_contact__code_word="CANARYWORD"

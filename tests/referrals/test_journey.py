@@ -99,6 +99,11 @@ def test_whole_journey_creates_one_routed_referral(client, referrer):
     again = client.post(f"{draft}/check", data={"csrf_token": token})  # double submission
     assert again.status_code == 302 and again.location == sent.location
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Referral)) == 1
+    # Sent: the referral holds the answers; the draft keeps only which referral it became.
+    left = db.session.execute(
+        sa.text("SELECT answers, submitted_referral_id FROM referral_drafts")
+    ).one()
+    assert left[0] is None and left[1] is not None
     page = client.get(sent.location).get_data(as_text=True)
     assert re.search(r"DA-\d{4}-\d{6}", page)
     assert (

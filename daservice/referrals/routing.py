@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..directory.models import ServiceKind
-from .risk import Assessment
+from .risk import Assessment, Criterion
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,12 @@ RULES: tuple[Rule, ...] = (
         (ServiceKind.MARAC, ServiceKind.IDVA),
         lawful_without_consent=True,
     ),
+    # A referral that meets a Marac criterion only because she was referred to Marac before goes
+    # to community outreach as well: its referrer, who is never told she was known (DESIGN §3),
+    # then sees the same routes as for a first referral (services.submitter_routes).
     Rule(
-        "no Marac criterion",
-        lambda f: not f.assessment.marac,
+        "no Marac criterion the referrer is told of",
+        lambda f: not set(f.assessment.criteria) - {Criterion.REPEAT},
         (ServiceKind.OUTREACH,),
         lawful_without_consent=False,
     ),

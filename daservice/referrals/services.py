@@ -415,9 +415,9 @@ def record_consent(
     return released
 
 
-def overall_status(referral: Referral) -> str:
+def overall_status(routes: list[Route]) -> str:
     """One word for where a referral is: received, held_for_consent, routed or closed."""
-    statuses = {route.status for route in referral.routes}
+    statuses = {route.status for route in routes}
     if not statuses:
         return "received"
     if statuses == {RouteStatus.HELD_FOR_CONSENT}:
@@ -434,14 +434,29 @@ def submitter_criteria(referral: Referral) -> list[str]:
     return [c for c in referral.criteria if c != "repeat"]
 
 
+# Routes made only because of a Marac criterion.
+MARAC_ROUTE_KINDS = frozenset({ServiceKind.MARAC, ServiceKind.IDVA})
+
+
+def submitter_routes(referral: Referral) -> list[Route]:
+    """The routes the person who referred is shown. When the only Marac criterion is "repeat",
+    the Marac and Idva routes would tell her the victim was referred before; she sees the
+    outreach route (made for exactly this reason, see routing.py) and any others, as for a
+    first referral. Receiving services see every route."""
+    if referral.marac and not submitter_criteria(referral):
+        return [r for r in referral.routes if r.service.kind not in MARAC_ROUTE_KINDS]
+    return list(referral.routes)
+
+
 def summary(referral: Referral) -> dict[str, Any]:
     """The referral as its submitter sees it (web confirmation and the API): no protected values,
     and nothing that reveals whether she was already known."""
     criteria = submitter_criteria(referral)
+    routes = submitter_routes(referral)
     return {
         "id": str(referral.id),
         "reference": referral.reference,
-        "status": overall_status(referral),
+        "status": overall_status(routes),
         "risk": {
             "score": referral.risk_score,
             "level": referral.risk_level,
@@ -454,7 +469,7 @@ def summary(referral: Referral) -> dict[str, Any]:
                 "service": r.service.name,  # from the identity map: routing loaded them
                 "status": r.status.value,
             }
-            for r in referral.routes
+            for r in routes
         ],
     }
 

@@ -54,9 +54,12 @@ def detail(referral_id: uuid.UUID) -> str:
         purpose="referrer" if is_referrer else "receiving service",
     )
     db.session.commit()
+    # Receiving services see every route; the referrer sees what she may be told.
+    routes = list(referral.routes) if my_routes else services.submitter_routes(referral)
     return render_template(
         "referrals/detail.html",
         referral=referral,
+        routes=routes,
         is_referrer=is_referrer,
         show_contact=policy.can_see_victim(
             is_referrer=is_referrer, route_kinds=[r.service.kind for r in my_routes]
@@ -69,7 +72,7 @@ def detail(referral_id: uuid.UUID) -> str:
         legal_bases=LEGAL_BASES,
         services=services,
         action=ActionForm(),
-        held=any(r.status == RouteStatus.HELD_FOR_CONSENT for r in referral.routes),
+        held=any(r.status == RouteStatus.HELD_FOR_CONSENT for r in routes),
     )
 
 

@@ -242,11 +242,10 @@ def test_a_partner_system_reads_only_what_it_sent_not_its_agencys_other_referral
     assert consent.status_code == 404
     assert row_count("audit_events") == before
     # A referral made on the web by the agency's own staff is not the system's either.
+    from daservice.accounts.models import Role
     from daservice.referrals import services
     from daservice.referrals.models import Referral
     from daservice.referrals.validation import parse
-
-    from daservice.accounts.models import Role
 
     web_user = factories.user(Role.REFERRER, agency_row=agency)
     made = services.create_referral(
@@ -301,6 +300,37 @@ def test_repeat_and_serial_perpetrator_through_the_person_index(client, token):
     )
     assert flags[first["reference"]] is True
     assert sum(flags.values()) == 2
+
+
+def test_a_repeat_referral_looks_to_its_referrer_exactly_like_a_first_one(client, token):
+    # A Marac referral for her, then a low-scoring one: Marac again, only because of "repeat".
+    post(client, token, factories.referral_payload(risk__answers=factories.high_risk_answers(14)))
+    again = factories.referral_payload(victim__last_name="OKAFOR", consent={"status": "not_sought"})
+    seen = post(client, token, again).json
+    stranger = factories.referral_payload(
+        victim={"first_name": "Leah", "last_name": "Brown", "date_of_birth": "1993-03-03"},
+        consent={"status": "not_sought"},
+    )
+    first_time = post(client, token, stranger).json
+
+    def shown(summary: dict) -> tuple:
+        return (
+            summary["status"],
+            summary["risk"],
+            [(r["service"], r["status"]) for r in summary["routes"]],
+        )
+
+    assert shown(seen) == shown(first_time)  # nothing tells the referrer she was known
+    assert [r["service"] for r in seen["routes"]] == ["Community outreach"]
+    read_back = client.get(
+        f"/api/v1/referrals/{seen['id']}", headers={"Authorization": f"Bearer {token}"}
+    ).json
+    assert shown(read_back) == shown(first_time)
+    # The receiving services get all of it: Marac and the Idva, lawful without consent.
+    stored = db.session.get(Referral, __import__("uuid").UUID(seen["id"]))
+    assert stored.repeat and stored.marac
+    routed = {r.service.kind.value: r.status.value for r in stored.routes}
+    assert routed == {"marac": "pending", "idva": "pending", "outreach": "held_for_consent"}
 
 
 def test_new_routes_notify_service_workers_without_case_detail(client, token, app, directory):

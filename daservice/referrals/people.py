@@ -7,6 +7,7 @@ tell a referrer whether anyone matched (that would answer "is she in the system?
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from ..security.blind_index import (
     normalise_postcode,
     normalise_text,
 )
+from ..security.fields import Encrypted
 from .models import Person, PersonIndex, PersonKind
 
 INDEX_NAMES = ("surname_dob", "initial_surname_dob", "phone", "postcode_dob")
@@ -50,16 +52,39 @@ class Identity:
 
 def compounds(identity: Identity) -> dict[str, str]:
     """Normalised compound values by index name."""
-    surname = normalise_text(identity.last_name or "")
-    first = normalise_text(identity.first_name or "")
-    dob = normalise_date(identity.date_of_birth) if identity.date_of_birth else ""
-    phone = normalise_phone(identity.phone or "")
-    postcode = normalise_postcode(identity.postcode or "")
+    return _compounds(_parts(identity))
+
+
+# How each identity field is normalised into the parts of compound values.
+_NORMALISE: dict[str, Callable[[Any], str]] = {
+    "first_name": lambda value: normalise_text(value)[:1],  # compounds use the initial only
+    "last_name": normalise_text,
+    "date_of_birth": normalise_date,
+    "phone": normalise_phone,
+    "postcode": normalise_postcode,
+}
+
+
+def _part(field: str, value: Any) -> str:
+    return _NORMALISE[field](value) if value else ""
+
+
+def _parts(identity: Identity) -> dict[str, str]:
+    return {field: _part(field, getattr(identity, field)) for field in _NORMALISE}
+
+
+def _compounds(parts: dict[str, str]) -> dict[str, str]:
+    """Compound values from normalised parts by field (a missing field is an empty part)."""
+    surname = parts.get("last_name", "")
+    initial = parts.get("first_name", "")
+    dob = parts.get("date_of_birth", "")
+    phone = parts.get("phone", "")
+    postcode = parts.get("postcode", "")
     found: dict[str, str] = {}
     if surname and dob:
         found["surname_dob"] = f"{surname}|{dob}"
-        if first:
-            found["initial_surname_dob"] = f"{first[0]}|{surname}|{dob}"
+        if initial:
+            found["initial_surname_dob"] = f"{initial}|{surname}|{dob}"
         if postcode:
             found["postcode_dob"] = f"{postcode}|{dob}"
     if len(phone) >= MIN_PHONE_DIGITS:
@@ -120,50 +145,109 @@ def refresh_index(person: Person) -> None:
 
 def find_matches(kind: PersonKind, identity: Identity) -> list[Person]:
     """People of ``kind`` sharing at least one exact normalised compound with ``identity``."""
-    wanted = compounds(identity)
+    parts = _parts(identity)
+    wanted = _compounds(parts)
     if not wanted:
         return []
     indexer = _indexer()
-    conditions = [
-        sa.and_(PersonIndex.name == name, PersonIndex.key_id == key_id, PersonIndex.value == value)
-        for name, normalised in wanted.items()
-        for key_id, value in indexer.lookup_values(name, normalised)
-    ]
-    # Which index names each candidate hit: confirming then decrypts only the fields of those
-    # compounds (usually one or two), not every identity field of every false candidate.
-    hit_rows = db.session.execute(
-        sa.select(PersonIndex.person_id, PersonIndex.name).where(sa.or_(*conditions))
-    ).all()
-    hits: dict[uuid.UUID, set[str]] = {}
-    for person_id, name in hit_rows:
-        hits.setdefault(person_id, set()).add(name)
-    if not hits:
+    params: dict[str, Any] = {"kind": kind}
+    count = 0
+    for name, normalised in wanted.items():
+        if _IMPLIED_BY.get(name) in wanted:
+            continue
+        for key_id, value in indexer.lookup_values(name, normalised):
+            params[f"name_{count}"], params[f"key_{count}"] = name, key_id
+            params[f"value_{count}"] = value
+            count += 1
+    # One row per index entry that hit, of a person of this kind not erased, with the stored
+    # identity fields: confirming decrypts only what it needs, and only matches are loaded.
+    candidates: dict[uuid.UUID, _Candidate] = {}
+    for person_id, name, *stored in db.session.execute(_lookup(count), params):
+        candidate = candidates.get(person_id)
+        if candidate is None:
+            candidate = candidates[person_id] = _Candidate(person_id, stored)
+        candidate.hits.add(name)
+    matched = [c.id for c in candidates.values() if _confirmed(c, wanted, parts)]
+    if not matched:
         return []
-    candidates = db.session.scalars(
-        sa.select(Person).where(
-            Person.id.in_(list(hits)), Person.kind == kind, Person.erased_at.is_(None)
-        )
-    ).all()
-    return [p for p in candidates if _confirmed(p, wanted, hits[p.id])]
+    return list(db.session.scalars(_PEOPLE, {"ids": matched}))
 
 
-# The identity fields each compound is made of.
+# Compounds not looked up, because everyone they match also matches another compound the query
+# has (the same surname and date of birth), whose index row was written with theirs: looking them
+# up too would find no one more, only more false candidates to rule out.
+_IMPLIED_BY = {"initial_surname_dob": "surname_dob"}
+# The identity fields each compound looked up needs, cheapest compound first and each in the order
+# confirming reads them: a date of birth first, since a false candidate nearly always differs there
+# and one decryption rules it out.
 _FIELDS = {
-    "surname_dob": ("last_name", "date_of_birth"),
-    "initial_surname_dob": ("first_name", "last_name", "date_of_birth"),
     "phone": ("phone",),
-    "postcode_dob": ("postcode", "last_name", "date_of_birth"),
+    "surname_dob": ("date_of_birth", "last_name"),
+    "postcode_dob": ("date_of_birth", "postcode", "last_name"),
 }
+# The fields whose parts make up each compound's value (postcode_dob's surname need only be there).
+_PARTS = {**_FIELDS, "postcode_dob": ("date_of_birth", "postcode")}
+# Person's own descriptors for those fields, which decrypt a candidate's stored values without
+# loading the entity, and the columns holding them.
+_ENCRYPTED: dict[str, Encrypted[Any]] = {
+    field: vars(Person)[field] for fields in _FIELDS.values() for field in fields
+}
+_ATTRS = [descriptor.attr for descriptor in _ENCRYPTED.values()]
+_STORED = [getattr(Person, attr) for attr in _ATTRS]
+_PEOPLE = sa.select(Person).where(Person.id.in_(sa.bindparam("ids", expanding=True)))
 
 
-def _confirmed(person: Person, wanted: dict[str, str], names: set[str]) -> bool:
-    """True if a compound that hit the index really is equal, decrypting only what it needs."""
-    for name in sorted(names & wanted.keys()):
-        needed = set(_FIELDS[name])
-        values = {field: getattr(person, field) for field in needed}
-        theirs = compounds(Identity(**values)).get(name)
-        if theirs is not None and theirs == wanted[name]:
-            return True
+@functools.cache
+def _lookup(count: int) -> sa.Select[Any]:
+    """The candidate query for ``count`` (name, key id, value) triples, built once per count:
+    building and cache-keying a fresh OR of compounds each call cost more than running it."""
+    hit = [
+        sa.and_(
+            PersonIndex.name == sa.bindparam(f"name_{n}"),
+            PersonIndex.key_id == sa.bindparam(f"key_{n}"),
+            PersonIndex.value == sa.bindparam(f"value_{n}"),
+        )
+        for n in range(count)
+    ]
+    return (
+        sa.select(PersonIndex.person_id, PersonIndex.name, *_STORED)
+        .join(Person, Person.id == PersonIndex.person_id)
+        .where(sa.or_(*hit), Person.kind == sa.bindparam("kind"), Person.erased_at.is_(None))
+    )
+
+
+class _Candidate:
+    """A person whose blind index hit: the stored identity fields, each decrypted (by ``Person``'s
+    own descriptors, so it is remembered for log redaction) and normalised on first use."""
+
+    def __init__(self, person_id: uuid.UUID, stored: Iterable[str | None]) -> None:
+        self.id = person_id
+        self.hits: set[str] = set()
+        self._parts: dict[str, str] = {}
+        # Where the descriptors read a person's stored values.
+        self.__dict__.update(zip(_ATTRS, stored, strict=True))
+
+    def part(self, field: str) -> str:
+        found = self._parts.get(field)
+        if found is None:
+            found = self._parts[field] = _part(field, _ENCRYPTED[field].__get__(self, Person))
+        return found
+
+
+def _confirmed(candidate: _Candidate, wanted: dict[str, str], parts: dict[str, str]) -> bool:
+    """True if a compound that hit the index really is equal, decrypting only what it needs.
+
+    ``parts`` are the query's normalised parts: a differing one rules a compound out early."""
+    for name, fields in _FIELDS.items():
+        if name not in candidate.hits:
+            continue
+        for field in _PARTS[name]:
+            if candidate.part(field) != parts[field]:
+                break
+        else:
+            theirs = {field: candidate.part(field) for field in fields}
+            if _compounds(theirs).get(name) == wanted[name]:
+                return True
     return False
 
 

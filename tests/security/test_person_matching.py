@@ -7,7 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from daservice.extensions import db
+from daservice.extensions import db, utcnow
 from daservice.referrals.models import Person, PersonIndex, PersonKind
 from daservice.referrals.people import Identity, compounds, create_person, find_matches
 from daservice.security.blind_index import bits_for_population, normalise_phone, normalise_text
@@ -85,3 +85,76 @@ def test_kind_is_respected_and_index_rows_hold_no_plaintext(app):
     assert {name for name, _ in rows} == {"surname_dob", "initial_surname_dob", "phone"}
     assert all("quill" not in value and "1985" not in value for _, value in rows)
     assert victim in find_matches(PersonKind.VICTIM, Identity(phone="+447700900555"))
+
+
+def test_false_candidates_are_ruled_out_by_decrypting_and_never_loaded(app):
+    app.extensions["daservice.blind_index"].bits = 3  # nearly everyone is a candidate
+    people = _load(300, seed=5)
+    stored, identity = people[42]
+    stored_id = stored.id
+    db.session.expunge_all()  # as in a request: nobody in the identity map yet
+    loaded = []
+
+    def count(target: Person, context: object) -> None:
+        loaded.append(target)
+
+    sa.event.listen(Person, "load", count)
+    try:
+        found = find_matches(PersonKind.VICTIM, Identity(**identity))
+    finally:
+        sa.event.remove(Person, "load", count)
+    assert stored_id in {p.id for p in found}
+    assert len(loaded) == len(found)
+
+
+def test_postcode_and_date_of_birth_match_whatever_the_surname(app):
+    born = date(1990, 7, 14)
+    moved = create_person(
+        PersonKind.VICTIM,
+        first_name="Cleo",
+        last_name="Marsh",
+        date_of_birth=born,
+        postcode="E1 6AN",
+    )
+    create_person(
+        PersonKind.VICTIM,
+        first_name="Cleo",
+        last_name="Marsh",
+        date_of_birth=born,
+        postcode="E2 7QB",
+    )
+    db.session.commit()
+    # Married since, typed without the space: only postcode and date of birth are shared.
+    found = find_matches(PersonKind.VICTIM, Identity("Cleo", "Oduya", born, postcode="e16an"))
+    assert found == [moved]
+
+
+def test_an_initial_surname_and_date_of_birth_match_is_found_through_the_surname(app):
+    person = create_person(
+        PersonKind.PERPETRATOR,
+        first_name="Jon",
+        last_name="Tarrant",
+        date_of_birth=date(1970, 1, 2),
+    )
+    db.session.commit()
+    for first in ("Jonathan", "Mark", None):
+        found = find_matches(PersonKind.PERPETRATOR, Identity(first, "TARRANT", date(1970, 1, 2)))
+        assert found == [person], first
+
+
+def test_erased_people_are_never_matched(app):
+    person = create_person(
+        PersonKind.VICTIM, first_name="Ines", last_name="Vale", date_of_birth=date(1988, 3, 4)
+    )
+    db.session.commit()
+    identity = Identity("Ines", "Vale", date(1988, 3, 4))
+    assert find_matches(PersonKind.VICTIM, identity) == [person]
+    person.erased_at = utcnow()
+    db.session.commit()
+    assert find_matches(PersonKind.VICTIM, identity) == []
+
+
+def test_a_person_not_yet_committed_is_found(app):
+    person = create_person(PersonKind.VICTIM, last_name="Okafor", date_of_birth=date(2000, 1, 1))
+    assert find_matches(PersonKind.VICTIM, Identity(None, "okafor", date(2000, 1, 1))) == [person]
+    db.session.rollback()

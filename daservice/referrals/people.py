@@ -118,16 +118,24 @@ def new_person(kind: PersonKind, **fields: Any) -> Person:
     return person
 
 
-def insert_index_rows(persons: Iterable[Person]) -> None:
-    """Write the index rows of people just flushed, in one statement."""
+def index_values(persons: Iterable[Person]) -> list[dict[str, Any]]:
+    """The index rows of new people, worked out before any write (for ``insert_index_rows``)."""
     indexer = _indexer()
-    rows = [
-        {"person_id": row.person_id, "name": row.name, "key_id": row.key_id, "value": row.value}
+    return [
+        {"person_id": person.id, "name": name, "key_id": indexer.active_key_id, "value": value}
         for person in persons
-        for row in index_rows(person, indexer)
+        for name, normalised in compounds(Identity.of(person)).items()
+        for value in (indexer.value(name, normalised),)
     ]
+
+
+_INSERT_INDEX_ROWS = sa.insert(PersonIndex.__table__)
+
+
+def insert_index_rows(rows: list[dict[str, Any]]) -> None:
+    """Write index rows (from ``index_values``) of people just inserted, in one statement."""
     if rows:
-        db.session.connection().execute(sa.insert(PersonIndex.__table__), rows)
+        db.session.connection().execute(_INSERT_INDEX_ROWS, rows)
 
 
 def create_person(kind: PersonKind, **fields: Any) -> Person:

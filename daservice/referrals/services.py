@@ -317,6 +317,7 @@ def _prepare(
         for person, known in ((victim, victim_known), (perpetrator, perpetrator_known))
         if person is not None and not known
     ]
+    new_index_rows = people.index_values(new_people)  # the HMACs, outside the write lock
 
     def write() -> None:
         # The first write takes the lock; from here to the commit, only writes. New rows go in
@@ -324,7 +325,7 @@ def _prepare(
         referral.reference = next_reference(now)
         rows: list[Any] = [*new_people, referral, *routes]
         db.session.bulk_save_objects(rows, preserve_order=True)
-        people.insert_index_rows(new_people)
+        people.insert_index_rows(new_index_rows)
         if serial and other_victims is not None:
             db.session.connection().execute(
                 sa.update(Referral.__table__)

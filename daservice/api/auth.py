@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..extensions import db, utcnow
-from ..referrals.models import ApiClient
+from ..referrals.models import ApiClient, PartnerSystem
 
 PREFIX = "das_"
 
@@ -31,21 +31,30 @@ def issue(agency_id: uuid.UUID, name: str) -> tuple[ApiClient, str]:
     return client, token
 
 
-_BY_TOKEN_HASH = sa.select(ApiClient).where(ApiClient.token_hash == sa.bindparam("digest"))
+_CLIENTS = ApiClient.__table__
+_BY_TOKEN_HASH = sa.select(
+    _CLIENTS.c.id,
+    _CLIENTS.c.agency_id,
+    _CLIENTS.c.name,
+    _CLIENTS.c.token_hash,
+    _CLIENTS.c.revoked_at,
+).where(_CLIENTS.c.token_hash == sa.bindparam("digest"))
 
 
-def authenticate(header: str | None) -> ApiClient | None:
+def authenticate(header: str | None) -> PartnerSystem | None:
     if not header or not header.startswith("Bearer "):
         return None
     token = header.removeprefix("Bearer ").strip()
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
     digest = token_hash(token)
-    client = db.session.scalar(_BY_TOKEN_HASH, {"digest": digest})
-    if client is None or client.revoked_at is not None:
+    row = db.session.connection().execute(_BY_TOKEN_HASH, {"digest": digest}).first()
+    if row is None or row.revoked_at is not None:
         return None
     # The lookup is by hash; compare again in constant time for good measure.
-    return client if hmac.compare_digest(client.token_hash, digest) else None
+    if not hmac.compare_digest(row.token_hash, digest):
+        return None
+    return PartnerSystem(row.id, row.agency_id, row.name)
 
 
 def revoke(client: ApiClient) -> None:

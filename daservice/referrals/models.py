@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -212,6 +213,15 @@ class ReferralDraft(db.Model, UUIDModel):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_referral_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("referrals.id"))
     answers = Encrypted(dict)
+
+
+@dataclass(frozen=True)
+class PartnerSystem:
+    """The API client a request comes from: what the request needs of its ``ApiClient`` row."""
+
+    id: uuid.UUID
+    agency_id: uuid.UUID
+    name: str
 
 
 class ApiClient(db.Model, UUIDModel):  # type: ignore[name-defined]

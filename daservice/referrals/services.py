@@ -20,9 +20,9 @@ from ..errors_domain import InvalidTransition
 from ..extensions import db, utcnow
 from . import people, policy, risk, routing, sla
 from .models import (
-    ApiClient,
     ConsentStatus,
     ContactAttempt,
+    PartnerSystem,
     Person,
     PersonKind,
     ReferenceCounter,
@@ -39,7 +39,7 @@ class Submitter:
 
     agency_id: uuid.UUID
     user: User | None = None
-    client: ApiClient | None = None
+    client: PartnerSystem | None = None
 
     @property
     def audit_actor(self) -> Any:
@@ -359,12 +359,13 @@ def services_to_notify(routes: list[Route]) -> list[uuid.UUID]:
     return [route.service_id for route in routes if route.status == RouteStatus.PENDING]
 
 
+_MEMBERSHIPS, _USERS = ServiceMember.__table__, User.__table__
 _MEMBERS_TO_TELL = (
-    sa.select(ServiceMember.service_id, User.email)
-    .join(User, ServiceMember.user_id == User.id)
+    sa.select(_MEMBERSHIPS.c.service_id, _USERS.c.email)
+    .join(_USERS, _MEMBERSHIPS.c.user_id == _USERS.c.id)
     .where(
-        ServiceMember.service_id.in_(sa.bindparam("service_ids", expanding=True)),
-        User.disabled.is_(False),
+        _MEMBERSHIPS.c.service_id.in_(sa.bindparam("service_ids", expanding=True)),
+        _USERS.c.disabled.is_(False),
     )
 )
 
@@ -375,7 +376,7 @@ def notify_services(service_ids: list[uuid.UUID]) -> None:
         return
     # Never build the link from the request's Host header: anyone can set that.
     base = current_app.config.get("SERVICE_URL") or ""
-    members = db.session.execute(_MEMBERS_TO_TELL, {"service_ids": service_ids}).all()
+    members = db.session.connection().execute(_MEMBERS_TO_TELL, {"service_ids": service_ids}).all()
     for service_id in service_ids:
         for member_service, email in members:
             if member_service != service_id:
@@ -399,7 +400,7 @@ def _send_safely(message: notify.Message) -> None:
 
 
 def record_consent(
-    actor: User | ApiClient, referral: Referral, *, now: datetime | None = None
+    actor: User | PartnerSystem, referral: Referral, *, now: datetime | None = None
 ) -> list[Route]:
     """Consent given later: release every route held for it."""
     now = now or utcnow()

@@ -41,6 +41,16 @@ _BY_TOKEN_HASH = sa.select(
 ).where(_CLIENTS.c.token_hash == sa.bindparam("digest"))
 
 
+def replace_token(client: ApiClient) -> str:
+    """A new token for an existing client (the old one stops working at once); returned once.
+    The client keeps its identity, so it can still read the referrals it sent."""
+    token = PREFIX + secrets.token_urlsafe(32)
+    client.token_hash = token_hash(token)
+    audit.record("api_client.token_replaced", target_type="api_client", target_id=client.id)
+    db.session.commit()
+    return token
+
+
 def authenticate(header: str | None) -> PartnerSystem | None:
     if not header or not header.startswith("Bearer "):
         return None

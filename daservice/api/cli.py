@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import uuid
+
 import click
 import sqlalchemy as sa
 
 from ..accounts.models import Agency
 from ..extensions import db
+from ..referrals.models import ApiClient
 from . import auth
 
 
@@ -22,4 +25,23 @@ def create(agency_code: str, name: str) -> None:
         raise click.BadParameter(f"no agency with code {agency_code}", param_hint="--agency")
     client, token = auth.issue(agency.id, name.strip())
     click.echo(f"Created API client {client.id} for {agency.code}.")
+    click.echo(f"Token (shown once; store it in the partner system's secret store): {token}")
+
+
+@api_clients.command(
+    "new-token", help="Replace a client's token (the old one stops working); prints it once."
+)
+@click.option("--client", "client_id", required=True, help="The client's id, from create")
+def new_token(client_id: str) -> None:
+    try:
+        wanted = uuid.UUID(client_id)
+    except ValueError:
+        raise click.BadParameter("not a client id", param_hint="--client") from None
+    client = db.session.get(ApiClient, wanted)
+    if client is None or client.revoked_at is not None:
+        raise click.BadParameter("no such active client", param_hint="--client")
+    token = auth.replace_token(client)
+    click.echo(
+        f"New token for API client {client.id} ({client.name}); the old one stopped working."
+    )
     click.echo(f"Token (shown once; store it in the partner system's secret store): {token}")

@@ -89,6 +89,7 @@ def record_all(entries: Sequence[Entry]) -> None:
     """
     if not entries:
         return
+    db.session.flush()  # the caller's row changes first, the chain head last: one lock order
     connection = db.session.connection()
     reserved = connection.execute(_RESERVE, {"count": len(entries)}).one_or_none()
     if reserved is None:  # the first event ever

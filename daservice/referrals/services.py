@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import lazyload, make_transient_to_detached
 
 from .. import audit, notify
@@ -61,13 +61,13 @@ def next_reference(now: datetime) -> str:
     connection = db.session.connection()
     row = connection.execute(_COUNT_ON, {"this_year": year}).scalar_one_or_none()
     if row is None:
-        # First referral of the year: two may race to create the row; the loser counts on.
-        try:
-            with db.session.begin_nested():
-                connection.execute(sa.insert(_COUNTERS).values(year=year, last=1))
-            row = 1
-        except IntegrityError:
-            return next_reference(now)
+        # The first referral of the year: create the counter unless a concurrent request just
+        # did (that one waits for it, on PostgreSQL), then count on from it like everyone else.
+        insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(
+            _COUNTERS
+        )
+        connection.execute(insert.values(year=year, last=0).on_conflict_do_nothing())
+        row = connection.execute(_COUNT_ON, {"this_year": year}).scalar_one()
     return f"DA-{year}-{row:06d}"
 
 

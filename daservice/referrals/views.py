@@ -31,6 +31,7 @@ def index() -> str:
         "referrals/index.html",
         drafts=queries.drafts_of(user),
         referrals=queries.referrals_made_by(user),
+        submitter_criteria=services.submitter_criteria,
         start=ActionForm(),
     )
 
@@ -84,9 +85,11 @@ def record_consent(referral_id: uuid.UUID) -> Response:
         abort(404)
     if ActionForm().validate_on_submit():
         released = services.record_consent(user, referral)
+        shown = {route.id for route in services.submitter_routes(referral)}
+        count = sum(1 for route in released if route.id in shown)
         flash(
-            f"Consent recorded. {len(released)} held "
-            f"{'referral was' if len(released) == 1 else 'referrals were'} sent on.",
+            f"Consent recorded. {count} held "
+            f"{'referral was' if count == 1 else 'referrals were'} sent on.",
             "success",
         )
     return redirect(url_for("referrals.detail", referral_id=referral.id))

@@ -119,13 +119,13 @@ class ColumnCipher:
         seal = AESGCM(derive_key(primary, b"field", table, column)).encrypt
         seal_aad = _aad_prefix(primary.key_id, table, column)
         prefix = f"{VERSION}.{primary.key_id}."
-        nonces, draw, b2a, to_urlsafe = _nonces, _draw_nonces, _b2a, _TO_URLSAFE
+        pop, draw, b2a, to_urlsafe = _nonces.pop, _draw_nonces, _b2a, _TO_URLSAFE
         a2b, from_urlsafe, padding, canonical = _a2b, _FROM_URLSAFE, _PADDING, _CANONICAL_LAST
         failures, to_bytes = _FAILURES, int.to_bytes  # int.to_bytes(16): UUID.bytes, twice as fast
 
         def encrypt(plaintext: str, row_id: uuid.UUID) -> str:
             try:
-                nonce = nonces.pop()
+                nonce = pop()
             except IndexError:
                 nonce = draw()
             sealed = seal(nonce, plaintext.encode(), seal_aad + to_bytes(row_id.int, 16))

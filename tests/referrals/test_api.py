@@ -374,3 +374,20 @@ def test_partner_system_records_consent_later_and_held_routes_are_released(
         ).status_code
         == 404
     )
+
+
+def test_a_new_token_replaces_the_old_and_keeps_the_clients_referrals(client, token, app):
+    created = post(client, token, factories.referral_payload()).json
+    stored = db.session.scalar(sa.select(ApiClient))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["api-clients", "new-token", "--client", str(stored.id)])
+    assert result.exit_code == 0, result.output
+    fresh = result.output.split("secret store): ")[1].strip()
+    assert fresh.startswith("das_") and fresh != token
+    url = f"/api/v1/referrals/{created['id']}"
+    assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert client.get(url, headers={"Authorization": f"Bearer {fresh}"}).json == created
+    actions = db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert "api_client.token_replaced" in actions
+    bad = runner.invoke(args=["api-clients", "new-token", "--client", "not-an-id"])
+    assert bad.exit_code != 0 and "not a client id" in bad.output

@@ -44,9 +44,13 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value
+        # PostgreSQL answers in the session's TimeZone; the audit chain hashes the ISO text, so
+        # the same instant must always read back the same way.
+        return value.astimezone(UTC)
 
 
 class _DeclaresProtectedFields:

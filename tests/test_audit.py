@@ -128,3 +128,28 @@ def test_truncating_the_newest_events_and_rewinding_the_head_is_detected(app):
     db.session.execute(sa.update(AuditChainHead).values(last_seq=3, last_hash=survivor.hash))
     db.session.commit()
     assert any("newest event" in p for p in audit.verify().problems)
+
+
+def test_the_chain_verifies_whatever_time_zone_the_database_answers_in(app, db, request):
+    # A PostgreSQL server or role whose TimeZone is not UTC returns times with its own offset;
+    # the events' hashes were made over UTC times, so they must read back in UTC.
+    import sqlalchemy as sa
+
+    from daservice import audit
+
+    audit.record("zone.check", target_type="test", target_id="1")
+    db.session.commit()
+    if request.config.getoption("--db") == "postgresql":
+        db.session.execute(sa.text("SET TIME ZONE 'Asia/Kolkata'"))  # +05:30, no DST
+        assert db.session.scalar(sa.text("SELECT now()")).utcoffset().total_seconds() == 19800
+    else:  # SQLite stores naive UTC: check the same type decoding directly
+        from datetime import datetime, timedelta, timezone
+
+        from daservice.extensions import UTCDateTime
+
+        kolkata = datetime(2026, 11, 24, 15, 0, tzinfo=timezone(timedelta(hours=5, minutes=30)))
+        utc = UTCDateTime().process_result_value(kolkata, None)
+        assert utc.isoformat() == "2026-11-24T09:30:00+00:00"
+    db.session.expire_all()
+    result = audit.verify()
+    assert result.ok, result.problems

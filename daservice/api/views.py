@@ -112,7 +112,8 @@ def create_referral() -> Response:
         return error(422, "the referral is not valid", errors=invalid.errors)
     submitter = services.Submitter(agency_id=client.agency_id, client=client)
     referral = services.build_referral(submitter, data)
-    payload = services.summary(referral)
+    # The exact bytes sent, kept for a retry with the same key to get the same bytes back.
+    answer = current_app.json.dumps(services.summary(referral)) + "\n"
     if key_hash:
         db.session.add(
             IdempotencyRecord(
@@ -120,7 +121,7 @@ def create_referral() -> Response:
                 key_hash=key_hash,
                 request_hash=body_hash,
                 status_code=201,
-                response_json=json.dumps(payload),
+                response_json=answer,
             )
         )
     to_tell = services.services_to_notify(referral.routes)
@@ -135,8 +136,7 @@ def create_referral() -> Response:
             raise
         return _replay(previous, body_hash)
     services.notify_services(to_tell)
-    response = jsonify(payload)
-    response.status_code = 201
+    response = Response(answer, status=201, mimetype="application/json")
     response.headers["Location"] = location
     return response
 

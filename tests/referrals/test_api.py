@@ -190,11 +190,14 @@ def test_revoked_token_is_401(client, token):
 
 
 def test_idempotent_retry_returns_the_same_response_and_creates_nothing(client, token):
+    """The same bytes, so a client that signs or hashes responses sees no difference."""
     body = factories.referral_payload()
     first = post(client, token, body, **{"Idempotency-Key": "abc-123"})
     again = post(client, token, body, **{"Idempotency-Key": "abc-123"})
     assert first.status_code == again.status_code == 201
-    assert first.json == again.json
+    assert first.get_data() == again.get_data()
+    assert first.headers["Location"] == again.headers["Location"]
+    assert again.headers["Idempotent-Replayed"] == "true"
     assert row_count("referrals") == 1 and row_count("routes") == 1
     other = post(
         client,
@@ -391,3 +394,15 @@ def test_a_new_token_replaces_the_old_and_keeps_the_clients_referrals(client, to
     assert "api_client.token_replaced" in actions
     bad = runner.invoke(args=["api-clients", "new-token", "--client", "not-an-id"])
     assert bad.exit_code != 0 and "not a client id" in bad.output
+
+
+def test_the_example_in_docs_api_md_is_accepted(client, token):
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "api.md").read_text()
+    example = json.loads(text.split("```json\n", 1)[1].split("```", 1)[0])
+    response = post(client, token, example)
+    assert response.status_code == 201, response.get_json()
+    assert response.json["risk"]["level"] == "standard"
+    kinds = {r["service"] for r in response.json["routes"]}
+    assert {"Community outreach", "Housing options"} <= kinds

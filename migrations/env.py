@@ -1,9 +1,8 @@
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -92,6 +91,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # The app enforces foreign keys on SQLite; a batch migration rebuilds tables (copy,
+            # drop, rename), which enforcement would refuse or cascade. Off while migrating.
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.commit()  # end the autobegun transaction so Alembic begins its own
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

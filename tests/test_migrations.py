@@ -78,3 +78,23 @@ def test_0003_removes_the_answers_kept_by_drafts_already_sent(base_config, tmp_p
             ).all()
         assert sorted(left) == [(False, None), (True, "ev1.sealed")]  # sent: cleared; open: kept
         db.engine.dispose()
+
+
+def test_the_database_enforces_the_declared_references(app, request):
+    import pytest
+    import sqlalchemy as sa
+
+    with db.engine.connect() as connection:
+        if request.config.getoption("--db") != "postgresql":  # SQLite: set on every connection
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        with pytest.raises(sa.exc.IntegrityError):
+            from daservice.referrals.models import PersonIndex
+
+            nobody = __import__("uuid").uuid4()  # no such person
+            connection.execute(
+                sa.insert(PersonIndex.__table__).values(
+                    person_id=nobody, name="phone", key_id="k", value="v"
+                )
+            )

@@ -79,7 +79,6 @@ def test_truncated_malformed_and_unknown_key_values_are_refused(cipher):
         f"{prefix}.{key_id}.",
         f"ev2.{key_id}.{body}",  # unknown version
         f"ev1.00000000.{body}",  # unknown key
-        f"ev1.{key_id.upper()}.{body}",  # not canonical
         f"ev1.{key_id}.{body}=",  # padding
         stored + " ",
         "14 Acacia Avenue",  # plaintext where ciphertext belongs
@@ -88,6 +87,20 @@ def test_truncated_malformed_and_unknown_key_values_are_refused(cipher):
     for value in bad:
         with pytest.raises(DecryptError):
             cipher.decrypt(value, table="people", column="address", row_id=ROW)
+
+
+def test_a_key_id_in_capitals_is_refused(keys_document):
+    # Key ids are random hex; give this one letters, so its capitalised spelling really differs.
+    document = json.loads(json.dumps(keys_document))
+    document["encryption"][0]["id"] = "abcdef12"
+    lettered = FieldCipher(keyring.Keyring(document))
+    stored = _seal(lettered)
+    assert stored.startswith("ev1.abcdef12.")
+    assert lettered.decrypt(stored, table="people", column="address", row_id=ROW)
+    with pytest.raises(DecryptError):
+        lettered.decrypt(
+            stored.replace("abcdef12", "ABCDEF12"), table="people", column="address", row_id=ROW
+        )
 
 
 def test_retired_key_is_refused(keys_document, cipher):

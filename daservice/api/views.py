@@ -124,10 +124,9 @@ def create_referral() -> Response:
                 response_json=answer,
             )
         )
-    to_tell = services.services_to_notify(referral.routes)
     location = _location(referral.id)  # read before the commit expires it
     try:
-        db.session.commit()
+        services.commit_and_notify(referral.routes)
     except IntegrityError:
         # The same key arrived twice at once; the other request won. Answer as it did.
         db.session.rollback()
@@ -135,7 +134,6 @@ def create_referral() -> Response:
         if previous is None:
             raise
         return _replay(previous, body_hash)
-    services.notify_services(to_tell)
     response = Response(answer, status=201, mimetype="application/json")
     response.headers["Location"] = location
     return response

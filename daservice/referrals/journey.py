@@ -472,9 +472,7 @@ def _submit(draft: ReferralDraft, data: Any) -> Response:
         db.session.rollback()
         db.session.refresh(draft)
         return _redirect_submitted(draft)
-    to_tell = services.services_to_notify(referral.routes)
-    db.session.commit()
-    services.notify_services(to_tell)
+    services.commit_and_notify(referral.routes)
     flash("Referral sent", "success")
     return redirect(url_for("journey.confirmation", referral_id=referral.id))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -98,16 +98,7 @@ def _indexer() -> BlindIndexer:
 
 
 def index_rows(person: Person, indexer: BlindIndexer | None = None) -> list[PersonIndex]:
-    indexer = indexer or _indexer()
-    return [
-        PersonIndex(
-            person_id=person.id,
-            name=name,
-            key_id=indexer.active_key_id,
-            value=indexer.value(name, normalised),
-        )
-        for name, normalised in compounds(Identity.of(person)).items()
-    ]
+    return [PersonIndex(**row) for row in index_values([person], indexer)]
 
 
 def new_person(kind: PersonKind, **fields: Any) -> Person:
@@ -118,9 +109,11 @@ def new_person(kind: PersonKind, **fields: Any) -> Person:
     return person
 
 
-def index_values(persons: Iterable[Person]) -> list[dict[str, Any]]:
-    """The index rows of new people, worked out before any write (for ``insert_index_rows``)."""
-    indexer = _indexer()
+def index_values(
+    persons: Iterable[Person], indexer: BlindIndexer | None = None
+) -> list[dict[str, Any]]:
+    """The index rows of people, as column values (for ``insert_index_rows``)."""
+    indexer = indexer or _indexer()
     return [
         {"person_id": person.id, "name": name, "key_id": indexer.active_key_id, "value": value}
         for person in persons
@@ -151,10 +144,13 @@ def refresh_index(person: Person) -> None:
     person.index_rows = index_rows(person)
 
 
-def find_matches(kind: PersonKind, identity: Identity) -> list[Person]:
-    """People of ``kind`` sharing at least one exact normalised compound with ``identity``."""
+def find_matches(
+    kind: PersonKind, identity: Identity, *, on: Collection[str] = INDEX_NAMES
+) -> list[Person]:
+    """People of ``kind`` sharing at least one exact normalised compound with ``identity``,
+    counting only the compounds named in ``on``."""
     parts = _parts(identity)
-    wanted = _compounds(parts)
+    wanted = {name: value for name, value in _compounds(parts).items() if name in on}
     if not wanted:
         return []
     indexer = _indexer()

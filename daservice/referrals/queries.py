@@ -95,7 +95,8 @@ def referrals_made_by(user: User, limit: int = 50) -> list[Referral]:
     return list(
         db.session.scalars(
             sa.select(Referral)
-            .where(Referral.referrer_id == user.id)
+            # As scope(): her own referrals, while she is at the agency she made them for.
+            .where(Referral.referrer_id == user.id, Referral.agency_id == user.agency_id)
             .order_by(Referral.created_at.desc())
             .limit(limit)
         )

@@ -82,13 +82,9 @@ def _link_person(
     """The person this is about: an existing one on a name-and-date-of-birth match, else a new
     one, not yet added to the session. A referral never changes an existing person (each referral
     keeps its own copy)."""
-    wanted = people.compounds(identity)
-    strong = {name: wanted[name] for name in LINKING_COMPOUNDS if name in wanted}
-    if strong:
-        for person in sorted(people.find_matches(kind, identity), key=lambda p: p.created_at):
-            theirs = people.compounds(people.Identity.of(person))
-            if any(theirs.get(name) == value for name, value in strong.items()):
-                return person, True
+    matches = people.find_matches(kind, identity, on=LINKING_COMPOUNDS)
+    if matches:
+        return min(matches, key=lambda person: person.created_at), True  # the first known
     return people.new_person(kind, **fields), False
 
 
@@ -132,9 +128,7 @@ def create_referral(
 ) -> Referral:
     """Record a referral, link the people, assess risk, and route it, lawfully. Commits."""
     referral = build_referral(submitter, data, now=now)
-    to_tell = services_to_notify(referral.routes)
-    db.session.commit()
-    notify_services(to_tell)
+    commit_and_notify(referral.routes)
     return referral
 
 
@@ -353,10 +347,13 @@ def _release(route: Route, level: str, now: datetime) -> None:
     route.due_at = sla.due_at(now, sla.working_days_for(level, days))
 
 
-def services_to_notify(routes: list[Route]) -> list[uuid.UUID]:
-    """The services whose workers hear of these routes: those now waiting for them. Read before
-    the commit (which expires the routes) and passed to ``notify_services`` after it."""
-    return [route.service_id for route in routes if route.status == RouteStatus.PENDING]
+def commit_and_notify(routes: list[Route]) -> None:
+    """Commit the caller's transaction, then tell the workers of each service now waiting for one
+    of these routes. Which services is read before the commit, which expires the routes; nothing
+    is sent unless the commit succeeded."""
+    waiting = [route.service_id for route in routes if route.status == RouteStatus.PENDING]
+    db.session.commit()
+    notify_services(waiting)
 
 
 _MEMBERSHIPS, _USERS = ServiceMember.__table__, User.__table__
@@ -411,9 +408,7 @@ def record_consent(
         _release(route, _sla_level(referral), now)
         route.updated_at = now
     audit.record("consent.given", actor=actor, target_type="referral", target_id=referral.id)
-    to_tell = services_to_notify(released)
-    db.session.commit()
-    notify_services(to_tell)
+    commit_and_notify(released)
     return released
 
 

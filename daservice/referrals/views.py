@@ -57,17 +57,19 @@ def detail(referral_id: uuid.UUID) -> str:
     db.session.commit()
     # Receiving services see every route; the referrer sees what she may be told.
     routes = list(referral.routes) if my_routes else services.submitter_routes(referral)
+    show_contact = policy.can_see_victim(
+        is_referrer=is_referrer, route_kinds=[r.service.kind for r in my_routes]
+    )
     return render_template(
         "referrals/detail.html",
         referral=referral,
         routes=routes,
         is_referrer=is_referrer,
-        show_contact=policy.can_see_victim(
-            is_referrer=is_referrer, route_kinds=[r.service.kind for r in my_routes]
-        ),
+        show_contact=show_contact,
         criteria=referral.criteria if my_routes else services.submitter_criteria(referral),
         my_routes=my_routes,
-        history=queries.linked_history(referral) if my_routes else [],
+        # Her earlier referrals: for services that see her, never for the referrer.
+        history=queries.linked_history(referral) if my_routes and show_contact else [],
         questions=DASH_QUESTIONS,
         dash_credit=DASH_CREDIT,
         legal_bases=LEGAL_BASES,

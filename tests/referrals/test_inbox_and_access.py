@@ -257,3 +257,13 @@ def test_held_route_is_invisible_until_consent_then_released(app, world):
     db.session.expire_all()
     assert {r.status for r in db.session.get(Referral, held.id).routes} == {RouteStatus.PENDING}
     assert other.get(f"/referrals/{held.id}").status_code == 200
+
+
+def test_a_referrer_who_moves_agency_no_longer_sees_her_old_referrals(app, world):
+    referrer, referral = world["referrer"], world["referral"]
+    client = _as(app, referrer)
+    assert referral.reference in client.get("/referrals/").get_data(as_text=True)
+    referrer.agency_id = factories.agency().id  # she now works for another agency
+    db.session.commit()
+    assert referral.reference not in client.get("/referrals/").get_data(as_text=True)
+    assert client.get(f"/referrals/{referral.id}").status_code == 404

@@ -27,7 +27,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+# setup.py compiles daservice/security/_cellcipher.py: an edit to it reinstalls (recompiles).
+$(VENV)/.installed: setup.cfg pyproject.toml setup.py daservice/security/_cellcipher.py | $(BIN)/python
 	$(BIN)/pip install --quiet --editable '.[dev]'
 	@touch $@
 

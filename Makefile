@@ -77,4 +77,5 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) node_modules daservice/static/build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules daservice/static/build .pytest_cache .mypy_cache .ruff_cache build
+	rm -f daservice/security/_cellcipher*.so daservice/security/_cellcipher.digest

@@ -7,7 +7,12 @@ fails to decrypt. Every failure is one ``DecryptError`` with no detail about the
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import logging
 import uuid
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
@@ -15,10 +20,41 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from . import _cellcipher
-from ._cellcipher import DecryptError
 from .keyring import Keyring, RootKey
 
 __all__ = ["ColumnCipher", "DecryptError", "FieldCipher", "derive_key"]
+
+
+def hot_path(compiled: ModuleType) -> ModuleType:
+    """The compiled cipher module while its source still has the digest recorded when it was
+    built (``setup.py``); otherwise that source, loaded interpreted. An edit, checkout or copy
+    after a build can never leave an older compiled copy running in the source's place."""
+    built = Path(compiled.__file__ or "")
+    if built.suffix == ".py":
+        return compiled  # not built: this is the source
+    source = built.with_name("_cellcipher.py")
+    try:
+        recorded = built.with_name("_cellcipher.digest").read_text().strip()
+        current = hashlib.sha256(source.read_bytes()).hexdigest()
+    except OSError:
+        recorded, current = "", "unreadable"
+    if recorded == current:
+        return compiled
+    logging.getLogger(__name__).warning(
+        "the compiled field cipher was not built from %s as it is now: running the source "
+        "interpreted (slower). Reinstall (`make run` or `pip install -e .`) to rebuild it.",
+        source,
+    )
+    spec = importlib.util.spec_from_file_location(f"{__package__}._cellcipher_source", source)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {source}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+HOT_PATH = hot_path(_cellcipher)
+DecryptError = HOT_PATH.DecryptError
 
 VERSION = "ev1"
 
@@ -57,7 +93,7 @@ class ColumnCipher:
             aead = AESGCM(derive_key(root, b"field", table, column))
             return aead.decrypt, _aad_prefix(root.key_id, table, column)
 
-        self.encrypt, self.decrypt = _cellcipher.bind(
+        self.encrypt, self.decrypt = HOT_PATH.bind(
             AESGCM(derive_key(primary, b"field", table, column)).encrypt,
             _aad_prefix(primary.key_id, table, column),
             f"{VERSION}.{primary.key_id}.",

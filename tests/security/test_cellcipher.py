@@ -1,15 +1,17 @@
-"""The compiled field-cipher hot path: it is what runs, it is built from the current source, and it
-behaves exactly as the same source does interpreted (sealing, opening and every refusal)."""
+"""The compiled field-cipher hot path: it is what runs, only while it was built from the source as
+it is now, and it behaves exactly as the same source does interpreted (sealing, opening and every
+refusal)."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import string
 import sys
 import uuid
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -66,19 +68,42 @@ def _outcome(decrypt, stored: object, row: uuid.UUID) -> tuple[str, str]:
         return ("refused", type(error).__name__)
 
 
-@pytest.mark.skipif(
-    bool(os.environ.get("DASERVICE_PURE_PYTHON")),
-    reason="installed without the compiler, on purpose",
-)
-def test_the_compiled_build_is_what_runs_and_is_current():
-    built = Path(_cellcipher.__file__)
-    assert built.suffix == ".so", (
+def test_the_compiled_build_is_what_runs_and_matches_its_source():
+    from daservice.security import crypto
+
+    if os.environ.get("DASERVICE_PURE_PYTHON"):  # installed without the compiler, on purpose
+        assert Path(_cellcipher.__file__).suffix == ".py"
+        assert not list(SOURCE.parent.glob("_cellcipher*.so"))
+        assert crypto.HOT_PATH is _cellcipher
+        return
+    assert Path(_cellcipher.__file__).suffix == ".so", (
         "daservice/security/_cellcipher.py is running interpreted: `pip install -e .` (make test "
         "does it) compiles it; DASERVICE_PURE_PYTHON=1 says that is deliberate"
     )
-    assert built.stat().st_mtime >= SOURCE.stat().st_mtime, (
-        "the compiled _cellcipher is older than its source: reinstall (`make test` does it)"
+    assert crypto.HOT_PATH is _cellcipher, (
+        "the compiled _cellcipher was built from another version of its source: reinstall "
+        "(`make test` does it)"
     )
+
+
+def test_a_compiled_module_not_built_from_the_source_as_it_is_now_is_not_used(tmp_path):
+    from daservice.security import crypto
+
+    source = tmp_path / "_cellcipher.py"
+    source.write_bytes(SOURCE.read_bytes())
+    built = SimpleNamespace(__file__=str(tmp_path / "_cellcipher.cpython-311-x86_64-linux-gnu.so"))
+    digest = tmp_path / "_cellcipher.digest"
+    digest.write_text(hashlib.sha256(source.read_bytes()).hexdigest() + "\n")
+    assert crypto.hot_path(built) is built  # built from exactly this source: used
+
+    source.write_bytes(SOURCE.read_bytes() + b"\n# edited after the build\n")
+    chosen = crypto.hot_path(built)
+    assert chosen is not built and chosen.__file__ == str(source)  # the source, interpreted
+    encrypt, decrypt = _bind(chosen)
+    assert decrypt(encrypt("still works", ROW), ROW) == "still works"
+
+    digest.unlink()  # no record of what it was built from: not used either
+    assert crypto.hot_path(built) is not built
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])

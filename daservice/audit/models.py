@@ -20,7 +20,7 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, index=True)
     agency_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
-    action: Mapped[str] = mapped_column(sa.String(64), index=True)
+    action: Mapped[str] = mapped_column(sa.String(64))
     target_type: Mapped[str | None] = mapped_column(sa.String(64))
     target_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     purpose: Mapped[str | None] = mapped_column(sa.String(120))

@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import models, views  # noqa: F401  (the services tables)
+    from . import cache, models, views  # noqa: F401  (the services tables)
 
+    cache.init_app(app)
     app.register_blueprint(views.bp)

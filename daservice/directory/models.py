@@ -76,3 +76,18 @@ class ServiceMember(db.Model):  # type: ignore[name-defined]
 
     service: Mapped[Service] = relationship(back_populates="members")
     user: Mapped[User] = relationship()
+
+
+class DirectoryVersion(db.Model):  # type: ignore[name-defined]
+    """One row naming the current state of what routing, notifications and API sign-in read:
+    services, who works them, a user's email address or disabled flag, and partner systems' API
+    clients. Database triggers (migration 0004)
+    give it a fresh random value in the same transaction as any such change, whatever makes it
+    (the app, a CLI, plain SQL), so a process's cached directory can tell on every use whether it
+    is still current (``cache.py``). Random, not a counter: a value written by a transaction that
+    rolled back is never written again by one that commits."""
+
+    __tablename__ = "directory_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(sa.String(32))

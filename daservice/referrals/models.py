@@ -101,7 +101,7 @@ class Referral(db.Model, UUIDModel):  # type: ignore[name-defined]
     # Risk: plain, for reporting in SQL.
     risk_tool: Mapped[str] = mapped_column(sa.String(16), default="dash")
     risk_score: Mapped[int]
-    risk_level: Mapped[str] = mapped_column(sa.String(16), index=True)
+    risk_level: Mapped[str] = mapped_column(sa.String(16))
     marac: Mapped[bool] = mapped_column(default=False)
     visible_high_risk: Mapped[bool] = mapped_column(default=False)
     professional_judgement: Mapped[bool] = mapped_column(default=False)
@@ -151,17 +151,21 @@ class Route(db.Model, UUIDModel):  # type: ignore[name-defined]
     """A referral routed to one service, and where it has got to."""
 
     __tablename__ = "routes"
-    __table_args__ = (sa.UniqueConstraint("referral_id", "service_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("referral_id", "service_id"),  # also finds a referral's routes
+        # A service's inbox: its routes by status, soonest due first (queries.inbox).
+        sa.Index("ix_routes_inbox", "service_id", "status", "due_at"),
+    )
 
     referral_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("referrals.id", ondelete="CASCADE")
     )
-    service_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("services.id"), index=True)
-    status: Mapped[RouteStatus] = mapped_column(str_enum(RouteStatus), index=True)
+    service_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("services.id"))
+    status: Mapped[RouteStatus] = mapped_column(str_enum(RouteStatus))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     released_at: Mapped[datetime | None]  # when it left held_for_consent (or was created pending)
-    due_at: Mapped[datetime | None] = mapped_column(index=True)  # first contact attempt due
+    due_at: Mapped[datetime | None]  # first contact attempt due
     first_contact_at: Mapped[datetime | None]
     outcome_code: Mapped[str | None] = mapped_column(sa.String(40))
     decline_reason = Encrypted()

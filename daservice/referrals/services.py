@@ -11,11 +11,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import lazyload, make_transient_to_detached
+from sqlalchemy.orm import make_transient_to_detached
 
-from .. import audit, notify
+from .. import audit, notify, writer_slot
 from ..accounts.models import User
-from ..directory.models import Service, ServiceKind, ServiceMember, ServiceStatus
+from ..directory import cache
+from ..directory.models import ServiceKind
 from ..errors_domain import InvalidTransition
 from ..extensions import db, utcnow
 from . import people, policy, risk, routing, sla
@@ -105,22 +106,6 @@ def _is_repeat(victim: Person, now: datetime, months: int) -> bool:
             )
         )
     )
-
-
-_ACTIVE_SERVICES = (
-    sa.select(Service)
-    .where(Service.status == ServiceStatus.ACTIVE)
-    .order_by(Service.name)
-    .options(lazyload(Service.agency))  # routing needs only the services themselves
-)
-
-
-def _active_services() -> dict[ServiceKind, Service]:
-    """The service each kind routes to: the first active one by name."""
-    found: dict[ServiceKind, Service] = {}
-    for service in db.session.scalars(_ACTIVE_SERVICES):
-        found.setdefault(service.kind, service)
-    return found
 
 
 def create_referral(
@@ -245,10 +230,10 @@ def _prepare(
     shareable = consent == ConsentStatus.GIVEN or data.override_legal_basis is not None
     without_consent: list[str] = []
     unavailable: list[str] = []
-    directory = _active_services()
+    directory = cache.current()
     routes: list[Route] = []
     for kind, lawful_without_consent in routing.plan(facts).items():
-        service = directory.get(kind)
+        service = directory.service_for(kind)
         if service is None:
             # Recorded for the partnership to act on; the directory needs an active service.
             current_app.logger.warning("no active %s service to route to", kind.value)
@@ -316,6 +301,7 @@ def _prepare(
     def write() -> None:
         # The first write takes the lock; from here to the commit, only writes. New rows go in
         # as bulk inserts (one statement per table), then join the session as loaded objects.
+        writer_slot.take()  # SQLite: wait for the other writers in the kernel, not by polling
         referral.reference = next_reference(now)
         rows: list[Any] = [*new_people, referral, *routes]
         db.session.bulk_save_objects(rows, preserve_order=True)
@@ -349,35 +335,22 @@ def _release(route: Route, level: str, now: datetime) -> None:
 
 def commit_and_notify(routes: list[Route]) -> None:
     """Commit the caller's transaction, then tell the workers of each service now waiting for one
-    of these routes. Which services is read before the commit, which expires the routes; nothing
-    is sent unless the commit succeeded."""
+    of these routes. Who to tell is read before the commit (which expires the routes), from this
+    request's reading of the directory; nothing is sent unless the commit succeeded."""
     waiting = [route.service_id for route in routes if route.status == RouteStatus.PENDING]
+    recipients = cache.current().recipients if waiting else {}
     db.session.commit()
-    notify_services(waiting)
+    notify_services(waiting, recipients)
 
 
-_MEMBERSHIPS, _USERS = ServiceMember.__table__, User.__table__
-_MEMBERS_TO_TELL = (
-    sa.select(_MEMBERSHIPS.c.service_id, _USERS.c.email)
-    .join(_USERS, _MEMBERSHIPS.c.user_id == _USERS.c.id)
-    .where(
-        _MEMBERSHIPS.c.service_id.in_(sa.bindparam("service_ids", expanding=True)),
-        _USERS.c.disabled.is_(False),
-    )
-)
-
-
-def notify_services(service_ids: list[uuid.UUID]) -> None:
+def notify_services(
+    service_ids: list[uuid.UUID], recipients: dict[uuid.UUID, tuple[str, ...]]
+) -> None:
     """Tell each receiving service's workers that something is waiting. No case detail."""
-    if not service_ids:
-        return
     # Never build the link from the request's Host header: anyone can set that.
     base = current_app.config.get("SERVICE_URL") or ""
-    members = db.session.connection().execute(_MEMBERS_TO_TELL, {"service_ids": service_ids}).all()
     for service_id in service_ids:
-        for member_service, email in members:
-            if member_service != service_id:
-                continue
+        for email in recipients.get(service_id, ()):
             _send_safely(
                 notify.Message(
                     to=email,

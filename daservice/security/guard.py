@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, Request, current_app, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -18,12 +19,29 @@ def public(view: F) -> F:
 
 
 _TOKEN_BLUEPRINTS: set[str] = set()
+_TOKEN_PATHS: set[str] = set()
 
 
 def token_authenticated(blueprint: Blueprint) -> None:
     """A blueprint whose requests authenticate with bearer tokens instead of a signed-in session.
-    It must refuse unauthenticated requests itself (the API's ``before_request`` does)."""
+    It must refuse unauthenticated requests itself (the API's ``before_request`` does). Its
+    requests get no browser session at all (``TokenlessSessions``)."""
+    if not blueprint.url_prefix:
+        raise ValueError("a token-authenticated blueprint needs its own URL prefix")
     _TOKEN_BLUEPRINTS.add(blueprint.name)
+    _TOKEN_PATHS.add(blueprint.url_prefix.rstrip("/") + "/")
+
+
+class TokenlessSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, except under a token-authenticated prefix: there the
+    request gets the null session, so no cookie is read, signed or set (the session opens before
+    the URL is matched, hence the prefix)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        path = request.path
+        if any(path.startswith(prefix) for prefix in _TOKEN_PATHS):
+            return None  # Flask substitutes its null session
+        return super().open_session(app, request)
 
 
 def uses_tokens(endpoint: str | None) -> bool:
@@ -47,4 +65,5 @@ def require_login() -> Any:
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = TokenlessSessions()
     app.before_request(require_login)

@@ -184,7 +184,8 @@ def test_missing_or_bad_token_is_401(client, directory, header):
     assert row_count("referrals") == 0
 
 
-def test_revoked_token_is_401(client, token):
+def test_revoked_token_is_401_from_the_next_request(client, token):
+    assert post(client, token, factories.referral_payload()).status_code == 201
     auth.revoke(db.session.scalar(sa.select(ApiClient)))
     assert post(client, token, factories.referral_payload()).status_code == 401
 

@@ -1,0 +1,190 @@
+"""The per-process directory copy (services, their workers, API clients): any change, however it is
+made, is seen by the next request; a change that rolled back never is; and a warm request reads
+only the version."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from daservice.accounts.models import Role
+from daservice.api import auth
+from daservice.directory import cache
+from daservice.directory.models import Service, ServiceKind, ServiceMember, ServiceStatus
+from daservice.extensions import db
+from daservice.referrals.models import Route
+
+from .. import factories
+
+
+@pytest.fixture()
+def directory(app):
+    return factories.directory()
+
+
+@pytest.fixture()
+def token(app, directory):
+    from daservice.accounts.models import Agency
+
+    agency = db.session.scalar(sa.select(Agency).where(Agency.code == "MPS"))
+    _, raw = auth.issue(agency.id, "MPS test bridge")
+    return raw
+
+
+def refer(client, token, **changes):
+    response = client.post(
+        "/api/v1/referrals",
+        json=factories.referral_payload(**changes),
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def routed_to(summary) -> list[str]:
+    return sorted(r["service"] for r in summary["routes"])
+
+
+def version() -> str:
+    with db.engine.connect() as connection:
+        return connection.execute(sa.text("SELECT version FROM directory_version")).scalar_one()
+
+
+def test_a_service_closed_by_plain_sql_gets_no_more_referrals(client, token, directory):
+    outreach = directory[ServiceKind.OUTREACH]
+    assert routed_to(refer(client, token)) == [outreach.name]  # the copy is now warm
+    with db.engine.begin() as connection:  # as another process, or an operator's SQL, would
+        connection.execute(
+            sa.text("UPDATE services SET status = 'temporarily_closed' WHERE id = :id"),
+            {"id": outreach.id.hex if db.engine.dialect.name == "sqlite" else outreach.id},
+        )
+    assert routed_to(refer(client, token)) == []
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE services SET status = 'active'"))
+    assert routed_to(refer(client, token)) == [outreach.name]
+
+
+def test_a_token_revoked_by_plain_sql_stops_working_at_once(client, token):
+    refer(client, token)
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE api_clients SET revoked_at = created_at"))
+    response = client.post(
+        "/api/v1/referrals",
+        json=factories.referral_payload(),
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 401
+
+
+def test_a_new_service_that_sorts_first_takes_the_kind_at_once(client, token, directory):
+    refer(client, token)
+    outreach = directory[ServiceKind.OUTREACH]
+    db.session.add(
+        Service(name="A first outreach", kind=ServiceKind.OUTREACH, agency_id=outreach.agency_id)
+    )
+    db.session.commit()
+    assert routed_to(refer(client, token)) == ["A first outreach"]
+
+
+def test_workers_told_follow_membership_and_disabling(client, token, app, directory):
+    outbox = app.extensions["daservice.outbox"]
+    outreach = directory[ServiceKind.OUTREACH]
+    first, second = factories.user(Role.SERVICE_WORKER), factories.user(Role.SERVICE_WORKER)
+    db.session.add(ServiceMember(service_id=outreach.id, user_id=first.id))
+    db.session.commit()
+    refer(client, token)
+    assert [m.to for m in outbox] == [first.email]
+
+    db.session.add(ServiceMember(service_id=outreach.id, user_id=second.id))
+    db.session.commit()
+    outbox.clear()
+    refer(client, token)
+    assert sorted(m.to for m in outbox) == sorted([first.email, second.email])
+
+    first.disabled = True
+    db.session.commit()
+    outbox.clear()
+    refer(client, token)
+    assert [m.to for m in outbox] == [second.email]
+
+    second.email = "moved.on@demo.daservice.invalid"
+    db.session.commit()
+    outbox.clear()
+    refer(client, token)
+    assert [m.to for m in outbox] == ["moved.on@demo.daservice.invalid"]
+
+    db.session.execute(sa.delete(ServiceMember).where(ServiceMember.user_id == second.id))
+    db.session.commit()
+    outbox.clear()
+    refer(client, token)
+    assert outbox == []
+
+
+def test_every_directory_change_renews_the_version_and_nothing_else_does(app, directory):
+    worker = factories.user(Role.SERVICE_WORKER)
+    outreach = directory[ServiceKind.OUTREACH]
+    changes = [
+        lambda: db.session.add(ServiceMember(service_id=outreach.id, user_id=worker.id)),
+        lambda: setattr(outreach, "capacity_available", 3),
+        lambda: setattr(worker, "email", "renamed@demo.daservice.invalid"),
+        lambda: setattr(worker, "disabled", True),
+        lambda: db.session.execute(sa.delete(ServiceMember)),
+        lambda: db.session.delete(worker),
+    ]
+    for change in changes:
+        before = version()
+        change()
+        db.session.commit()
+        assert version() != before
+    before = version()
+    client, _ = auth.issue(outreach.agency_id, "A partner system")  # commits
+    assert version() != before
+    before = version()
+    auth.revoke(client)
+    assert version() != before
+    other = factories.user(Role.SERVICE_WORKER)
+    before = version()
+    other.display_name = "Someone else"  # not something routing or notifications read
+    other.must_change_password = True
+    db.session.commit()
+    assert version() == before
+
+
+def test_a_change_that_rolled_back_is_never_served(client, token, app, directory):
+    outreach, name = directory[ServiceKind.OUTREACH], directory[ServiceKind.OUTREACH].name
+    marac_id = directory[ServiceKind.MARAC].id
+    with app.test_request_context():
+        outreach_in_request = db.session.get(Service, outreach.id)
+        outreach_in_request.status = ServiceStatus.INACTIVE
+        db.session.flush()  # the trigger renews the version inside this transaction
+        assert cache.current().service_for(ServiceKind.OUTREACH) is None  # it sees its own change
+        db.session.rollback()
+    db.session.remove()
+    # A committed change after it must not land on the rolled-back version (a counter would).
+    marac = db.session.get(Service, marac_id)
+    marac.capacity_available = 1
+    db.session.commit()
+    assert routed_to(refer(client, token)) == [name]
+
+
+def test_a_warm_request_reads_the_version_instead_of_the_directory(client, token, app):
+    refer(client, token)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        summary = refer(client, token)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert sum("directory_version" in s for s in reads) == 1
+    assert not any(
+        "FROM services" in s or "service_members" in s or "api_clients" in s for s in reads
+    )
+    # ...and the route still names its service (merged from the copy, not lazily loaded).
+    assert routed_to(summary) == ["Community outreach"]
+    route = db.session.scalars(sa.select(Route)).first()
+    assert route is not None and route.service.kind == ServiceKind.OUTREACH

@@ -5,13 +5,17 @@ and retries (1 ms, then 2, 5, 10 ... until its busy timeout), so a worker that a
 another began waits a whole millisecond or more, however soon the lock is free: at intake rates
 that waiting was as large as the writing. A hot write path first takes this slot, an exclusive
 ``flock`` on a file beside the database: a waiting process sleeps in the kernel and wakes the
-moment the holder's transaction ends. The slot only orders writers that ask for it; SQLite's own
-lock still guarantees correctness for every writer, so a path without the slot (a CLI, an admin
-form) is merely queued as before.
+moment the holder's transaction ends. (Asking every 50-200 µs instead was measured too: the
+wake-ups cost more CPU than they saved.) The slot only orders writers that ask for it; SQLite's
+own lock still guarantees correctness for every writer, so a path without the slot (a CLI, an
+admin form) is merely queued as before.
 
 Held from the first write to the end of the transaction (commit, rollback or close, whichever
-comes first), so never longer than the writes themselves; the kernel drops it if a process dies.
-PostgreSQL has row locks and needs none of this.
+comes first), so never longer than the writes themselves; the kernel drops it when a process
+dies, so a stuck holder is released when gunicorn's worker timeout ends it. A waiter has no
+timeout of its own: it waits for the holder rather than failing the referral. If a holder without
+the slot keeps SQLite's lock while a slot holder waits for it, SQLite's busy timeout ends that wait
+as before. PostgreSQL has row locks and needs none of this.
 """
 
 from __future__ import annotations
@@ -26,19 +30,29 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from .extensions import db
 
-# Threads of one process share its descriptor, so they are ordered here first (re-entrant: a thread
-# that already holds the slot through another session does not wait for itself).
-_lock = threading.RLock()
-_files: dict[tuple[int, str], int] = {}  # (process, lock file) -> descriptor
 _HELD, _LISTENING = "daservice.writer_slot", "daservice.writer_slot_listens"
 
 
-def _descriptor(path: str) -> int:
-    key = (os.getpid(), path)  # a forked worker opens its own (a lock belongs to a descriptor)
-    fd = _files.get(key)
-    if fd is None:
-        fd = _files[key] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    return fd
+class _State:
+    """Per process. Threads share the process's descriptor, so they are ordered by ``lock``
+    first; it is re-entrant so a thread already holding the slot through another session does
+    not wait for itself, and ``depth`` keeps the file locked until its last holder is done."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.depth = 0
+        self.files: dict[str, int] = {}
+
+
+_state = _State()
+
+
+def _forked() -> None:
+    global _state
+    _state = _State()  # a child neither holds its parent's slot nor shares its descriptor
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 def take() -> None:
@@ -55,23 +69,32 @@ def take() -> None:
         sa.event.listen(session, "after_transaction_end", _give_back)
         session.info[_LISTENING] = True
     session.connection()  # the transaction whose end gives the slot back has begun
-    fd = _descriptor(database + ".writer")
-    _lock.acquire()
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    except BaseException:
-        _lock.release()
-        raise
-    session.info[_HELD] = fd
+    state = _state
+    path = database + ".writer"
+    fd = state.files.get(path)
+    if fd is None:
+        fd = state.files[path] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    state.lock.acquire()
+    if state.depth == 0:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # waits in the kernel while another process holds it
+        except BaseException:
+            state.lock.release()
+            raise
+    state.depth += 1
+    session.info[_HELD] = (state, fd)
 
 
 def _give_back(session: Session, transaction: SessionTransaction, *_: Any) -> None:
     if transaction.parent is not None:
         return  # a savepoint ended, not the transaction
-    fd = session.info.pop(_HELD, None)
-    if fd is None:
+    held = session.info.pop(_HELD, None)
+    if held is None:
         return
+    state, fd = held
     try:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        state.depth -= 1
+        if state.depth == 0:
+            fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
-        _lock.release()
+        state.lock.release()

@@ -109,3 +109,21 @@ def test_a_failed_referral_request_gives_the_slot_back(app, sqlite_only, monkeyp
     assert not slot_is_free()  # still inside the failed transaction
     db.session.remove()  # what the end of a request does
     assert slot_is_free()
+
+
+def test_a_second_session_in_the_same_thread_does_not_free_the_first_ones_slot(app, sqlite_only):
+    from sqlalchemy.orm import Session
+
+    _write()
+    inner = Session(db.engine)
+    outer_session = db.session
+    try:
+        db.session = lambda: inner  # what a nested unit of work in the same thread would use
+        writer_slot.take()
+        inner.rollback()
+    finally:
+        db.session = outer_session
+        inner.close()
+    assert not slot_is_free()  # the outer transaction is still writing
+    db.session.commit()
+    assert slot_is_free()

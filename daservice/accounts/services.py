@@ -288,14 +288,16 @@ def update_user(
     moved = user.agency_id != agency_id
     user.display_name = display_name.strip()
     user.agency_id = agency_id
-    if wanted != user.roles:
-        user.role_rows = [UserRole(role=r) for r in sorted(wanted)]
-        audit.record("user.roles_changed", actor=actor, target_type="user", target_id=user.id)
+    # Every change before the first audit record: the audit chain's head is locked last, after
+    # the directory's version row (which a membership change renews), in every transaction.
     if moved:
         sessions.end_all(user.id)  # what they may see changes with the agency
         from ..directory.models import ServiceMember
 
         db.session.execute(sa.delete(ServiceMember).where(ServiceMember.user_id == user.id))
+    if wanted != user.roles:
+        user.role_rows = [UserRole(role=r) for r in sorted(wanted)]
+        audit.record("user.roles_changed", actor=actor, target_type="user", target_id=user.id)
     audit.record("user.updated", actor=actor, target_type="user", target_id=user.id)
     db.session.commit()
     return user

@@ -65,8 +65,10 @@ def _read_json() -> Any:
         raise _Refusal(413, "request too large") from None
     try:
         body = json.loads(raw, parse_constant=_not_json)
-        # Escaped lone surrogates ("\ud800") parse, but are not text: they cannot be stored.
-        json.dumps(body, ensure_ascii=False).encode()
+        # Lone surrogates ("\ud800", or their bytes) parse, but are not text: they cannot be
+        # stored. They can only come from an escape or a non-ASCII byte, so only then is it asked.
+        if b"\\u" in raw or not raw.isascii():
+            json.dumps(body, ensure_ascii=False).encode()
     except (ValueError, UnicodeError, RecursionError):
         raise _Refusal(400, "malformed JSON") from None
     return body
@@ -98,11 +100,13 @@ def create_referral() -> Response:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (0 < len(key) <= MAX_IDEMPOTENCY_KEY):
         return error(400, f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
-    body_hash = hashlib.sha256(
-        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-    ).hexdigest()
-    key_hash = hashlib.sha256(key.encode()).hexdigest() if key else None
-    if key_hash:
+    key_hash: str | None = None
+    body_hash = ""
+    if key:  # what a retry with the same key must match
+        key_hash = hashlib.sha256(key.encode()).hexdigest()
+        body_hash = hashlib.sha256(
+            json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+        ).hexdigest()
         previous = db.session.get(IdempotencyRecord, (client.id, key_hash))
         if previous is not None:
             return _replay(previous, body_hash)

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import make_transient_to_detached
 
 from ..accounts.models import User
@@ -70,7 +70,10 @@ class Directory:
         cached = self.routing.get(kind)
         if cached is None:
             return None
-        return db.session.merge(cached, load=False)
+        session = db.session()
+        # The request's own copy if it already has one (merging would overwrite its changes).
+        own = session.identity_map.get(sa.inspect(cached).key)
+        return own if own is not None else session.merge(cached, load=False)
 
 
 class _Held:
@@ -82,10 +85,13 @@ class _Held:
 
 def current() -> Directory:
     """The directory for this request: read once per request, from the process's copy when its
-    version is still the database's."""
-    found: Directory | None = g.get("_daservice_directory")
-    if found is not None:
-        return found
+    version is still the database's. Outside a request (a CLI, a job) every call reads the
+    version again."""
+    memo: tuple[object, Directory] | None = None
+    if has_request_context():
+        memo = g.get("_daservice_directory")
+        if memo is not None and memo[0] is request._get_current_object():  # type: ignore[attr-defined]
+            return memo[1]
     connection = db.session.connection()
     version = connection.execute(_VERSION).scalar_one_or_none()
     held: _Held = current_app.extensions["daservice.directory"]
@@ -94,7 +100,8 @@ def current() -> Directory:
         directory = _load(connection, version)
         if version is not None:
             held.directory = directory
-    g._daservice_directory = directory
+    if has_request_context():
+        g._daservice_directory = (request._get_current_object(), directory)  # type: ignore[attr-defined]
     return directory
 
 

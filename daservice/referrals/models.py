@@ -89,14 +89,16 @@ class Referral(db.Model, UUIDModel):  # type: ignore[name-defined]
     protected."""
 
     __tablename__ = "referrals"
+    # A referrer's own referrals, newest first (queries.referrals_made_by).
+    __table_args__ = (sa.Index("ix_referrals_referrer", "referrer_id", "created_at"),)
 
     reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
-    referrer_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    referrer_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
     api_client_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("api_clients.id"))
-    agency_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("agencies.id"))
     victim_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id"), index=True)
     perpetrator_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("people.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Risk: plain, for reporting in SQL.
     risk_tool: Mapped[str] = mapped_column(sa.String(16), default="dash")

@@ -18,26 +18,40 @@ MIN_LENGTH = 3  # shorter values (a gender code, a single initial) would redact 
 REDACTED = "[redacted]"
 
 
+def _seen() -> set[str] | None:
+    if not has_app_context():
+        return None
+    seen: set[str] | None = g.get("_protected_values")
+    if seen is None:
+        seen = g._protected_values = set()
+    return seen
+
+
 def remember(value: str) -> None:
-    if has_app_context() and len(value) >= MIN_LENGTH:
-        seen: set[str] | None = g.get("_protected_values")
-        if seen is None:
-            seen = g._protected_values = set()
+    seen = _seen()
+    if seen is not None and len(value) >= MIN_LENGTH:
         seen.add(value)
 
 
 def remember_all(value: object) -> None:
     """Remember a protected value, or every string and date inside a structured one."""
+    seen = _seen()
+    if seen is not None:
+        _collect(value, seen)
+
+
+def _collect(value: object, seen: set[str]) -> None:
     if isinstance(value, str):
-        remember(value)
+        if len(value) >= MIN_LENGTH:
+            seen.add(value)
     elif isinstance(value, dict):
         for item in value.values():
-            remember_all(item)
+            _collect(item, seen)
     elif isinstance(value, list | tuple):
         for item in value:
-            remember_all(item)
+            _collect(item, seen)
     elif isinstance(value, date):
-        remember(value.isoformat())
+        _collect(value.isoformat(), seen)
 
 
 def redact(text: str) -> str:

@@ -6,9 +6,10 @@ value in the same transaction as any change to services, service members, a user
 disabled flag, or partner systems' API clients (so a revoked token stops working at once).
 
 Every index costs each insert a page write; these served no query: referrals.risk_level,
-audit_events.action, routes.referral_id (the (referral_id, service_id) unique constraint already
-finds a referral's routes), and routes.service_id/status/due_at singly, replaced by the one index
-a service's inbox reads (service_id, status, due_at).
+referrals.agency_id, audit_events.action, routes.referral_id (the (referral_id, service_id)
+unique constraint already finds a referral's routes); and single-column indexes are replaced by
+the one index each query reads: a service's inbox (routes: service_id, status, due_at) and a
+referrer's list (referrals: referrer_id, created_at).
 
 Revision ID: 0004
 Revises: 0003
@@ -31,12 +32,15 @@ CHANGES = [
     ('service_members_insert', 'service_members', 'INSERT'),
     ('service_members_update', 'service_members', 'UPDATE'),
     ('service_members_delete', 'service_members', 'DELETE'),
+    ('users_insert', 'users', 'INSERT'),  # also SQLite's INSERT OR REPLACE
     ('users_update', 'users', 'UPDATE OF email, disabled'),
     ('users_delete', 'users', 'DELETE'),
     ('api_clients_insert', 'api_clients', 'INSERT'),
     ('api_clients_update', 'api_clients', 'UPDATE'),
     ('api_clients_delete', 'api_clients', 'DELETE'),
 ]
+# PostgreSQL's TRUNCATE fires no row or statement triggers of its own kind: these catch it.
+TRUNCATED = ['services', 'service_members', 'users', 'api_clients']
 
 
 def upgrade():
@@ -60,6 +64,11 @@ def upgrade():
                 f"CREATE TRIGGER directory_{name} AFTER {event} ON {table} "
                 "FOR EACH STATEMENT EXECUTE FUNCTION new_directory_version()"
             )
+        for table in TRUNCATED:
+            op.execute(
+                f"CREATE TRIGGER directory_{table}_truncate AFTER TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION new_directory_version()"
+            )
     else:
         for name, table, event in CHANGES:
             op.execute(
@@ -68,6 +77,10 @@ def upgrade():
             )
 
     op.drop_index('ix_referrals_risk_level', table_name='referrals')
+    op.drop_index('ix_referrals_agency_id', table_name='referrals')
+    op.drop_index('ix_referrals_referrer_id', table_name='referrals')
+    op.drop_index('ix_referrals_created_at', table_name='referrals')
+    op.create_index('ix_referrals_referrer', 'referrals', ['referrer_id', 'created_at'])
     op.drop_index('ix_audit_events_action', table_name='audit_events')
     op.drop_index('ix_routes_referral_id', table_name='routes')
     op.drop_index('ix_routes_service_id', table_name='routes')
@@ -84,10 +97,16 @@ def downgrade():
     op.create_index('ix_routes_referral_id', 'routes', ['referral_id'])
     op.create_index('ix_audit_events_action', 'audit_events', ['action'])
     op.create_index('ix_referrals_risk_level', 'referrals', ['risk_level'])
+    op.drop_index('ix_referrals_referrer', table_name='referrals')
+    op.create_index('ix_referrals_created_at', 'referrals', ['created_at'])
+    op.create_index('ix_referrals_referrer_id', 'referrals', ['referrer_id'])
+    op.create_index('ix_referrals_agency_id', 'referrals', ['agency_id'])
     for name, table, _ in CHANGES:
         op.execute(f"DROP TRIGGER directory_{name}" + (
             f" ON {table}" if op.get_bind().dialect.name == 'postgresql' else ""
         ))
     if op.get_bind().dialect.name == 'postgresql':
+        for table in TRUNCATED:
+            op.execute(f"DROP TRIGGER directory_{table}_truncate ON {table}")
         op.execute("DROP FUNCTION new_directory_version()")
     op.drop_table('directory_version')

@@ -188,3 +188,51 @@ def test_a_warm_request_reads_the_version_instead_of_the_directory(client, token
     assert routed_to(summary) == ["Community outreach"]
     route = db.session.scalars(sa.select(Route)).first()
     assert route is not None and route.service.kind == ServiceKind.OUTREACH
+
+
+def test_every_trigger_that_keeps_the_copy_current_is_in_place(app):
+    """A later migration that rebuilds one of these tables (SQLite's batch mode does) drops its
+    triggers silently: this fails until they are made again."""
+    import importlib.util
+    from pathlib import Path
+
+    path = next((Path(__file__).parents[2] / "migrations" / "versions").glob("0004_*.py"))
+    spec = importlib.util.spec_from_file_location("migration_0004", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    expected = {f"directory_{name}" for name, _, _ in migration.CHANGES}
+    if db.engine.dialect.name == "postgresql":
+        expected |= {f"directory_{table}_truncate" for table in migration.TRUNCATED}
+        query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    present = {
+        name for (name,) in db.session.execute(sa.text(query)) if name.startswith("directory_")
+    }
+    assert present == expected
+
+
+def test_a_truncated_membership_table_is_seen(client, token, app, directory):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE (its DELETE without WHERE fires the delete trigger)")
+    outbox = app.extensions["daservice.outbox"]
+    worker = factories.user(Role.SERVICE_WORKER)
+    db.session.add(ServiceMember(service_id=directory[ServiceKind.OUTREACH].id, user_id=worker.id))
+    db.session.commit()
+    refer(client, token)
+    assert [m.to for m in outbox] == [worker.email]
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("TRUNCATE service_members"))
+    outbox.clear()
+    refer(client, token)
+    assert outbox == []
+
+
+def test_the_requests_own_copy_of_a_service_is_returned_untouched(app, directory):
+    outreach_id = directory[ServiceKind.OUTREACH].id
+    with app.test_request_context():
+        own = db.session.get(Service, outreach_id)
+        own.capacity_available = 7  # a change this request is making
+        routed = cache.current().service_for(ServiceKind.OUTREACH)
+        assert routed is own and routed.capacity_available == 7
+        db.session.rollback()

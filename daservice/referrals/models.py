@@ -153,16 +153,15 @@ class Route(db.Model, UUIDModel):  # type: ignore[name-defined]
     """A referral routed to one service, and where it has got to."""
 
     __tablename__ = "routes"
-    __table_args__ = (
-        sa.UniqueConstraint("referral_id", "service_id"),  # also finds a referral's routes
-        # A service's inbox: its routes by status, soonest due first (queries.inbox).
-        sa.Index("ix_routes_inbox", "service_id", "status", "due_at"),
-    )
+    # The unique constraint also finds a referral's routes. A service's inbox reads service_id's
+    # own index: status and due time are sorted from its rows (an index over all three was
+    # measured slower, with a table lookup per row; docs/performance.md).
+    __table_args__ = (sa.UniqueConstraint("referral_id", "service_id"),)
 
     referral_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("referrals.id", ondelete="CASCADE")
     )
-    service_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("services.id"))
+    service_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("services.id"), index=True)
     status: Mapped[RouteStatus] = mapped_column(str_enum(RouteStatus))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

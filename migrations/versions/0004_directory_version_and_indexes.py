@@ -6,10 +6,10 @@ value in the same transaction as any change to services, service members, a user
 disabled flag, or partner systems' API clients (so a revoked token stops working at once).
 
 Every index costs each insert a page write; these served no query: referrals.risk_level,
-referrals.agency_id, audit_events.action, routes.referral_id (the (referral_id, service_id)
-unique constraint already finds a referral's routes); and single-column indexes are replaced by
-the one index each query reads: a service's inbox (routes: service_id, status, due_at) and a
-referrer's list (referrals: referrer_id, created_at).
+referrals.agency_id, audit_events.action, routes.status and routes.due_at (a service's inbox
+reads routes.service_id's index and sorts), routes.referral_id (the (referral_id, service_id)
+unique constraint already finds a referral's routes); and a referrer's list reads one index,
+(referrer_id, created_at), instead of two.
 
 Revision ID: 0004
 Revises: 0003
@@ -83,17 +83,13 @@ def upgrade():
     op.create_index('ix_referrals_referrer', 'referrals', ['referrer_id', 'created_at'])
     op.drop_index('ix_audit_events_action', table_name='audit_events')
     op.drop_index('ix_routes_referral_id', table_name='routes')
-    op.drop_index('ix_routes_service_id', table_name='routes')
     op.drop_index('ix_routes_status', table_name='routes')
     op.drop_index('ix_routes_due_at', table_name='routes')
-    op.create_index('ix_routes_inbox', 'routes', ['service_id', 'status', 'due_at'])
 
 
 def downgrade():
-    op.drop_index('ix_routes_inbox', table_name='routes')
     op.create_index('ix_routes_due_at', 'routes', ['due_at'])
     op.create_index('ix_routes_status', 'routes', ['status'])
-    op.create_index('ix_routes_service_id', 'routes', ['service_id'])
     op.create_index('ix_routes_referral_id', 'routes', ['referral_id'])
     op.create_index('ix_audit_events_action', 'audit_events', ['action'])
     op.create_index('ix_referrals_risk_level', 'referrals', ['risk_level'])

@@ -297,14 +297,18 @@ def _prepare(
         if person is not None and not known
     ]
     new_index_rows = people.index_values(new_people)  # the HMACs, outside the write lock
+    rows: list[Any] = [*new_people, referral, *routes]
+    inserts = _insert_parameters(rows)  # also outside it: only the statements run inside
+    referral_values = next(v for (t, _), vs in inserts.items() if t is _REFERRALS for v in vs)
 
     def write() -> None:
         # The first write takes the lock; from here to the commit, only writes. New rows go in
-        # as bulk inserts (one statement per table), then join the session as loaded objects.
+        # as one insert per table, then join the session as loaded objects.
         writer_slot.take()  # SQLite: wait for the other writers in the kernel, not by polling
-        referral.reference = next_reference(now)
-        rows: list[Any] = [*new_people, referral, *routes]
-        db.session.bulk_save_objects(rows, preserve_order=True)
+        referral.reference = referral_values["reference"] = next_reference(now)
+        connection = db.session.connection()
+        for (table, _), parameters in inserts.items():
+            connection.execute(table.insert(), parameters)
         people.insert_index_rows(new_index_rows)
         if serial and other_victims is not None:
             db.session.connection().execute(
@@ -314,11 +318,29 @@ def _prepare(
             )
         audit.record_all(events)
         for row in rows:  # all first: adding the referral cascades to its routes
-            if sa.inspect(row).transient:  # bulk inserts may already give them an identity
-                make_transient_to_detached(row)
+            make_transient_to_detached(row)
         db.session.add_all(rows)  # persistent and clean: nothing left to flush
 
     return referral, write
+
+
+_REFERRALS = Referral.__table__
+
+
+def _insert_parameters(rows: list[Any]) -> dict[tuple[sa.Table, frozenset[str]], list[dict]]:
+    """Each new row's column values as set on it, grouped into one insert per table and set of
+    columns, in the given order (people, then the referral, then its routes: the order their
+    foreign keys need). Columns left unset get their defaults from the insert, as in a flush."""
+    inserts: dict[tuple[sa.Table, frozenset[str]], list[dict]] = {}
+    for row in rows:
+        state = sa.inspect(row)
+        values = {
+            prop.columns[0].key: state.dict[prop.key]
+            for prop in state.mapper.column_attrs
+            if prop.key in state.dict
+        }
+        inserts.setdefault((state.mapper.local_table, frozenset(values)), []).append(values)
+    return inserts
 
 
 def _sla_level(referral: Referral) -> str:

@@ -17,7 +17,7 @@ members (which every notification uses anyway), and the SHA-256 hashes of partne
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_request_context, request
@@ -58,11 +58,11 @@ class Directory:
     version: str | None
     # The service each kind routes to: the first active one by name. Detached copies that no
     # session owns; ``service_for`` gives the request its own.
-    routing: dict[ServiceKind, Service] = field(default_factory=dict)
+    routing: dict[ServiceKind, Service]
     # Service id -> work email addresses of its enabled members.
-    recipients: dict[uuid.UUID, tuple[str, ...]] = field(default_factory=dict)
+    recipients: dict[uuid.UUID, tuple[str, ...]]
     # SHA-256 of a usable (not revoked) token -> its partner system.
-    clients: dict[str, PartnerSystem] = field(default_factory=dict)
+    clients: dict[str, PartnerSystem]
 
     def service_for(self, kind: ServiceKind) -> Service | None:
         """This request's own copy of the service ``kind`` routes to, joined to its session
@@ -76,31 +76,24 @@ class Directory:
         return own if own is not None else session.merge(cached, load=False)
 
 
-class _Held:
-    """The process's copy, per app (replaced whole, never changed in place: threads share it)."""
-
-    def __init__(self) -> None:
-        self.directory: Directory | None = None
-
-
 def current() -> Directory:
     """The directory for this request: read once per request, from the process's copy when its
     version is still the database's. Outside a request (a CLI, a job) every call reads the
     version again."""
-    memo: tuple[object, Directory] | None = None
-    if has_request_context():
-        memo = g.get("_daservice_directory")
+    in_request = has_request_context()
+    if in_request:
+        memo = g.get("_daservice_directory")  # (the request it was read for, the reading)
         if memo is not None and memo[0] is request._get_current_object():  # type: ignore[attr-defined]
             return memo[1]
     connection = db.session.connection()
     version = connection.execute(_VERSION).scalar_one_or_none()
-    held: _Held = current_app.extensions["daservice.directory"]
-    directory = held.directory
+    # The process's copy, per app: replaced whole, never changed in place (threads share it).
+    directory: Directory | None = current_app.extensions["daservice.directory"]
     if version is None or directory is None or directory.version != version:
         directory = _load(connection, version)
         if version is not None:
-            held.directory = directory
-    if has_request_context():
+            current_app.extensions["daservice.directory"] = directory
+    if in_request:
         g._daservice_directory = (request._get_current_object(), directory)  # type: ignore[attr-defined]
     return directory
 
@@ -125,4 +118,4 @@ def _load(connection: sa.Connection, version: str | None) -> Directory:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["daservice.directory"] = _Held()
+    app.extensions["daservice.directory"] = None  # read on first use

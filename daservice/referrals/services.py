@@ -298,8 +298,9 @@ def _prepare(
     ]
     new_index_rows = people.index_values(new_people)  # the HMACs, outside the write lock
     rows: list[Any] = [*new_people, referral, *routes]
-    inserts = _insert_parameters(rows)  # also outside it: only the statements run inside
-    referral_values = next(v for (t, _), vs in inserts.items() if t is _REFERRALS for v in vs)
+    values = [_column_values(row) for row in rows]  # also outside it: only statements run inside
+    referral_values = values[len(new_people)]
+    inserts = _by_insert(rows, values)
 
     def write() -> None:
         # The first write takes the lock; from here to the commit, only writes. New rows go in
@@ -311,7 +312,7 @@ def _prepare(
             connection.execute(table.insert(), parameters)
         people.insert_index_rows(new_index_rows)
         if serial and other_victims is not None:
-            db.session.connection().execute(
+            connection.execute(
                 sa.update(Referral.__table__)
                 .where(Referral.__table__.c.id.in_(other_victims))
                 .values(serial_perpetrator=True)
@@ -324,22 +325,26 @@ def _prepare(
     return referral, write
 
 
-_REFERRALS = Referral.__table__
+def _column_values(row: Any) -> dict[str, Any]:
+    """A new row's column values as set on it; columns left unset get their defaults from the
+    insert, as in a flush."""
+    state = sa.inspect(row)
+    return {
+        prop.columns[0].key: state.dict[prop.key]
+        for prop in state.mapper.column_attrs
+        if prop.key in state.dict
+    }
 
 
-def _insert_parameters(rows: list[Any]) -> dict[tuple[sa.Table, frozenset[str]], list[dict]]:
-    """Each new row's column values as set on it, grouped into one insert per table and set of
-    columns, in the given order (people, then the referral, then its routes: the order their
-    foreign keys need). Columns left unset get their defaults from the insert, as in a flush."""
-    inserts: dict[tuple[sa.Table, frozenset[str]], list[dict]] = {}
-    for row in rows:
-        state = sa.inspect(row)
-        values = {
-            prop.columns[0].key: state.dict[prop.key]
-            for prop in state.mapper.column_attrs
-            if prop.key in state.dict
-        }
-        inserts.setdefault((state.mapper.local_table, frozenset(values)), []).append(values)
+def _by_insert(
+    rows: list[Any], values: list[dict[str, Any]]
+) -> dict[tuple[sa.Table, frozenset[str]], list[dict[str, Any]]]:
+    """One insert per table and set of columns, in the rows' order (people, then the referral,
+    then its routes: the order their foreign keys need)."""
+    inserts: dict[tuple[sa.Table, frozenset[str]], list[dict[str, Any]]] = {}
+    for row, row_values in zip(rows, values, strict=True):
+        table = sa.inspect(row).mapper.local_table
+        inserts.setdefault((table, frozenset(row_values)), []).append(row_values)
     return inserts
 
 

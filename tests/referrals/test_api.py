@@ -16,20 +16,6 @@ from .. import factories
 from ..conftest import row_count
 
 
-@pytest.fixture()
-def directory(app):
-    return factories.directory()
-
-
-@pytest.fixture()
-def token(app, directory):
-    from daservice.accounts.models import Agency
-
-    agency = db.session.scalar(sa.select(Agency).where(Agency.code == "MPS"))
-    _, raw = auth.issue(agency.id, "MPS test bridge")
-    return raw
-
-
 def post(client, token, body, **headers):
     return client.post(
         "/api/v1/referrals", json=body, headers={"Authorization": f"Bearer {token}", **headers}

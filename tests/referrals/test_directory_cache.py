@@ -17,20 +17,6 @@ from daservice.referrals.models import Route
 from .. import factories
 
 
-@pytest.fixture()
-def directory(app):
-    return factories.directory()
-
-
-@pytest.fixture()
-def token(app, directory):
-    from daservice.accounts.models import Agency
-
-    agency = db.session.scalar(sa.select(Agency).where(Agency.code == "MPS"))
-    _, raw = auth.issue(agency.id, "MPS test bridge")
-    return raw
-
-
 def refer(client, token, **changes):
     response = client.post(
         "/api/v1/referrals",

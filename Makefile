@@ -52,8 +52,10 @@ setup: system-deps $(VENV)/.installed assets
 	@$(FLASK) db upgrade
 	@$(FLASK) demo load
 
+# The scheduled jobs (notifications, SLA breaches, retention) run beside gunicorn and stop with it.
 run: setup
 	@echo "Serving daservice at http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	@$(FLASK) jobs schedule & jobs=$$!; trap 'kill $$jobs 2>/dev/null; wait $$jobs' EXIT; \
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: $(VENV)/.installed assets

@@ -48,7 +48,7 @@ class Query:
 
 
 def _people(count: int, seed: int) -> list[tuple[Any, dict[str, object]]]:
-    from daservice.referrals.models import PersonKind
+    from daservice.people.models import PersonKind
     from tests.synthetic import person
 
     rng = random.Random(seed)
@@ -69,8 +69,8 @@ def _rows(population: list[tuple[Any, dict[str, object]]]) -> tuple[list[dict], 
     import sqlalchemy as sa
 
     from daservice.extensions import utcnow
-    from daservice.referrals import people
-    from daservice.referrals.models import Person
+    from daservice.people import matching as people
+    from daservice.people.models import Person
 
     columns = [
         (column.key, sa.inspect(Person).get_property_by_column(column).key)
@@ -111,8 +111,8 @@ def _insert(person_rows: list[dict], index_rows: list[dict]) -> None:
 def _queries(
     population: list[tuple[Any, dict[str, object]]], ids: list[Any], seed: int
 ) -> list[Query]:
-    from daservice.referrals.models import PersonKind
-    from daservice.referrals.people import Identity
+    from daservice.people.matching import Identity
+    from daservice.people.models import PersonKind
     from tests.synthetic import person, vary
 
     def identity(fields: dict[str, object]) -> Identity:
@@ -144,7 +144,7 @@ def _queries(
 def _lookups(queries: list[Query]) -> tuple[list[float], list[set[Any]]]:
     """Time each find_matches call; the session's identity map is emptied between calls."""
     from daservice.extensions import db
-    from daservice.referrals.people import find_matches
+    from daservice.people.matching import find_matches
 
     times, found = [], []
     session = db.session
@@ -164,8 +164,8 @@ def _candidates(queries: list[Query]) -> tuple[float, float]:
     positives included) and mean people loaded, per lookup."""
     import sqlalchemy as sa
 
-    from daservice.referrals import people
-    from daservice.referrals.models import Person
+    from daservice.people import matching as people
+    from daservice.people.models import Person
 
     confirmed, loaded = 0, 0
     confirm = people._confirmed

@@ -36,16 +36,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     audit.init_app(app)
 
-    from . import accounts, api, directory, dpo, errors, notify, referrals
+    from . import accounts, api, directory, dpo, errors, jobs, notify, people, referrals
     from .main import views as main_views
 
-    notify.init_app(app)
+    jobs.init_app(app)
     accounts.init_app(app)
     directory.init_app(app)
+    people.init_app(app)
     referrals.init_app(app)
     api.init_app(app)
     dpo.init_app(app)
     app.register_blueprint(main_views.bp)
+    notify.init_app(app)  # after the features: it checks the backend against their templates
     _init_cli(app)
     errors.init_app(app)
     return app
@@ -82,6 +84,7 @@ def _init_templates(app: Flask) -> None:
 
     from .navigation import nav_items
     from .security.headers import csp_nonce
+    from .uk_time import uk_datetime
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -97,6 +100,7 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
+    app.jinja_env.filters["uk_datetime"] = uk_datetime
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

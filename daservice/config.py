@@ -47,8 +47,28 @@ class Defaults:
     MARAC_REPEAT_MONTHS = 12
     # Working days to the first contact attempt, by risk level
     SLA_WORKING_DAYS: dict[str, int] = {"high": 1, "medium": 3, "standard": 5}
-    NOTIFY_BACKEND = "log"
     SERVICE_URL: str | None = None  # public base URL for links in notifications
+
+    # Notifications (notify/): "log" (default), "smtp" or "govuk_notify"; checked at start-up
+    NOTIFY_BACKEND = "log"
+    NOTIFY_FROM: str | None = None  # smtp: the From address
+    NOTIFY_SMTP_HOST: str | None = None
+    NOTIFY_SMTP_PORT = 587
+    NOTIFY_SMTP_STARTTLS = True
+    NOTIFY_SMTP_USERNAME: str | None = None
+    NOTIFY_SMTP_PASSWORD: str | None = None
+    NOTIFY_API_KEY: str | None = None  # govuk_notify
+    NOTIFY_TEMPLATE_IDS: dict[str, str] = {}  # govuk_notify: our template name -> Notify's id
+    NOTIFY_BASE_URL: str | None = None  # govuk_notify: only to point at a test double
+    NOTIFY_TIMEOUT_SECONDS = 10
+    NOTIFY_DELIVERY_EVERY = timedelta(minutes=1)
+    NOTIFY_MAX_ATTEMPTS = 8  # then the message is failed and shown to administrators
+    NOTIFY_RETRY_BASE = timedelta(minutes=1)  # doubling after each failure, at most an hour
+
+    # Scheduled jobs (flask jobs run)
+    SLA_CHECK_EVERY = timedelta(minutes=15)
+    DRAFT_RETENTION = timedelta(days=30)  # unsent drafts untouched this long are deleted
+    IDEMPOTENCY_RETENTION = timedelta(days=7)  # how long an API retry gets the same answer
 
     # Blind indexes are sized for this many people (security/blind_index.py)
     PERSON_INDEX_POPULATION = 100_000

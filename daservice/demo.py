@@ -129,9 +129,9 @@ DEMO_REFERRALS = [
 
 
 def _demo_referrals() -> int:
+    from .referrals import drafts
     from .referrals import services as referral_services
     from .referrals.models import Referral
-    from .referrals.validation import parse
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(Referral)):
         return 0
@@ -165,7 +165,8 @@ def _demo_referrals() -> int:
             "children": [{"name": f"Demo Child {c + 1}"} for c in range(children)],
             "narrative": "Synthetic demo referral. Nothing here is about a real person.",
         }
-        referral_services.create_referral(
-            referral_services.Submitter(agency_id=referrer.agency_id, user=referrer), parse(body)
-        )
+        # The web journey's own path: a draft, saved, then sent.
+        draft = drafts.start(referrer)
+        drafts.save(referrer, draft.id, body)
+        referral_services.submit_draft(referrer, draft.id)
     return len(DEMO_REFERRALS)

@@ -21,3 +21,7 @@ class InvalidTransition(DomainError):
 
 class Throttled(DomainError):
     pass
+
+
+class UnknownChoice(DomainError):
+    """An answer that is not one of the options offered (a tampered or stale form)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import sqlite3
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,9 +15,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from .security.fields import attach_protected_columns
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -54,13 +54,19 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-class _DeclaresProtectedFields:
-    """Turns each ``x = Encrypted()`` into a ciphertext column "x" before the model is mapped.
+# Called with each model class before it is mapped. ``security.fields`` adds the one that turns
+# each ``x = Encrypted()`` into its ciphertext column; the ORM base itself imports no security code
+# (the kernel's packages depend one way: extensions, then security).
+BEFORE_MAPPING: list[Callable[[type], None]] = []
 
-    A mixin rather than a method on Base, because Flask-SQLAlchemy rebuilds Base's body."""
+
+class _BeforeMapping:
+    """Runs the ``BEFORE_MAPPING`` hooks on each model class. A mixin rather than a method on
+    Base, because Flask-SQLAlchemy rebuilds Base's body."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        attach_protected_columns(cls)
+        for hook in BEFORE_MAPPING:
+            hook(cls)
         super().__init_subclass__(**kwargs)
 
 
@@ -82,7 +88,7 @@ def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | b
     return False
 
 
-class Base(_DeclaresProtectedFields, DeclarativeBase):
+class Base(_BeforeMapping, DeclarativeBase):
     registry = sa.orm.registry(
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
@@ -100,6 +106,13 @@ class UUIDModel:
 def _assign_uuid(target: UUIDModel, args: Any, kwargs: dict[str, Any]) -> None:
     if kwargs.get("id") is None:
         kwargs["id"] = uuid.uuid4()
+
+
+def insert_if_absent(connection: sa.Connection, table: sa.Table, **values: Any) -> None:
+    """Insert a row unless one with the same key exists, without an error either way (a
+    concurrent insert of the same key waits for the other, then does nothing)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    connection.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
 
 
 db = SQLAlchemy(model_class=Base)

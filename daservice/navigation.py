@@ -1,22 +1,24 @@
-"""Role-based navigation: each entry names the roles that see it (None: everyone signed in)."""
+"""The service navigation: each entry is shown to whoever may open its page, as the permissions
+table says (``security.permissions``); nothing here repeats which role does what."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 
-from .accounts.models import Role
+from .security import permissions
 
-ENTRIES: list[tuple[str, str, frozenset[Role] | None]] = [
-    ("Home", "main.home", None),
-    ("Referrals", "referrals.index", frozenset({Role.REFERRER})),
-    ("Inbox", "inbox.inbox", frozenset({Role.SERVICE_WORKER, Role.PROGRAMME_WORKER})),
-    ("Users", "admin.users", frozenset({Role.ADMIN})),
-    ("Services", "directory.index", frozenset({Role.ADMIN})),
-    ("Access log", "dpo.access_log", frozenset({Role.DPO})),
-    ("Your account", "accounts.change_password", None),
+ENTRIES: list[tuple[str, str]] = [
+    ("Home", "main.home"),
+    ("Referrals", "referrals.index"),
+    ("Inbox", "inbox.inbox"),
+    ("Users", "admin.users"),
+    ("Services", "directory.index"),
+    ("Notifications", "admin.notifications"),
+    ("Access log", "dpo.access_log"),
+    ("Your account", "accounts.change_password"),
 ]
 
 
@@ -24,11 +26,13 @@ def nav_items() -> list[dict[str, Any]]:
     if not current_user.is_authenticated:
         return []
     items = []
-    for text, endpoint, roles in ENTRIES:
-        if roles is None or current_user.has_role(*roles):
-            blueprint = endpoint.split(".")[0]
-            active = request.endpoint == endpoint or (
-                blueprint not in ("main", "accounts") and request.blueprint == blueprint
-            )
-            items.append({"text": text, "href": url_for(endpoint), "active": active})
+    for text, endpoint in ENTRIES:
+        needed = permissions.required_for(current_app, endpoint)
+        if not permissions.allows_all(current_user, needed):
+            continue
+        href = url_for(endpoint)
+        # An entry is where you are on its page and on the pages under it (a referral under
+        # Referrals, a user under Users); Home only on itself.
+        under = href != "/" and request.path.startswith(href.rstrip("/") + "/")
+        items.append({"text": text, "href": href, "active": request.path == href or under})
     return items

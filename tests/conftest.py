@@ -197,6 +197,12 @@ def login_as(client: FlaskClient) -> LoginActions:
 
 
 @pytest.fixture()
+def directory(app: Flask) -> dict[Any, Any]:
+    """The demo partnership's services, one of each kind."""
+    return factories.directory()
+
+
+@pytest.fixture()
 def make_user(app: Flask) -> Callable[..., Any]:
     return factories.user
 

@@ -119,3 +119,22 @@ DELETE = _DELETE
 
 def high_risk_answers(yes: int = 15) -> dict:
     return {str(n): "yes" if n <= yes else "no" for n in range(1, 25)}
+
+
+def refer(referrer: User, payload: dict):
+    """A referral made as the web journey makes one: a draft of these answers, saved and sent."""
+    from daservice.referrals import drafts, services
+
+    draft = drafts.start(referrer)
+    drafts.save(referrer, draft.id, payload)
+    return services.submit_draft(referrer, draft.id)
+
+
+def deliver() -> list:
+    """Run the outbox delivery job now and give back what it sent (the log backend keeps it)."""
+    from daservice import notify
+
+    sent = notify.backend().sent  # type: ignore[attr-defined]
+    before = len(sent)
+    notify.deliver_due()
+    return list(sent)[before:]

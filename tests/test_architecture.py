@@ -1,4 +1,6 @@
-"""The dependency direction in DESIGN.md §2 holds."""
+"""The package structure in DESIGN.md §2 holds: layers depend one way, with no cycles; views stay
+thin; only ``security/fields.py`` knows the columns that store protected fields; tests mirror the
+package."""
 
 from __future__ import annotations
 
@@ -6,68 +8,131 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "daservice"
-KERNEL = {"security", "audit", "pdf", "notify"}
-FEATURES = {
-    "accounts",
-    "directory",
-    "referrals",
-    "perpetrators",
-    "training",
-    "feedback",
-    "reports",
-    "api",
-    "main",
-    "dpo",
-}
+TESTS = Path(__file__).resolve().parent
+
+# Bottom to top. A unit (a subpackage, or a module at the top of daservice) may import only units
+# in lower layers: never one beside it, never one above. A new unit must be placed here.
+LAYERS: list[set[str]] = [
+    {"config", "uk_time", "errors_domain", "events", "instance_path"},
+    {"extensions"},
+    {"security"},
+    {"writer_slot", "inserts", "logs"},
+    {"audit"},
+    {"jobs"},
+    {"notify", "pdf"},
+    {"errors"},  # maps domain exceptions to responses
+    # Features, in the one order they depend in.
+    {"accounts"},
+    {"directory"},
+    {"people"},
+    {"referrals"},
+    {"perpetrators", "training", "feedback"},
+    {"reports"},
+    {"api"},
+    {"dpo", "main"},
+    # The application: what assembles the features.
+    {"navigation"},
+    {"demo", "bootstrap"},
+    {"__init__"},
+]
+LAYER = {unit: n for n, units in enumerate(LAYERS) for unit in units}
+KERNEL = set().union(*LAYERS[: LAYERS.index({"accounts"})])
 
 
-def _imports(path: Path) -> set[str]:
-    """Absolute module names imported by a file of the daservice package."""
+def _unit(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).parts
+    return parts[0] if len(parts) > 1 else parts[0].removesuffix(".py")
+
+
+def _imported_units(path: Path) -> set[str]:
+    """The daservice units a file imports (its own excluded)."""
     tree = ast.parse(path.read_text())
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-    package = parts[:-1] if parts[-1] != "__init__" else parts[:-1]
-    found = set()
+    package = path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1]
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             if node.level:
-                base = list(package[: len(package) - node.level + 1])
-                module = ".".join(base + ([node.module] if node.module else []))
-                names = [module] + [f"{module}.{a.name}" for a in node.names]
-            else:
-                names = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
-            found.update(names)
+                base = ".".join(package[: len(package) - node.level + 1])
+                if node.module:
+                    names.add(f"{base}.{node.module}")
+                else:  # `from .. import audit, notify`
+                    names.update(f"{base}.{alias.name}" for alias in node.names)
+            elif node.module:
+                names.add(node.module)
         elif isinstance(node, ast.Import):
-            found.update(a.name for a in node.names)
-    return {n for n in found if n.startswith("daservice")}
+            names.update(alias.name for alias in node.names)
+    units = {name.split(".")[1] for name in names if name.startswith("daservice.")}
+    return units - {_unit(path)}
 
 
-def _package_of(path: Path) -> str:
-    rel = path.relative_to(PACKAGE).parts
-    return rel[0] if len(rel) > 1 else ""
-
-
-def test_kernel_imports_no_feature():
+def _graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
     for path in PACKAGE.rglob("*.py"):
-        if _package_of(path) in KERNEL:
-            for name in _imports(path):
-                top = name.split(".")[1] if name.count(".") else ""
-                assert top not in FEATURES, f"{path.relative_to(PACKAGE)} imports {name}"
+        graph.setdefault(_unit(path), set()).update(_imported_units(path))
+    return graph
 
 
-def test_no_feature_imports_another_features_views():
-    for path in PACKAGE.rglob("*.py"):
-        own = _package_of(path)
-        for name in _imports(path):
-            parts = name.split(".")
-            if (
-                len(parts) >= 3
-                and parts[1] in FEATURES
-                and parts[1] != own
-                and parts[2] in {"views", "admin_views"}
-            ):
-                assert path.name == "__init__.py" and own == "", (
-                    f"{path.relative_to(PACKAGE)} imports {name}"
+def test_every_unit_has_a_place_in_the_layers():
+    assert set(_graph()) - set(LAYER) == set(), "place new packages in LAYERS"
+
+
+def test_layers_depend_one_way():
+    wrong = [
+        f"{unit} imports {other}"
+        for unit, others in _graph().items()
+        for other in others
+        if LAYER[other] >= LAYER[unit]
+    ]
+    assert wrong == []
+
+
+def test_there_are_no_cycles_between_packages():
+    graph = _graph()
+    done: set[str] = set()
+
+    def visit(unit: str, path: list[str]) -> None:
+        assert unit not in path, " -> ".join([*path, unit])
+        if unit in done:
+            return
+        for other in graph.get(unit, ()):
+            visit(other, [*path, unit])
+        done.add(unit)
+
+    for unit in graph:
+        visit(unit, [])
+
+
+def test_the_kernel_imports_no_feature():
+    for unit in KERNEL:
+        assert all(LAYER[other] < LAYER["accounts"] for other in _graph().get(unit, ()))
+
+
+def _view_modules() -> list[Path]:
+    """Modules that define a blueprint's routes."""
+    return [
+        path
+        for path in PACKAGE.rglob("*.py")
+        if "Blueprint(" in path.read_text() and path.name != "__init__.py"
+    ]
+
+
+def test_views_call_services_and_never_touch_the_session():
+    assert len(_view_modules()) >= 8
+    for path in _view_modules():
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in {"commit", "execute", "add"}:
+                owner = ast.unparse(node.value)
+                assert "session" not in owner and owner != "db", (
+                    f"{path.relative_to(PACKAGE)}:{node.lineno} calls {owner}.{node.attr}"
                 )
+
+
+def test_only_the_field_declaration_knows_the_stored_columns():
+    for path in PACKAGE.rglob("*.py"):
+        if path.relative_to(PACKAGE).as_posix() == "security/fields.py":
+            continue
+        assert "_ciphertext" not in path.read_text(), path.relative_to(PACKAGE)
 
 
 def test_models_never_commit():
@@ -78,3 +143,9 @@ def test_models_never_commit():
 def test_no_legacy_query_api():
     for path in PACKAGE.rglob("*.py"):
         assert ".query." not in path.read_text(), path
+
+
+def test_tests_mirror_the_package():
+    folders = {p.name for p in TESTS.iterdir() if p.is_dir() and not p.name.startswith("__")}
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    assert folders - {"e2e"} <= packages, "tests/<folder> names a daservice package (or e2e/)"

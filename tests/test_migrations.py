@@ -90,7 +90,7 @@ def test_the_database_enforces_the_declared_references(app, request):
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         with pytest.raises(sa.exc.IntegrityError):
-            from daservice.referrals.models import PersonIndex
+            from daservice.people.models import PersonIndex
 
             nobody = __import__("uuid").uuid4()  # no such person
             connection.execute(

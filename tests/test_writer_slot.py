@@ -89,7 +89,7 @@ def test_a_second_writer_waits_for_the_first_to_commit(app, sqlite_only):
 
 
 def test_a_failed_referral_request_gives_the_slot_back(app, sqlite_only, monkeypatch):
-    from daservice.referrals import services
+    from daservice.referrals import drafts, services
 
     from . import factories
 
@@ -99,13 +99,12 @@ def test_a_failed_referral_request_gives_the_slot_back(app, sqlite_only, monkeyp
     def fails(*args, **kwargs):
         raise RuntimeError("the audit trail could not be written")
 
-    monkeypatch.setattr(services.audit, "record_all", fails)
     referrer = factories.user(factories.Role.REFERRER)
-    submitter = services.Submitter(referrer.agency_id, user=referrer)
-    from daservice.referrals.validation import parse
-
+    draft = drafts.start(referrer)
+    drafts.save(referrer, draft.id, factories.referral_payload())
+    monkeypatch.setattr(services.audit, "record_all", fails)
     with pytest.raises(RuntimeError):
-        services.create_referral(submitter, parse(factories.referral_payload()))
+        services.submit_draft(referrer, draft.id)
     assert not slot_is_free()  # still inside the failed transaction
     db.session.remove()  # what the end of a request does
     assert slot_is_free()

@@ -12,17 +12,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from ..errors_domain import NotFound, PermissionDenied
-from . import actor, policy, services
+from ..security.permissions import Permission, permission_required, protect
+from . import actor, services
 from .forms import ActionForm, UserForm
 from .models import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.before_request
-def _admins_only() -> None:
-    if not policy.can_manage_users(actor()):
-        abort(403)
+protect(bp, Permission.MANAGE_USERS)
 
 
 def _agency_choices(form: UserForm) -> None:
@@ -146,3 +144,23 @@ def reset_password(user_id: uuid.UUID) -> Any:
     return render_template(
         "admin/temporary_password.html", user=user, password=temporary, created=False
     )
+
+
+@bp.route("/notifications")
+@permission_required(Permission.MANAGE_NOTIFICATIONS)
+def notifications() -> str:
+    return render_template(
+        "admin/notifications.html",
+        failed=services.failed_notifications(actor()),
+        action=ActionForm(),
+    )
+
+
+@bp.route("/notifications/<uuid:message_id>/retry", methods=["POST"])
+@permission_required(Permission.MANAGE_NOTIFICATIONS)
+def retry_notification(message_id: uuid.UUID) -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if services.retry_notification(actor(), message_id):
+        flash("The notification will be sent again within a minute.", "success")
+    return redirect(url_for("admin.notifications"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 
@@ -11,33 +10,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import UUIDModel, db, str_enum, utcnow
 from ..security.fields import Encrypted
+from ..security.permissions import ROLE_LABELS, Role
 
-
-class Role(enum.StrEnum):
-    REFERRER = "referrer"
-    SERVICE_WORKER = "service_worker"
-    PROGRAMME_WORKER = "programme_worker"
-    TRAINING_COORDINATOR = "training_coordinator"
-    AGENCY_TRAINING_LEAD = "agency_training_lead"
-    MANAGER = "manager"
-    DPO = "dpo"
-    ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
-
-
-ROLE_LABELS = {
-    Role.REFERRER: "Referrer (frontline professional)",
-    Role.SERVICE_WORKER: "Service worker",
-    Role.PROGRAMME_WORKER: "Perpetrator programme worker",
-    Role.TRAINING_COORDINATOR: "Training coordinator",
-    Role.AGENCY_TRAINING_LEAD: "Agency training lead",
-    Role.MANAGER: "Manager",
-    Role.DPO: "Data protection officer",
-    Role.ADMIN: "Administrator",
-}
+__all__ = [
+    "ROLE_LABELS",
+    "Agency",
+    "LoginFailure",
+    "RecoveryCode",
+    "Role",
+    "User",
+    "UserRole",
+    "UserSession",
+]
 
 
 class Agency(db.Model, UUIDModel):  # type: ignore[name-defined]

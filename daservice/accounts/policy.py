@@ -1,19 +1,18 @@
-"""Pure permission rules for accounts."""
+"""Pure permission rules for accounts (what each role may do is ``security.permissions``)."""
 
 from __future__ import annotations
 
-from ..errors_domain import PermissionDenied
-from .models import Role, User
+from ..security.permissions import Permission, allows, require
+from .models import User
 
 
 def can_manage_users(actor: User) -> bool:
-    return actor.is_active and actor.has_role(Role.ADMIN)
+    return allows(actor, Permission.MANAGE_USERS)
 
 
 def require_admin(actor: User) -> None:
     """For administrative use cases: refuse anyone else."""
-    if not can_manage_users(actor):
-        raise PermissionDenied("not an administrator")
+    require(actor, Permission.MANAGE_USERS)
 
 
 def can_change_own_admin_rights(actor: User, target: User) -> bool:

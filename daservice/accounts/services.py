@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import NoReturn
 
 import sqlalchemy as sa
 
-from .. import audit
+from .. import audit, events, notify
 from ..errors_domain import NotFound, PermissionDenied, Throttled
 from ..extensions import db, utcnow
 from . import mfa, passwords, policy, sessions, throttle
@@ -29,6 +30,13 @@ def _check_roles(roles: set[Role]) -> None:
         raise RoleConflict(
             "An administrator cannot also be a referrer, service worker or programme worker"
         )
+
+
+@dataclass(frozen=True)
+class UserMovedAgency:
+    """A domain event: the user now works for another agency (published before the commit)."""
+
+    user_id: uuid.UUID
 
 
 class SignInFailed(Exception):
@@ -292,9 +300,7 @@ def update_user(
     # the directory's version row (which a membership change renews), in every transaction.
     if moved:
         sessions.end_all(user.id)  # what they may see changes with the agency
-        from ..directory.models import ServiceMember
-
-        db.session.execute(sa.delete(ServiceMember).where(ServiceMember.user_id == user.id))
+        events.publish(UserMovedAgency(user.id))  # the directory drops her memberships
     if wanted != user.roles:
         user.role_rows = [UserRole(role=r) for r in sorted(wanted)]
         audit.record("user.roles_changed", actor=actor, target_type="user", target_id=user.id)
@@ -349,3 +355,15 @@ def reset_password(actor: User, user_id: uuid.UUID) -> tuple[User, str]:
     audit.record("user.password_reset", actor=actor, target_type="user", target_id=user.id)
     db.session.commit()
     return user, temporary
+
+
+def failed_notifications(actor: User) -> list[notify.OutboxMessage]:
+    """Notifications delivery gave up on (they hold no case detail), for an administrator."""
+    policy.require_admin(actor)
+    return notify.failed()
+
+
+def retry_notification(actor: User, message_id: uuid.UUID) -> bool:
+    """Send a failed notification again. Commits."""
+    policy.require_admin(actor)
+    return notify.retry(actor, message_id)

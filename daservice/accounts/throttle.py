@@ -33,10 +33,12 @@ def note_source_failure(source: str) -> None:
     db.session.add(LoginFailure(source_hash=_source_hash(source)))
 
 
-def prune() -> None:
-    """Forget failures older than the window (called by ``flask jobs run``)."""
+def prune() -> int:
+    """Forget failures older than the window (the ``flask jobs run`` job). Commits."""
     since = utcnow() - current_app.config["LOGIN_IP_WINDOW"]
-    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.occurred_at <= since))
+    gone = db.session.execute(sa.delete(LoginFailure).where(LoginFailure.occurred_at <= since))
+    db.session.commit()
+    return int(gone.rowcount)  # type: ignore[attr-defined]
 
 
 def account_locked(user: User) -> bool:

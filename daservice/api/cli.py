@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from ..accounts.models import Agency
 from ..extensions import db
-from ..referrals.models import ApiClient
 from . import auth
+from .models import ApiClient
 
 
 @click.group("api-clients", help="Partner systems that send referrals through the API.")
@@ -33,6 +33,25 @@ def create(agency_code: str, name: str) -> None:
 )
 @click.option("--client", "client_id", required=True, help="The client's id, from create")
 def new_token(client_id: str) -> None:
+    client = _active_client(client_id)
+    token = auth.replace_token(client)
+    click.echo(
+        f"New token for API client {client.id} ({client.name}); the old one stopped working."
+    )
+    click.echo(f"Token (shown once; store it in the partner system's secret store): {token}")
+
+
+@api_clients.command(
+    "revoke", help="Stop a client's token working at once (its referrals stay as they are)."
+)
+@click.option("--client", "client_id", required=True, help="The client's id, from create")
+def revoke(client_id: str) -> None:
+    client = _active_client(client_id)
+    auth.revoke(client)
+    click.echo(f"Revoked API client {client.id} ({client.name}): its token no longer works.")
+
+
+def _active_client(client_id: str) -> ApiClient:
     try:
         wanted = uuid.UUID(client_id)
     except ValueError:
@@ -40,8 +59,4 @@ def new_token(client_id: str) -> None:
     client = db.session.get(ApiClient, wanted)
     if client is None or client.revoked_at is not None:
         raise click.BadParameter("no such active client", param_hint="--client")
-    token = auth.replace_token(client)
-    click.echo(
-        f"New token for API client {client.id} ({client.name}); the old one stopped working."
-    )
-    click.echo(f"Token (shown once; store it in the partner system's secret store): {token}")
+    return client

@@ -8,17 +8,17 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_request_context
 
-from ..extensions import db, utcnow
+from ..extensions import db, insert_if_absent, utcnow
 from .models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
 
-__all__ = ["AuditEvent", "Entry", "record", "record_all", "verify", "init_app"]
+__all__ = ["Actor", "AuditEvent", "Entry", "record", "record_all", "verify", "init_app"]
 
 
 def _canonical(event: AuditEvent | SimpleNamespace) -> bytes:
@@ -40,6 +40,16 @@ def _canonical(event: AuditEvent | SimpleNamespace) -> bytes:
 
 def _mac(key: bytes, event: AuditEvent | SimpleNamespace) -> str:
     return hmac.new(key, _canonical(event), hashlib.sha256).hexdigest()
+
+
+class Actor(Protocol):
+    """Who acts: a signed-in user or a partner system; anything with an id and an agency."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def agency_id(self) -> uuid.UUID | None: ...
 
 
 @dataclass(frozen=True)
@@ -92,13 +102,12 @@ def record_all(entries: Sequence[Entry]) -> None:
     db.session.flush()  # the caller's row changes first, the chain head last: one lock order
     connection = db.session.connection()
     reserved = connection.execute(_RESERVE, {"count": len(entries)}).one_or_none()
-    if reserved is None:  # the first event ever
-        connection.execute(
-            sa.insert(_HEAD).values(id=1, last_seq=len(entries), last_hash=GENESIS, mac=None)
-        )
-        last, prev = len(entries), GENESIS
-    else:
-        last, prev = reserved
+    if reserved is None:
+        # The first event ever: make the head unless a concurrent first event just did (that
+        # one waits for it), then reserve from it like everyone else.
+        insert_if_absent(connection, _HEAD, id=1, last_seq=0, last_hash=GENESIS, mac=None)
+        reserved = connection.execute(_RESERVE, {"count": len(entries)}).one()
+    last, prev = reserved
     root = current_app.extensions["daservice.keyring"].active("audit")
     request_id = g.get("request_id") if has_request_context() else None
     rows = []

@@ -8,11 +8,32 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import audit
-from ..accounts import policy as account_policy
-from ..accounts.models import Role, User
+from ..accounts.models import User
+from ..accounts.services import UserMovedAgency
 from ..errors_domain import NotFound
 from ..extensions import db, utcnow
+from ..security.permissions import Permission, allows, require
 from .models import Service, ServiceKind, ServiceMember, ServiceStatus
+
+# The notification audience of a service's workers (the key is the service's id).
+SERVICE_WORKERS = "service_workers"
+
+
+def worker_emails(service_id: str) -> list[str]:
+    """The work email addresses of a service's enabled members, as they are now."""
+    return list(
+        db.session.scalars(
+            sa.select(User.email)
+            .join(ServiceMember, ServiceMember.user_id == User.id)
+            .where(ServiceMember.service_id == uuid.UUID(service_id), User.disabled.is_(False))
+            .order_by(User.email)
+        )
+    )
+
+
+def drop_memberships(event: UserMovedAgency) -> None:
+    """A worker who moved agency no longer works its services (in the mover's transaction)."""
+    db.session.execute(sa.delete(ServiceMember).where(ServiceMember.user_id == event.user_id))
 
 
 def list_services() -> list[Service]:
@@ -27,7 +48,7 @@ def get_service(service_id: uuid.UUID) -> Service:
 
 
 def save_service(actor: User, service: Service | None, data: dict[str, Any]) -> Service:
-    account_policy.require_admin(actor)
+    require(actor, Permission.MANAGE_DIRECTORY)
     creating = service is None
     service = service or Service()
     service.name = data["name"]
@@ -72,13 +93,11 @@ def eligible_members(service: Service) -> list[User]:
 
 
 def _may_work_inbox(user: User) -> bool:
-    return user.has_role(Role.SERVICE_WORKER, Role.PROGRAMME_WORKER) and not user.has_role(
-        Role.ADMIN
-    )
+    return allows(user, Permission.WORK_ROUTES)
 
 
 def add_member(actor: User, service: Service, user_id: uuid.UUID) -> None:
-    account_policy.require_admin(actor)
+    require(actor, Permission.MANAGE_DIRECTORY)
     user = db.session.get(User, user_id)
     if user is None or not _may_work_inbox(user) or user.agency_id != service.agency_id:
         raise ValueError("Select a service worker or programme worker from the service's agency")
@@ -91,7 +110,7 @@ def add_member(actor: User, service: Service, user_id: uuid.UUID) -> None:
 
 
 def remove_member(actor: User, service: Service, user_id: uuid.UUID) -> None:
-    account_policy.require_admin(actor)
+    require(actor, Permission.MANAGE_DIRECTORY)
     member = db.session.get(ServiceMember, (service.id, user_id))
     if member is not None:
         db.session.delete(member)

@@ -9,9 +9,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from ..accounts import actor
-from ..accounts import policy as account_policy
 from ..accounts import services as account_services
 from ..errors_domain import NotFound
+from ..security.permissions import Permission, protect
 from . import services
 from .forms import KIND_LABELS, MemberForm, ServiceForm
 from .models import Service
@@ -19,10 +19,7 @@ from .models import Service
 bp = Blueprint("directory", __name__, url_prefix="/admin/services")
 
 
-@bp.before_request
-def _admins_only() -> None:
-    if not account_policy.can_manage_users(actor()):
-        abort(403)
+protect(bp, Permission.MANAGE_DIRECTORY)
 
 
 def _service_or_404(service_id: uuid.UUID) -> Service:

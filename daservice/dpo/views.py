@@ -2,17 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from .. import audit
 from ..accounts import actor
-from ..accounts.models import Agency, Role, User
-from ..extensions import db
+from ..security.permissions import Permission, protect
+from . import services
 
 bp = Blueprint("dpo", __name__, url_prefix="/dpo")
 
@@ -36,10 +34,7 @@ class AccessLogForm(FlaskForm):
     submit = SubmitField("Show access", widget=GovSubmitInput())
 
 
-@bp.before_request
-def _dpo_only() -> None:
-    if not actor().has_role(Role.DPO):
-        abort(403)
+protect(bp, Permission.AUDIT_ACCESS)
 
 
 @bp.route("/access")
@@ -48,27 +43,7 @@ def access_log() -> Any:
     events: list[Any] = []
     searched = bool(request.args)
     if searched and form.validate():
-        events = list(
-            db.session.execute(
-                sa.select(audit.AuditEvent, User.display_name, Agency.code)
-                .outerjoin(User, User.id == audit.AuditEvent.actor_id)
-                .outerjoin(Agency, Agency.id == audit.AuditEvent.agency_id)
-                .where(
-                    audit.AuditEvent.target_type == form.target_type.data,
-                    audit.AuditEvent.target_id == form.target_id.data,
-                )
-                .order_by(audit.AuditEvent.seq.desc())
-                .limit(500)
-            )
-        )
-        audit.record(
-            "audit.access_log_viewed",
-            actor=actor(),
-            target_type=form.target_type.data,
-            target_id=form.target_id.data,
-            purpose="subject access / oversight",
-        )
-        db.session.commit()
+        events = services.access_log(actor(), form.target_type.data, form.target_id.data)
     status = 400 if searched and form.errors else 200
     return render_template(
         "dpo/access_log.html", form=form, events=events, searched=searched and not form.errors

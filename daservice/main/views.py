@@ -2,13 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts import actor
-from ..extensions import db
 from ..security.guard import public
+from . import health
 
 bp = Blueprint("main", __name__)
 
@@ -21,9 +19,6 @@ def home() -> str:
 @bp.route("/healthz")
 @public
 def healthz() -> Any:
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
+    if not health.database_ok():
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")

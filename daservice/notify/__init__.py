@@ -1,33 +1,67 @@
-"""Notifications to staff. Messages never carry case detail: they say something is waiting and
-where to sign in, nothing about who or what. The default backend writes to the log."""
+"""Notifications to staff, through an outbox.
+
+A feature registers its templates (fixed text; no case detail) and its audiences (who "a service's
+workers" are, read when a message is sent), writes messages with ``enqueue`` in the same
+transaction as the change, and ``flask jobs run`` delivers them with retries and backoff. The
+backend is the log (default), an SMTP relay or GOV.UK Notify, chosen and checked at start-up.
+"""
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-
 from flask import Flask, current_app
 
-logger = logging.getLogger("daservice.notify")
+from .backends import Backend, BackendConfigError, Email, LogBackend
+from .models import MessageStatus, OutboxMessage
+from .outbox import (
+    Delivery,
+    enqueue,
+    failed,
+    new_message,
+    register_audience,
+    retry,
+)
+from .outbox import deliver_due as _deliver_due
+from .templates import Template
+from .templates import register as register_template
+
+__all__ = [
+    "Backend",
+    "BackendConfigError",
+    "Delivery",
+    "Email",
+    "LogBackend",
+    "MessageStatus",
+    "OutboxMessage",
+    "Template",
+    "backend",
+    "deliver_due",
+    "enqueue",
+    "failed",
+    "init_app",
+    "new_message",
+    "register_audience",
+    "register_template",
+    "retry",
+]
 
 
-@dataclass(frozen=True)
-class Message:
-    to: str  # an email address of a member of staff
-    subject: str
-    body: str
+def backend() -> Backend:
+    found: Backend = current_app.extensions["daservice.notify"]
+    return found
 
 
-def send(message: Message) -> None:
-    backend = current_app.config.get("NOTIFY_BACKEND", "log")
-    if backend == "log":
-        logger.info("notification to %s: %s", message.to, message.subject)
-        outbox = current_app.extensions.setdefault("daservice.outbox", [])
-        outbox.append(message)
-        del outbox[:-100]  # keep the last few for tests and the demo
-    else:
-        raise RuntimeError(f"notification backend {backend!r} is not available")
+def deliver_due(limit: int = 500) -> Delivery:
+    """Deliver what is due through this app's backend (the outbox job). Commits."""
+    return _deliver_due(backend(), limit=limit)
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["daservice.outbox"] = []
+    """Choose and check the backend. Called after the features have registered their templates,
+    so a GOV.UK Notify set-up missing a template id refuses to start."""
+    from . import backends, templates
+
+    app.extensions["daservice.notify"] = backends.from_config(app.config, templates.registered())
+
+    from .. import jobs
+
+    jobs.register("notify.deliver", deliver_due, every=app.config["NOTIFY_DELIVERY_EVERY"])

@@ -1,17 +1,20 @@
-"""The referral route: people, referrals, risk, consent, routing, inboxes and SLA clocks."""
+"""The referral route: drafts, intake, risk, consent, routing, inboxes and SLA clocks."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from ..security.rotation import INDEX_TABLES
-    from . import journey, models, people, views  # noqa: F401  (tables; person re-indexer)
+    from .. import jobs
+    from . import drafts, journey, models, notifications, services, views  # noqa: F401  (tables)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.inbox_bp)
     app.register_blueprint(journey.bp)
-
-    if "person_index" not in INDEX_TABLES:
-        INDEX_TABLES.append("person_index")
+    jobs.register(
+        "referrals.flag_overdue", services.flag_overdue, every=app.config["SLA_CHECK_EVERY"]
+    )
+    jobs.register("referrals.expire_drafts", drafts.expire, every=timedelta(hours=6))

@@ -7,7 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, Go
 from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from .services import CLOSE_OUTCOMES, CONTACT_CHANNELS, CONTACT_OUTCOMES
+from .route_actions import CLOSE_OUTCOMES, CONTACT_CHANNELS, CONTACT_OUTCOMES
 
 
 class ActionForm(FlaskForm):

@@ -9,15 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy.engine import CursorResult
 from werkzeug.wrappers import Response
 
-from .. import audit
 from ..accounts import actor
-from ..extensions import db, utcnow
-from . import policy, queries, services
+from ..security.permissions import Permission, protect
+from . import drafts, policy, services
 from .journey_forms import (
     NEED_LABELS,
     AboutForm,
@@ -29,11 +26,12 @@ from .journey_forms import (
     SafeContactForm,
     VictimForm,
 )
-from .models import Referral, ReferralDraft
+from .models import ReferralDraft
 from .risk import DASH_CREDIT, DASH_QUESTIONS
 from .validation import LEGAL_BASES, Invalid, parse
 
 bp = Blueprint("journey", __name__, url_prefix="/referrals")
+protect(bp, Permission.REFER)
 
 SAFE_METHODS = ("voicemail_ok", "text_ok", "letters_ok")
 
@@ -255,11 +253,6 @@ ORDER = ["victim", "safe-contact", "perpetrator", "children", "risk", "about", "
 BY_SLUG = {s.slug: s for s in SECTIONS}
 
 
-def _payload(answers: dict[str, Any]) -> dict[str, Any]:
-    """The draft as an API-shaped referral (private keys dropped)."""
-    return {k: v for k, v in answers.items() if not k.startswith("_") and v is not None}
-
-
 def _next_url(draft: ReferralDraft, slug: str) -> str:
     if request.args.get("return") == "check":
         return url_for("journey.check", draft_id=draft.id)
@@ -282,35 +275,26 @@ def _prev_url(draft: ReferralDraft, slug: str) -> str:
 
 
 def _draft() -> ReferralDraft:
-    user = actor()
-    if not policy.can_refer(user):
-        abort(403)
-    draft = queries.get_draft_or_404(user, uuid.UUID(str(request.view_args["draft_id"])))  # type: ignore[index]
+    draft_id = uuid.UUID(str(request.view_args["draft_id"]))  # type: ignore[index]
+    draft = drafts.open_draft(actor(), draft_id)
     if draft.submitted_referral_id is not None:
-        abort(_redirect_submitted(draft))
+        abort(_redirect_submitted(draft.submitted_referral_id))
     return draft
 
 
-def _redirect_submitted(draft: ReferralDraft) -> Response:
-    return redirect(url_for("journey.confirmation", referral_id=draft.submitted_referral_id))
+def _redirect_submitted(referral_id: uuid.UUID) -> Response:
+    return redirect(url_for("journey.confirmation", referral_id=referral_id))
 
 
 def _save(draft: ReferralDraft, answers: dict[str, Any]) -> None:
-    draft.answers = answers
-    draft.updated_at = utcnow()
-    db.session.commit()
+    drafts.save(actor(), draft.id, answers)
 
 
 @bp.route("/new", methods=["POST"])
 def start() -> Response:
-    user = actor()
-    if not policy.can_refer(user) or not ContinueForm().validate_on_submit():
-        abort(403 if not policy.can_refer(user) else 400)
-    draft = ReferralDraft(author_id=user.id)
-    draft.answers = {}
-    db.session.add(draft)
-    audit.record("draft.started", actor=user, target_type="draft", target_id=draft.id)
-    db.session.commit()
+    if not ContinueForm().validate_on_submit():
+        abort(400)
+    draft = drafts.start(actor())
     return redirect(url_for("journey.section", draft_id=draft.id, slug="victim"))
 
 
@@ -347,7 +331,7 @@ def section(draft_id: uuid.UUID, slug: str) -> Any:
 
 def _section_errors(spec: Section, answers: dict[str, Any]) -> dict[str, list[str]]:
     try:
-        parse(_payload(answers))
+        parse(drafts.as_referral(answers))
     except Invalid as invalid:
         found: dict[str, list[str]] = {}
         for path, messages in invalid.errors.items():
@@ -416,12 +400,12 @@ def check(draft_id: uuid.UUID) -> Any:
     answers = draft.answers or {}
     errors: dict[str, list[str]] = {}
     try:
-        data = parse(_payload(answers))
+        data = parse(drafts.as_referral(answers))
     except Invalid as invalid:
         data, errors = None, invalid.errors
     form = ContinueForm()
     if request.method == "POST" and form.validate_on_submit() and data is not None:
-        return _submit(draft, data)
+        return _submit(draft)
     incomplete = sorted({_section_of(path) for path in errors}, key=ORDER.index)
     return render_template(
         "referrals/journey/check.html",
@@ -455,34 +439,18 @@ def _title(slug: str) -> str:
     return "Children in the household" if slug == "children" else BY_SLUG[slug].title
 
 
-def _submit(draft: ReferralDraft, data: Any) -> Response:
-    user = actor()
-    referral = services.build_referral(
-        services.Submitter(agency_id=user.agency_id, user=user), data
-    )
-    db.session.flush()
-    claimed: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
-        sa.update(ReferralDraft)
-        .where(ReferralDraft.id == draft.id, ReferralDraft.submitted_referral_id.is_(None))
-        # The referral holds the answers now: the draft keeps no second copy of them.
-        .values(submitted_referral_id=referral.id, updated_at=utcnow(), _answers_ciphertext=None)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # pressed twice: the first press already sent it
-        db.session.rollback()
-        db.session.refresh(draft)
-        return _redirect_submitted(draft)
-    services.commit_and_notify(referral.routes)
+def _submit(draft: ReferralDraft) -> Response:
+    try:
+        referral = services.submit_draft(actor(), draft.id)
+    except policy.AlreadySent as sent:  # pressed twice: the first press already sent it
+        return _redirect_submitted(sent.referral_id)
     flash("Referral sent", "success")
     return redirect(url_for("journey.confirmation", referral_id=referral.id))
 
 
 @bp.route("/<uuid:referral_id>/confirmation")
 def confirmation(referral_id: uuid.UUID) -> str:
-    user = actor()
-    referral: Referral = queries.get_referral_or_404(user, referral_id)
-    if referral.referrer_id != user.id:
-        abort(404)
     return render_template(
-        "referrals/journey/confirmation.html", referral=referral, summary=services.summary(referral)
+        "referrals/journey/confirmation.html",
+        summary=services.confirmation(actor(), referral_id),
     )

@@ -1,71 +1,18 @@
-"""People (victims and perpetrators) and their blind-index rows."""
+"""Referrals, their routes to services, contact attempts, drafts and reference counters."""
 
 from __future__ import annotations
 
 import enum
 import uuid
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..directory.models import Service
 from ..extensions import UUIDModel, db, str_enum, utcnow
+from ..people.models import Person
 from ..security.fields import Encrypted
-
-
-class PersonKind(enum.StrEnum):
-    VICTIM = "victim"
-    PERPETRATOR = "perpetrator"
-
-
-class Person(db.Model, UUIDModel):  # type: ignore[name-defined]
-    """Someone a referral is about. Identity and contact details are protected fields."""
-
-    __tablename__ = "people"
-
-    kind: Mapped[PersonKind] = mapped_column(str_enum(PersonKind, 16))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Set by `flask retention run` when the protected fields have been erased.
-    erased_at: Mapped[datetime | None]
-
-    first_name = Encrypted()
-    last_name = Encrypted()
-    other_names = Encrypted()
-    date_of_birth = Encrypted(date)
-    gender = Encrypted()
-    address = Encrypted()
-    postcode = Encrypted()
-    phone = Encrypted()
-    email = Encrypted()
-
-    index_rows: Mapped[list[PersonIndex]] = relationship(
-        cascade="all, delete-orphan", back_populates="person"
-    )
-
-    def __repr__(self) -> str:
-        return f"<Person {self.id} {self.kind}>"
-
-
-class PersonIndex(db.Model):  # type: ignore[name-defined]
-    """One blind-index value of a person (truncated keyed HMAC; see security/blind_index.py)."""
-
-    __tablename__ = "person_index"
-    __table_args__ = (sa.Index("ix_person_index_lookup", "name", "value"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("people.id", ondelete="CASCADE"), index=True
-    )
-    name: Mapped[str] = mapped_column(sa.String(32))
-    key_id: Mapped[str] = mapped_column(sa.String(8))
-    value: Mapped[str] = mapped_column(sa.String(16))
-
-    person: Mapped[Person] = relationship(back_populates="index_rows")
-
-    def __repr__(self) -> str:
-        return f"<PersonIndex {self.name}>"
 
 
 class ConsentStatus(enum.StrEnum):
@@ -168,6 +115,8 @@ class Route(db.Model, UUIDModel):  # type: ignore[name-defined]
     released_at: Mapped[datetime | None]  # when it left held_for_consent (or was created pending)
     due_at: Mapped[datetime | None]  # first contact attempt due
     first_contact_at: Mapped[datetime | None]
+    # Set by `flask jobs run` when the first contact attempt became overdue (for reporting).
+    sla_breached_at: Mapped[datetime | None]
     outcome_code: Mapped[str | None] = mapped_column(sa.String(40))
     decline_reason = Encrypted()
     outcome_notes = Encrypted()
@@ -218,42 +167,3 @@ class ReferralDraft(db.Model, UUIDModel):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_referral_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("referrals.id"))
     answers = Encrypted(dict)
-
-
-@dataclass(frozen=True)
-class PartnerSystem:
-    """The API client a request comes from: what the request needs of its ``ApiClient`` row."""
-
-    id: uuid.UUID
-    agency_id: uuid.UUID
-    name: str
-
-
-class ApiClient(db.Model, UUIDModel):  # type: ignore[name-defined]
-    """A partner system allowed to send referrals for one agency. Only the token's hash is kept."""
-
-    __tablename__ = "api_clients"
-
-    agency_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(120))
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    revoked_at: Mapped[datetime | None]
-
-    def __repr__(self) -> str:
-        return f"<ApiClient {self.id}>"
-
-
-class IdempotencyRecord(db.Model):  # type: ignore[name-defined]
-    """A POST's response, kept so a retry with the same key gets the same answer."""
-
-    __tablename__ = "idempotency_records"
-
-    api_client_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("api_clients.id", ondelete="CASCADE"), primary_key=True
-    )
-    key_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    request_hash: Mapped[str] = mapped_column(sa.String(64))
-    status_code: Mapped[int]
-    response_json: Mapped[str] = mapped_column(sa.Text)  # holds no protected values
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

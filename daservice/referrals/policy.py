@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..directory.models import ServiceKind
+from ..errors_domain import DomainError
+from ..security.permissions import Permission, allows, require
 from .models import RouteStatus
-
-RECEIVING_ROLES = (Role.SERVICE_WORKER, Role.PROGRAMME_WORKER)
 
 
 def can_refer(user: User) -> bool:
-    return user.is_active and user.has_role(Role.REFERRER)
+    return allows(user, Permission.REFER)
+
+
+def can_work_routes(user: User) -> bool:
+    return allows(user, Permission.WORK_ROUTES)
+
+
+def require_referrer(user: User) -> None:
+    require(user, Permission.REFER)
+
+
+class AlreadySent(DomainError):
+    """The draft was sent already (Send pressed twice): here is the referral it became."""
+
+    def __init__(self, referral_id: uuid.UUID) -> None:
+        super().__init__("This referral has already been sent")
+        self.referral_id = referral_id
 
 
 def can_see_victim(*, is_referrer: bool, route_kinds: Iterable[ServiceKind]) -> bool:
@@ -50,3 +67,21 @@ CAN_LOG_CONTACT = frozenset(
 
 def can_move(current: RouteStatus, target: RouteStatus) -> bool:
     return target in TRANSITIONS[current]
+
+
+# What a receiving service can do next with a route, by the move each action makes.
+ACTIONS = {
+    "accept": RouteStatus.ACCEPTED,
+    "decline": RouteStatus.DECLINED,
+    "support": RouteStatus.IN_SUPPORT,
+    "close": RouteStatus.CLOSED,
+}
+
+
+def next_actions(status: RouteStatus) -> frozenset[str]:
+    """The actions a route in ``status`` offers: the moves ``TRANSITIONS`` allows, and logging a
+    contact attempt while it is open and accepted."""
+    found = {action for action, target in ACTIONS.items() if can_move(status, target)}
+    if status in CAN_LOG_CONTACT:
+        found.add("contact")
+    return frozenset(found)

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from flask import abort
 
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..directory.models import Service, ServiceMember
 from ..extensions import db
+from . import policy
 from .models import Referral, ReferralDraft, Route, RouteStatus
 
 
+def not_found() -> NoReturn:
+    """Answer as if the record did not exist: the same 404 as any row outside the user's scope."""
+    abort(404)
+
+
 def member_service_ids(user: User) -> list[uuid.UUID]:
-    if not user.has_role(Role.SERVICE_WORKER, Role.PROGRAMME_WORKER):
+    if not policy.can_work_routes(user):
         return []
     return list(
         db.session.scalars(
@@ -36,7 +42,7 @@ def _visible_route_exists(service_ids: list[uuid.UUID]) -> Any:
 def scope(user: User) -> Any:
     """SQL condition: the referrals this user may see."""
     conditions = []
-    if user.has_role(Role.REFERRER):
+    if policy.can_refer(user):
         # Her own referrals, while she is still at the agency she made them for.
         conditions.append(
             sa.and_(Referral.referrer_id == user.id, Referral.agency_id == user.agency_id)

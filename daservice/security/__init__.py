@@ -1,4 +1,5 @@
-"""The security kernel: crypto, protected fields, the deny-by-default guard and headers.
+"""The security kernel: crypto, protected fields, roles and permissions, the deny-by-default guard
+and headers.
 
 Imports no feature package.
 """
@@ -10,7 +11,7 @@ from typing import NoReturn
 import click
 from flask import Flask
 
-from . import guard, headers, keyring
+from . import guard, headers, keyring, permissions
 from .blind_index import BlindIndexer, bits_for_population
 from .crypto import FieldCipher
 
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
         install_keys(app, ring)
     guard.init_app(app)
     headers.init_app(app)
+    permissions.init_app(app)
 
 
 def install_keys(app: Flask, ring: keyring.Keyring) -> None:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import mapped_column
 
+from ..extensions import BEFORE_MAPPING
 from . import redaction
 from .crypto import ColumnCipher, FieldCipher
 
@@ -124,6 +125,20 @@ def attach_protected_columns(cls: type) -> None:
     for value in list(cls.__dict__.values()):
         if isinstance(value, Encrypted):
             value.attach(cls)
+
+
+if attach_protected_columns not in BEFORE_MAPPING:
+    BEFORE_MAPPING.append(attach_protected_columns)
+
+
+def erased(model: type, *names: str) -> dict[str, None]:
+    """Values for a bulk UPDATE of ``model`` that erase the named protected fields (all of them
+    when none is named): callers name fields, never the columns that store them."""
+    declared = {f.name: f for f in Encrypted.declared if f.table == model.__tablename__}  # type: ignore[attr-defined]
+    unknown = set(names) - set(declared)
+    if unknown:
+        raise KeyError(f"{model.__name__} has no protected field {sorted(unknown)}")
+    return {declared[name].attr: None for name in names or declared}
 
 
 def inventory() -> list[tuple[str, str]]:

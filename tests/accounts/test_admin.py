@@ -227,3 +227,32 @@ def test_moving_a_worker_to_another_agency_ends_their_inbox_memberships(client, 
         },
     )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ServiceMember)) == 0
+
+
+def test_an_admin_sees_notifications_that_failed_and_can_send_them_again(client, admin, login_as):
+    from daservice import notify
+    from daservice.notify.models import MessageStatus, OutboxMessage
+
+    notify.register_template("test.admin", subject="Waiting", body="{service_url}")
+    message = notify.enqueue("test.admin", to="worker@demo.daservice.invalid")
+    message.status, message.attempts, message.last_error = MessageStatus.FAILED, 8, "SMTPError"
+    db.session.commit()
+    message_id = message.id
+    page = client.get("/admin/notifications").get_data(as_text=True)
+    assert "worker@demo.daservice.invalid" in page and "SMTPError" in page
+    response = login_as.post(
+        f"/admin/notifications/{message_id}/retry", page="/admin/notifications"
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message_id).status == MessageStatus.PENDING
+    assert "notification.retried" in _actions()
+    assert [m.to for m in factories.deliver()] == ["worker@demo.daservice.invalid"]
+    assert "Every notification has been sent" in client.get("/admin/notifications").get_data(
+        as_text=True
+    )
+
+
+def test_only_admins_see_failed_notifications(client, login_as):
+    login_as(factories.user(Role.SERVICE_WORKER))
+    assert client.get("/admin/notifications").status_code == 403

@@ -1,4 +1,4 @@
-"""Fixtures the referral tests share: the demo directory and a partner system's API token."""
+"""Fixtures the referral tests share: a partner system's API token."""
 
 from __future__ import annotations
 
@@ -7,13 +7,6 @@ import sqlalchemy as sa
 
 from daservice.api import auth
 from daservice.extensions import db
-
-from .. import factories
-
-
-@pytest.fixture()
-def directory(app):
-    return factories.directory()
 
 
 @pytest.fixture()

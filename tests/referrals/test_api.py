@@ -8,9 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from daservice.api import auth
+from daservice.api.models import ApiClient
 from daservice.audit import AuditEvent
 from daservice.extensions import db
-from daservice.referrals.models import ApiClient, Referral, Route
+from daservice.referrals.models import Referral, Route
 
 from .. import factories
 from ..conftest import row_count
@@ -233,14 +234,10 @@ def test_a_partner_system_reads_only_what_it_sent_not_its_agencys_other_referral
     assert row_count("audit_events") == before
     # A referral made on the web by the agency's own staff is not the system's either.
     from daservice.accounts.models import Role
-    from daservice.referrals import services
     from daservice.referrals.models import Referral
-    from daservice.referrals.validation import parse
 
     web_user = factories.user(Role.REFERRER, agency_row=agency)
-    made = services.create_referral(
-        services.Submitter(web_user.agency_id, user=web_user), parse(factories.referral_payload())
-    )
+    made = factories.refer(web_user, factories.referral_payload())
     assert db.session.get(Referral, made.id).agency_id == agency.id
     web_url = f"/api/v1/referrals/{made.id}"
     assert client.get(web_url, headers={"Authorization": f"Bearer {token}"}).status_code == 404
@@ -331,9 +328,9 @@ def test_new_routes_notify_service_workers_without_case_detail(client, token, ap
     db.session.add(ServiceMember(service_id=directory[ServiceKind.OUTREACH].id, user_id=worker.id))
     db.session.commit()
     post(client, token, factories.referral_payload())
-    outbox = app.extensions["daservice.outbox"]
-    assert [m.to for m in outbox] == [worker.email]
-    assert "Okafor" not in outbox[0].subject + outbox[0].body and "DA-" not in outbox[0].body
+    sent = factories.deliver()
+    assert [m.to for m in sent] == [worker.email]
+    assert "Okafor" not in sent[0].subject + sent[0].body and "DA-" not in sent[0].body
 
 
 def test_sla_due_time_is_set_for_released_routes(client, token):

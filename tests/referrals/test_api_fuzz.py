@@ -33,9 +33,9 @@ from schemathesis import GenerationMode
 
 from daservice.accounts.models import Agency
 from daservice.api import auth
+from daservice.api.models import IdempotencyRecord
 from daservice.extensions import db
 from daservice.referrals import validation
-from daservice.referrals.models import IdempotencyRecord
 
 from .. import factories
 from ..conftest import row_count

@@ -9,9 +9,7 @@ import sqlalchemy as sa
 from daservice import audit
 from daservice.accounts.models import Role, User
 from daservice.extensions import db
-from daservice.referrals import services
 from daservice.referrals.models import ReferenceCounter, Referral
-from daservice.referrals.validation import parse
 from tests import factories
 
 WRITERS = 6
@@ -35,11 +33,7 @@ def test_the_first_referrals_of_a_year_all_succeed_with_distinct_references(app)
                     victim={"first_name": "Asha", "last_name": f"Writer{n}"}
                 )
                 start.wait()  # all at once, with no counter row for the year yet
-                made.append(
-                    services.create_referral(
-                        services.Submitter(user.agency_id, user=user), parse(body)
-                    ).reference
-                )
+                made.append(factories.refer(user, body).reference)
             except Exception as error:  # noqa: BLE001 - reported below
                 failures.append(repr(error))
             finally:

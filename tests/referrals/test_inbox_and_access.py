@@ -12,9 +12,7 @@ from daservice.accounts.models import Role
 from daservice.audit import AuditEvent
 from daservice.directory.models import ServiceKind, ServiceMember
 from daservice.extensions import db, utcnow
-from daservice.referrals import services
 from daservice.referrals.models import Referral, Route, RouteStatus
-from daservice.referrals.validation import parse
 
 from .. import factories
 from ..conftest import LoginActions, csrf_token
@@ -48,9 +46,7 @@ def world(app):
         children=[{"name": "Child Canary", "school": "Canary Primary"}],
         narrative="NARRATIVE-CANARY",
     )
-    referral = services.create_referral(
-        services.Submitter(referrer.agency_id, user=referrer), parse(body)
-    )
+    referral = factories.refer(referrer, body)
     return {
         "referral": referral,
         "referrer": referrer,
@@ -148,7 +144,7 @@ def test_inbox_lists_routes_for_my_service_soonest_due_first(app, world):
         risk__answers=factories.high_risk_answers(14),
         victim={"first_name": "Leah", "last_name": "Brown"},
     )
-    services.create_referral(services.Submitter(referrer.agency_id, user=referrer), parse(high))
+    factories.refer(referrer, high)
     client = _as(app, world["worker"])
     page = client.get("/inbox/").get_data(as_text=True)
     assert world["referral"].reference in page
@@ -246,9 +242,7 @@ def test_held_route_is_invisible_until_consent_then_released(app, world):
         needs=["housing"],
         victim={"first_name": "Ewa", "last_name": "Novák"},
     )
-    held = services.create_referral(
-        services.Submitter(referrer.agency_id, user=referrer), parse(body)
-    )
+    held = factories.refer(referrer, body)
     other = _as(app, world["other"])  # works housing
     assert other.get(f"/referrals/{held.id}").status_code == 404
     referrer_client = _as(app, referrer)

@@ -8,9 +8,8 @@ import sqlalchemy as sa
 
 from daservice.accounts.models import Role
 from daservice.extensions import db
-from daservice.referrals import services
-from daservice.referrals.models import Person, Referral
-from daservice.referrals.validation import parse
+from daservice.people.models import Person
+from daservice.referrals.models import Referral
 
 from .. import factories
 from ..conftest import LoginActions
@@ -23,9 +22,7 @@ def referrers(app):
 
 
 def refer(user, **changes):
-    return services.create_referral(
-        services.Submitter(user.agency_id, user=user), parse(factories.referral_payload(**changes))
-    )
+    return factories.refer(user, factories.referral_payload(**changes))
 
 
 def test_a_later_referral_never_reveals_or_changes_the_first(app, referrers):

@@ -8,28 +8,23 @@ import re
 from daservice.accounts.models import Role
 from daservice.directory.models import ServiceKind
 from daservice.extensions import db
-from daservice.referrals import services
-from daservice.referrals.validation import parse
 from tests import factories
 from tests.conftest import LoginActions, csrf_token
 
 
 def _repeat_and_first(referrer):
     """A Marac referral for her; then a low-scoring one for her (repeat) and one for a stranger."""
-    submitter = services.Submitter(referrer.agency_id, user=referrer)
     high = factories.high_risk_answers(14)
-    services.create_referral(submitter, parse(factories.referral_payload(risk__answers=high)))
+    factories.refer(referrer, factories.referral_payload(risk__answers=high))
     not_sought = {"status": "not_sought"}
-    repeat = services.create_referral(
-        submitter, parse(factories.referral_payload(consent=not_sought))
-    )
+    repeat = factories.refer(referrer, factories.referral_payload(consent=not_sought))
     stranger = factories.referral_payload(
         consent=not_sought,
         victim__first_name="Leah",
         victim__last_name="Brown",
         victim__date_of_birth="1993-03-03",
     )
-    first = services.create_referral(submitter, parse(stranger))
+    first = factories.refer(referrer, stranger)
     assert repeat.repeat and repeat.marac and not first.marac
     return repeat, first
 

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from daservice.extensions import db
-from daservice.referrals.models import Person, PersonKind
-from daservice.referrals.people import create_person
+from daservice.people.matching import create_person
+from daservice.people.models import Person, PersonKind
 from daservice.security import keyring
 from daservice.security.crypto import DecryptError, FieldCipher
 from daservice.security.fields import inventory
@@ -194,6 +194,8 @@ PLAIN_ALLOWED = {
     ("recovery_codes", "code_hash"),
     ("api_clients", "name"),  # a partner system's name
     ("services", "name"),  # a service's public name
+    ("job_runs", "name"),  # a scheduled job's name
+    ("outbox_messages", "address"),  # a member of staff's work email, or a service id
 }
 
 

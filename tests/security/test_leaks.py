@@ -12,8 +12,8 @@ import pytest
 
 from daservice.accounts import mfa
 from daservice.extensions import db
-from daservice.referrals.models import Person, PersonKind
-from daservice.referrals.people import Identity, create_person, find_matches
+from daservice.people.matching import Identity, create_person, find_matches
+from daservice.people.models import Person, PersonKind
 from daservice.security.fields import Encrypted
 from daservice.security.guard import public
 

@@ -8,8 +8,8 @@ from datetime import date
 import sqlalchemy as sa
 
 from daservice.extensions import db, utcnow
-from daservice.referrals.models import Person, PersonIndex, PersonKind
-from daservice.referrals.people import Identity, compounds, create_person, find_matches
+from daservice.people.matching import Identity, compounds, create_person, find_matches
+from daservice.people.models import Person, PersonIndex, PersonKind
 from daservice.security.blind_index import bits_for_population, normalise_phone, normalise_text
 
 from ..synthetic import person, vary

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from daservice.extensions import db
-from daservice.referrals.models import Person, PersonIndex, PersonKind
-from daservice.referrals.people import Identity, create_person, find_matches
+from daservice.people.matching import Identity, create_person, find_matches
+from daservice.people.models import Person, PersonIndex, PersonKind
 from daservice.security import keyring, rotation
 
 from .. import factories

@@ -139,6 +139,23 @@ def create_person(kind: PersonKind, **fields: Any) -> Person:
     return person
 
 
+# Compounds strong enough to link automatically: a shared phone or postcode (a refuge's, say)
+# must never merge two different women.
+LINKING_COMPOUNDS = ("surname_dob", "initial_surname_dob")
+
+
+def find_or_new(
+    kind: PersonKind, identity: Identity, fields: dict[str, Any]
+) -> tuple[Person, bool]:
+    """The person this is about, and whether they were known: the first known person matching on
+    name and date of birth, else a new one, not yet in the session (``index_values`` gives its
+    index rows). A match is never changed: each referral or placement keeps its own copy."""
+    matches = find_matches(kind, identity, on=LINKING_COMPOUNDS)
+    if matches:
+        return min(matches, key=lambda person: person.created_at), True
+    return new_person(kind, **fields), False
+
+
 def refresh_index(person: Person) -> None:
     """Rebuild a person's index rows after their identity changed."""
     person.index_rows = index_rows(person)

@@ -1,0 +1,236 @@
+"""Writing messages in the caller's transaction, and delivering them later (``flask jobs run``).
+
+A message is written with the change that causes it, so it is sent if and only if the change was
+committed. Delivery claims each due message with a conditional update (a lease), so two servers
+running the job at once never send the same message twice, and a server that dies mid-send leaves
+the message due again when its lease ends. Delivery is at least once: a crash between the backend
+accepting a message and our commit means it is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from .. import audit
+from ..extensions import db, utcnow
+from . import templates
+from .backends import Backend, Email
+from .models import MessageStatus, OutboxMessage
+
+logger = logging.getLogger("daservice.notify")
+
+EMAIL = "email"
+# How long a claimed message is ours before another delivery run may take it again.
+LEASE = timedelta(minutes=5)
+
+Resolver = Callable[[str], list[str]]
+_AUDIENCES: dict[str, Resolver] = {}
+
+
+class UnknownAudience(LookupError):
+    """A message is addressed to an audience no feature registered."""
+
+
+def register_audience(name: str, resolver: Resolver) -> None:
+    """``resolver(key)`` gives the email addresses of an audience (a service's workers, say) when a
+    message to it is sent, so a worker who joined, left or was disabled since is counted right."""
+    if name == EMAIL:
+        raise ValueError("'email' is the plain address audience")
+    _AUDIENCES[name] = resolver
+
+
+def new_message(
+    template: str,
+    *,
+    to: str | None = None,
+    audience: tuple[str, str] | None = None,
+    params: dict[str, str] | None = None,
+    now: datetime | None = None,
+) -> OutboxMessage:
+    """A message not yet in the session (for a caller that inserts its new rows itself)."""
+    checked = templates.get(template)
+    templates.check_params(checked, params or {})
+    if (to is None) == (audience is None):
+        raise ValueError("give either to= an email address or audience=(name, key)")
+    if audience is not None and audience[0] not in _AUDIENCES:
+        raise UnknownAudience(audience[0])
+    name, address = (EMAIL, to) if to is not None else audience  # type: ignore[misc]
+    now = now or utcnow()
+    return OutboxMessage(
+        template=template,
+        audience=name,
+        address=str(address),
+        params=params or None,
+        status=MessageStatus.PENDING,
+        attempts=0,
+        created_at=now,
+        next_attempt_at=now,
+    )
+
+
+def enqueue(
+    template: str,
+    *,
+    to: str | None = None,
+    audience: tuple[str, str] | None = None,
+    params: dict[str, str] | None = None,
+) -> OutboxMessage:
+    """Write a message in the current transaction; the caller commits it with its change."""
+    message = new_message(template, to=to, audience=audience, params=params)
+    db.session.add(message)
+    return message
+
+
+@dataclass
+class Delivery:
+    """What one delivery run did."""
+
+    sent: int = 0
+    expanded: int = 0
+    retrying: int = 0
+    failed: int = 0
+    skipped: int = 0  # claimed by another server first
+    errors: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.sent} sent, {self.expanded} expanded, {self.retrying} to retry, "
+            f"{self.failed} failed, {self.skipped} taken by another server"
+        )
+
+
+_M = OutboxMessage.__table__
+_DUE = (
+    sa.select(_M.c.id)
+    .where(_M.c.status == MessageStatus.PENDING.value, _M.c.next_attempt_at <= sa.bindparam("now"))
+    .order_by(_M.c.next_attempt_at)
+    .limit(sa.bindparam("limit"))
+)
+_CLAIM = (
+    sa.update(_M)
+    .where(
+        _M.c.id == sa.bindparam("message_id"),
+        _M.c.status == MessageStatus.PENDING.value,
+        _M.c.next_attempt_at <= sa.bindparam("now"),
+    )
+    .values(attempts=_M.c.attempts + 1, next_attempt_at=sa.bindparam("lease_end"))
+)
+
+
+def deliver_due(backend: Backend, *, now: datetime | None = None, limit: int = 500) -> Delivery:
+    """Send what is due, one message per transaction. Commits."""
+    now = now or utcnow()
+    report = Delivery()
+    work = list(db.session.scalars(_DUE, {"now": now, "limit": limit}))
+    db.session.commit()
+    while work:
+        message_id = work.pop(0)
+        if not _claim(message_id, now):
+            report.skipped += 1
+            continue
+        message = db.session.get_one(OutboxMessage, message_id)
+        if message.audience != EMAIL:
+            work.extend(_expand(message, now))
+            report.expanded += 1
+            continue
+        _attempt(backend, message, now, report)
+    return report
+
+
+def _claim(message_id: Any, now: datetime) -> bool:
+    claimed = db.session.execute(
+        _CLAIM, {"message_id": message_id, "now": now, "lease_end": now + LEASE}
+    )
+    db.session.commit()
+    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _expand(message: OutboxMessage, now: datetime) -> list[Any]:
+    """An audience becomes one message per address, read now."""
+    resolver = _AUDIENCES.get(message.audience)
+    if resolver is None:
+        _give_up(message, "UnknownAudience")
+        return []
+    children = [
+        new_message(message.template, to=address, params=message.params, now=now)
+        for address in resolver(message.address)
+    ]
+    db.session.add_all(children)
+    message.status = MessageStatus.SENT
+    message.sent_at = now
+    db.session.commit()
+    return [child.id for child in children]
+
+
+def _attempt(backend: Backend, message: OutboxMessage, now: datetime, report: Delivery) -> None:
+    template = templates.get(message.template)
+    params = {**(message.params or {}), "service_url": current_app.config.get("SERVICE_URL") or ""}
+    subject, body = template.render(message.params or {}, params["service_url"])
+    try:
+        backend.send(Email(message.address, template.name, subject, body, params))
+    except Exception as exc:  # noqa: BLE001 - any backend failure is retried, then reported
+        error = type(exc).__name__
+        logger.warning(
+            "notification %s not sent (%s), attempt %d", message.id, error, message.attempts
+        )
+        if message.attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]:
+            _give_up(message, error)
+            report.failed += 1
+        else:
+            message.last_error = error
+            message.next_attempt_at = now + _backoff(message.attempts)
+            report.retrying += 1
+        report.errors.append(error)
+        db.session.commit()
+        return
+    message.status = MessageStatus.SENT
+    message.sent_at = now
+    message.last_error = None
+    db.session.commit()
+    report.sent += 1
+
+
+def _backoff(attempts: int) -> timedelta:
+    """Exponential: one base interval after the first failure, doubling, at most an hour."""
+    base = current_app.config["NOTIFY_RETRY_BASE"]
+    return min(base * 2 ** (attempts - 1), timedelta(hours=1))
+
+
+def _give_up(message: OutboxMessage, error: str) -> None:
+    message.status = MessageStatus.FAILED
+    message.last_error = error
+    logger.error("notification %s failed for good (%s)", message.id, error)
+
+
+def failed(limit: int = 200) -> list[OutboxMessage]:
+    """Messages delivery gave up on, newest first (for an administrator)."""
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.status == MessageStatus.FAILED)
+            .order_by(OutboxMessage.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def retry(actor: audit.Actor, message_id: Any) -> bool:
+    """Send a failed message again from its first attempt. Commits; False if it was not failed."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.status != MessageStatus.FAILED:
+        return False
+    message.status = MessageStatus.PENDING
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    audit.record(
+        "notification.retried", actor=actor, target_type="notification", target_id=message.id
+    )
+    db.session.commit()
+    return True

@@ -62,7 +62,7 @@ def access_log() -> Any:
             )
         )
         audit.record(
-            "audit.access_log_viewed",
+            audit.AuditAction.AUDIT_ACCESS_LOG_VIEWED,
             actor=actor(),
             target_type=form.target_type.data,
             target_id=form.target_id.data,
@@ -71,5 +71,9 @@ def access_log() -> Any:
         db.session.commit()
     status = 400 if searched and form.errors else 200
     return render_template(
-        "dpo/access_log.html", form=form, events=events, searched=searched and not form.errors
+        "dpo/access_log.html",
+        form=form,
+        events=events,
+        searched=searched and not form.errors,
+        label=audit.label,  # plain English for each action code
     ), status

@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import tempfile
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -28,6 +29,13 @@ def bench_app(**overrides: Any) -> Flask:
     }
     config.update(overrides)
     return create_app(config)
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, steal included), from /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def report(name: str, rows: list[tuple[str, str]]) -> None:

@@ -31,10 +31,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _init_templates(app)
 
-    from . import audit, security
+    from . import audit, pdf, security
 
     security.init_app(app)
     audit.init_app(app)
+    pdf.init_app(app)
 
     from . import accounts, api, directory, dpo, errors, jobs, notify, people, referrals
     from .main import views as main_views

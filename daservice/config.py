@@ -105,6 +105,12 @@ class Defaults:
     TRUST_PROXY_HEADERS = 0  # number of trusted reverse proxies in front (X-Forwarded-*)
     LOG_LEVEL = "INFO"
 
+    # PDFs (daservice/pdf): renders at once on one machine, so exports cannot starve the web
+    # workers; how long a request waits for a free render before a 503; warm image cache size
+    PDF_MAX_CONCURRENT_RENDERS = 2
+    PDF_RENDER_WAIT_SECONDS = 15
+    PDF_IMAGE_CACHE_ENTRIES = 256
+
 
 def _coerce(current: Any, raw: str) -> Any:
     """Convert an environment string to the type of the default it overrides."""

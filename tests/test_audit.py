@@ -14,7 +14,7 @@ from . import factories
 
 def _events(n: int) -> None:
     for i in range(n):
-        audit.record("test.event", target_type="person", target_id=f"id-{i}")
+        audit.record("referral.viewed", target_type="referral", target_id=f"id-{i}")
     db.session.commit()
 
 
@@ -64,7 +64,7 @@ def test_reordered_events_are_detected(app):
 
 
 def test_event_is_written_in_the_same_transaction_as_the_change(app):
-    audit.record("test.rolled_back")
+    audit.record("login.failed")
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
     _events(1)
@@ -92,18 +92,20 @@ def test_audit_events_hold_no_personal_data_columns():
 def test_dpo_sees_who_accessed_a_record(client, login_as):
     worker = factories.user(Role.SERVICE_WORKER)
     audit.record(
-        "person.viewed",
+        "referral.viewed",
         actor=worker,
-        target_type="person",
+        target_type="referral",
         target_id="abc-123",
         purpose="first contact",
     )
     db.session.commit()
     login_as(factories.user(Role.DPO))
-    page = client.get("/dpo/access?target_type=person&target_id=abc-123")
+    page = client.get("/dpo/access?target_type=referral&target_id=abc-123")
     body = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert worker.display_name in body and "person.viewed" in body and "first contact" in body
+    assert worker.display_name in body and "first contact" in body
+    # In plain English, not the stored code.
+    assert "Viewed a referral" in body and "referral.viewed" not in body
     actions = db.session.scalars(sa.select(AuditEvent.action)).all()
     assert "audit.access_log_viewed" in actions  # the DPO's own look is recorded
 
@@ -137,7 +139,7 @@ def test_the_chain_verifies_whatever_time_zone_the_database_answers_in(app, db, 
 
     from daservice import audit
 
-    audit.record("zone.check", target_type="test", target_id="1")
+    audit.record("referral.viewed", target_type="referral", target_id="1")
     db.session.commit()
     if request.config.getoption("--db") == "postgresql":
         db.session.execute(sa.text("SET TIME ZONE 'Asia/Kolkata'"))  # +05:30, no DST

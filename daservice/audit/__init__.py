@@ -1,4 +1,7 @@
-"""The audit trail: ``record()`` in the caller's transaction; ``verify()`` walks the chain."""
+"""The audit trail: ``record()`` in the caller's transaction; ``verify()`` walks the chain.
+
+Actions come from the catalogue in ``actions.py``; anything else is refused.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +17,23 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g, has_request_context
 
 from ..extensions import db, insert_if_absent, utcnow
+from .actions import AuditAction, UnknownAuditAction, label, lookup
 from .models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
 
-__all__ = ["Actor", "AuditEvent", "Entry", "record", "record_all", "verify", "init_app"]
+__all__ = [
+    "Actor",
+    "AuditAction",
+    "AuditEvent",
+    "Entry",
+    "UnknownAuditAction",
+    "init_app",
+    "label",
+    "record",
+    "record_all",
+    "verify",
+]
 
 
 def _canonical(event: AuditEvent | SimpleNamespace) -> bytes:
@@ -54,13 +69,19 @@ class Actor(Protocol):
 
 @dataclass(frozen=True)
 class Entry:
-    """One event to record: who did what to which record, and why."""
+    """One event to record: who did what to which record, and why.
+
+    ``action`` is an ``AuditAction`` or its string; anything else raises ``UnknownAuditAction``.
+    """
 
     action: str
     actor: Any = None
     target_type: str | None = None
     target_id: uuid.UUID | str | None = None
     purpose: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "action", lookup(self.action))
 
 
 # Built once: these run on every audited change.
@@ -80,7 +101,7 @@ _INSERT_EVENTS = sa.insert(AuditEvent.__table__)
 
 
 def record(
-    action: str,
+    action: AuditAction | str,
     *,
     actor: Any = None,
     target_type: str | None = None,
@@ -117,7 +138,7 @@ def record_all(entries: Sequence[Entry]) -> None:
             occurred_at=utcnow(),
             actor_id=getattr(entry.actor, "id", None),
             agency_id=getattr(entry.actor, "agency_id", None),
-            action=entry.action,
+            action=str(entry.action),  # the code itself, not the enum member
             target_type=entry.target_type,
             target_id=str(entry.target_id) if entry.target_id is not None else None,
             purpose=entry.purpose,

@@ -8,6 +8,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from .. import audit
 from ..accounts import actor
 from ..security.permissions import Permission, protect
 from . import services
@@ -46,5 +47,9 @@ def access_log() -> Any:
         events = services.access_log(actor(), form.target_type.data, form.target_id.data)
     status = 400 if searched and form.errors else 200
     return render_template(
-        "dpo/access_log.html", form=form, events=events, searched=searched and not form.errors
+        "dpo/access_log.html",
+        form=form,
+        events=events,
+        searched=searched and not form.errors,
+        label=audit.label,  # plain English for each action code
     ), status

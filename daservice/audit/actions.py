@@ -1,0 +1,148 @@
+"""The audit action catalogue: every action the trail may hold, with a label a DPO can read.
+
+``record()`` and ``Entry`` refuse an action that is not here, so a mistyped code fails the first
+test that reaches it instead of writing an event nobody will ever search for. Members are
+``StrEnum``s: a call site may pass the member or its string (``"referral.viewed"``), and the
+stored value is the string either way. A code, once written to the trail, is never renamed (old
+events keep it); retire an action by leaving it here.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class UnknownAuditAction(LookupError):
+    """An action that is not in the catalogue (a programming error, never a user's)."""
+
+
+class AuditAction(enum.StrEnum):
+    # Signing in and out
+    LOGIN_PASSWORD_OK = "login.password_ok"
+    LOGIN_SUCCEEDED = "login.succeeded"
+    LOGIN_SUCCEEDED_RECOVERY_CODE = "login.succeeded_recovery_code"
+    LOGIN_FAILED = "login.failed"
+    LOGIN_FAILED_LOCKED = "login.failed_locked"
+    LOGIN_FAILED_DISABLED = "login.failed_disabled"
+    LOGIN_MFA_FAILED = "login.mfa_failed"
+    LOGIN_MFA_REPLAYED = "login.mfa_replayed"
+    LOGIN_RECOVERY_FAILED = "login.recovery_failed"
+    LOGIN_LOCKOUT = "login.lockout"
+    LOGIN_THROTTLED = "login.throttled"
+    LOGOUT = "logout"
+    # One's own account
+    MFA_ENROLLED = "mfa.enrolled"
+    MFA_ENROL_FAILED = "mfa.enrol_failed"
+    MFA_RECOVERY_CODES_REPLACED = "mfa.recovery_codes_replaced"
+    PASSWORD_CHANGED = "password.changed"
+    PASSWORD_CHANGE_FAILED = "password.change_failed"
+    # Administration of users
+    USER_CREATED = "user.created"
+    USER_UPDATED = "user.updated"
+    USER_ROLES_CHANGED = "user.roles_changed"
+    USER_DISABLED = "user.disabled"
+    USER_ENABLED = "user.enabled"
+    USER_MFA_RESET = "user.mfa_reset"
+    USER_PASSWORD_RESET = "user.password_reset"
+    # The directory of services
+    SERVICE_CREATED = "service.created"
+    SERVICE_UPDATED = "service.updated"
+    SERVICE_MEMBER_ADDED = "service.member_added"
+    SERVICE_MEMBER_REMOVED = "service.member_removed"
+    # Partner systems
+    API_CLIENT_CREATED = "api_client.created"
+    API_CLIENT_TOKEN_REPLACED = "api_client.token_replaced"
+    API_CLIENT_REVOKED = "api_client.revoked"
+    # Referrals
+    DRAFT_STARTED = "draft.started"
+    DRAFT_EXPIRED = "draft.expired"
+    REFERRAL_CREATED = "referral.created"
+    REFERRAL_VIEWED = "referral.viewed"
+    PERSON_LINKED = "person.linked"
+    CONSENT_GIVEN = "consent.given"
+    CONSENT_OVERRIDE = "consent.override"
+    CONSENT_SHARED_WITHOUT_CONSENT = "consent.shared_without_consent"
+    ROUTE_UNAVAILABLE = "route.unavailable"
+    ROUTE_ACCEPTED = "route.accepted"
+    ROUTE_DECLINED = "route.declined"
+    ROUTE_CONTACT_ATTEMPTED = "route.contact_attempted"
+    ROUTE_IN_SUPPORT = "route.in_support"
+    ROUTE_CLOSED = "route.closed"
+    ROUTE_SLA_BREACHED = "route.sla_breached"
+    # Notifications to staff
+    NOTIFICATION_RETRIED = "notification.retried"
+    # Exports and oversight
+    EXPORT_PDF = "export.pdf"
+    AUDIT_ACCESS_LOG_VIEWED = "audit.access_log_viewed"
+
+
+LABELS: dict[AuditAction, str] = {
+    AuditAction.LOGIN_PASSWORD_OK: "Entered the right password (security code still to come)",
+    AuditAction.LOGIN_SUCCEEDED: "Signed in",
+    AuditAction.LOGIN_SUCCEEDED_RECOVERY_CODE: "Signed in with a recovery code",
+    AuditAction.LOGIN_FAILED: "Failed to sign in: wrong email address or password",
+    AuditAction.LOGIN_FAILED_LOCKED: "Failed to sign in: the account was locked",
+    AuditAction.LOGIN_FAILED_DISABLED: "Failed to sign in: the account is disabled",
+    AuditAction.LOGIN_MFA_FAILED: "Failed to sign in: wrong security code",
+    AuditAction.LOGIN_MFA_REPLAYED: "Failed to sign in: a security code was used twice",
+    AuditAction.LOGIN_RECOVERY_FAILED: "Failed to sign in: wrong recovery code",
+    AuditAction.LOGIN_LOCKOUT: "Account locked after repeated failed sign-ins",
+    AuditAction.LOGIN_THROTTLED: "Sign-in refused: too many attempts from one place",
+    AuditAction.LOGOUT: "Signed out",
+    AuditAction.MFA_ENROLLED: "Set up an authenticator app",
+    AuditAction.MFA_ENROL_FAILED: "Failed to set up an authenticator app",
+    AuditAction.MFA_RECOVERY_CODES_REPLACED: "Replaced their recovery codes",
+    AuditAction.PASSWORD_CHANGED: "Changed their password",
+    AuditAction.PASSWORD_CHANGE_FAILED: "Failed to change their password",
+    AuditAction.USER_CREATED: "Created a user account",
+    AuditAction.USER_UPDATED: "Changed a user account",
+    AuditAction.USER_ROLES_CHANGED: "Changed a user's roles",
+    AuditAction.USER_DISABLED: "Disabled a user account",
+    AuditAction.USER_ENABLED: "Enabled a user account",
+    AuditAction.USER_MFA_RESET: "Reset a user's authenticator app",
+    AuditAction.USER_PASSWORD_RESET: "Reset a user's password",
+    AuditAction.SERVICE_CREATED: "Added a service to the directory",
+    AuditAction.SERVICE_UPDATED: "Changed a service in the directory",
+    AuditAction.SERVICE_MEMBER_ADDED: "Gave a worker access to a service's inbox",
+    AuditAction.SERVICE_MEMBER_REMOVED: "Removed a worker's access to a service's inbox",
+    AuditAction.API_CLIENT_CREATED: "Registered a partner system",
+    AuditAction.API_CLIENT_TOKEN_REPLACED: "Replaced a partner system's access token",
+    AuditAction.API_CLIENT_REVOKED: "Revoked a partner system's access",
+    AuditAction.DRAFT_STARTED: "Started a referral",
+    AuditAction.DRAFT_EXPIRED: "A draft referral left untouched was deleted",
+    AuditAction.REFERRAL_CREATED: "Made a referral",
+    AuditAction.REFERRAL_VIEWED: "Viewed a referral",
+    AuditAction.PERSON_LINKED: "Linked a referral to someone already known",
+    AuditAction.CONSENT_GIVEN: "Recorded that she gave consent",
+    AuditAction.CONSENT_OVERRIDE: "Shared without consent on a recorded lawful basis",
+    AuditAction.CONSENT_SHARED_WITHOUT_CONSENT: "Routed without consent under the routing rules",
+    AuditAction.ROUTE_UNAVAILABLE: "A service a referral needed was unavailable",
+    AuditAction.ROUTE_ACCEPTED: "Accepted a referral for a service",
+    AuditAction.ROUTE_DECLINED: "Declined a referral for a service",
+    AuditAction.ROUTE_CONTACT_ATTEMPTED: "Logged an attempt to contact her",
+    AuditAction.ROUTE_IN_SUPPORT: "Recorded that she is in support",
+    AuditAction.ROUTE_CLOSED: "Closed a referral for a service",
+    AuditAction.ROUTE_SLA_BREACHED: "A first contact attempt became overdue",
+    AuditAction.NOTIFICATION_RETRIED: "Sent a failed notification again",
+    AuditAction.EXPORT_PDF: "Exported a PDF",
+    AuditAction.AUDIT_ACCESS_LOG_VIEWED: "Looked up who accessed a record",
+}
+
+_BY_VALUE: dict[str, AuditAction] = {member.value: member for member in AuditAction}
+
+
+def lookup(action: str) -> AuditAction:
+    """The catalogue's member for ``action`` (a member or its string); refuses anything else."""
+    try:
+        return _BY_VALUE[action]
+    except (KeyError, TypeError):
+        raise UnknownAuditAction(
+            f"{action!r} is not an audit action: add it to daservice/audit/actions.py"
+        ) from None
+
+
+def label(action: str) -> str:
+    """Plain English for an action, for the DPO's view. A code no longer in the catalogue (an old
+    event) is shown as it was stored rather than hidden."""
+    member = _BY_VALUE.get(action)
+    return LABELS[member] if member is not None else action

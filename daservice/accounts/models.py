@@ -131,7 +131,7 @@ class UserRole(db.Model):  # type: ignore[name-defined]
 
 
 class RecoveryCode(db.Model, UUIDModel):  # type: ignore[name-defined]
-    """Single-use MFA recovery codes, stored as SHA-256 (they are long random values)."""
+    """Single-use MFA recovery codes (``security.tokens.RECOVERY_CODE``), stored as its digest."""
 
     __tablename__ = "recovery_codes"
 

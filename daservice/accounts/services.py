@@ -11,8 +11,11 @@ import sqlalchemy as sa
 from .. import audit
 from ..errors_domain import NotFound, PermissionDenied, Throttled
 from ..extensions import db, utcnow
+from ..security import tokens
 from . import mfa, passwords, policy, sessions, throttle
 from .models import Agency, RecoveryCode, Role, User, UserRole
+
+RECOVERY_CODES = 10  # each tokens.RECOVERY_CODE: 12 symbols, 59.45 bits
 
 
 class RoleConflict(ValueError):
@@ -101,15 +104,13 @@ def check_second_factor(user_id: uuid.UUID, code: str, source: str) -> User:
         _failed(user, source, "login.mfa_failed")
     # Claim the time step in one conditional UPDATE, so two requests racing with the same code
     # cannot both succeed.
-    claimed = db.session.execute(
-        sa.update(User)
-        .where(
-            User.id == user.id, sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step)
-        )
-        .values(totp_last_step=step)
-        .execution_options(synchronize_session=False)
+    claimed = tokens.conditional_update(
+        User,
+        User.id == user.id,
+        sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        values={"totp_last_step": step},
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not claimed:
         db.session.rollback()
         user = get_user(user_id)
         throttle.note_account_failure(user)
@@ -125,21 +126,12 @@ def check_recovery_code(user_id: uuid.UUID, code: str, source: str) -> User:
     user = get_user(user_id)
     if user.disabled or throttle.account_locked(user):
         _failed(user, source, "login.recovery_failed", count=False)
-    wanted = mfa.hash_recovery_code(code)
-    match = next(
-        (r for r in user.recovery_codes if r.used_at is None and r.code_hash == wanted), None
-    )
-    if match is None:
+    # Found and used up in one statement: of two requests racing with the same code, one wins.
+    wanted = tokens.RECOVERY_CODE.digest(code)
+    if wanted is None or not tokens.claim_once(
+        RecoveryCode.used_at, RecoveryCode.user_id == user.id, RecoveryCode.code_hash == wanted
+    ):
         _failed(user, source, "login.recovery_failed")
-    claimed = db.session.execute(
-        sa.update(RecoveryCode)
-        .where(RecoveryCode.id == match.id, RecoveryCode.used_at.is_(None))
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.rollback()
-        _failed(get_user(user_id), source, "login.recovery_failed")
     return _signed_in(user, "login.succeeded_recovery_code")
 
 
@@ -181,9 +173,12 @@ def confirm_enrolment(user_id: uuid.UUID, code: str, source: str) -> tuple[User,
 
 
 def _replace_recovery_codes(user: User) -> list[str]:
-    codes = mfa.new_recovery_codes()
-    user.recovery_codes = [RecoveryCode(code_hash=mfa.hash_recovery_code(c)) for c in codes]
-    return codes
+    issued: dict[str, str] = {}
+    while len(issued) < RECOVERY_CODES:  # distinct, so a typed code is one row's
+        code, digest = tokens.RECOVERY_CODE.issue()
+        issued[code] = digest
+    user.recovery_codes = [RecoveryCode(code_hash=digest) for digest in issued.values()]
+    return list(issued)
 
 
 def new_recovery_codes(user: User) -> list[str]:

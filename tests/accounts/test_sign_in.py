@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from daservice.accounts import mfa
-from daservice.accounts.models import Role, User, UserSession
+from daservice.accounts.models import RecoveryCode, Role, User, UserSession
 from daservice.audit import AuditEvent
 from daservice.extensions import db, utcnow
 
@@ -262,6 +262,38 @@ def test_recovery_code_signs_in_once(client, login_as, app):
     # Recovery codes are stored hashed, never as typed.
     stored = db.session.scalars(sa.text("SELECT code_hash FROM recovery_codes")).all()
     assert codes[0] not in " ".join(stored) and codes[0].replace("-", "") not in " ".join(stored)
+
+
+def test_recovery_codes_issued_before_the_tokens_module_still_sign_in(client, login_as):
+    # A code as the first release stored it: SHA-256 of "K7QM9RXD2HFT", computed then.
+    user = factories.user()
+    db.session.add(
+        RecoveryCode(
+            user_id=user.id,
+            code_hash="e561fdd6181aa9d36895208765a581efa14a15297f49deb8ed351c995c060338",
+        )
+    )
+    db.session.commit()
+    login_as.password(user.email)
+    token = csrf_token(client, "/sign-in/recovery-code")
+    response = client.post(
+        "/sign-in/recovery-code", data={"code": "k7qm 9rxd-2hft", "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_a_recovery_code_with_a_look_alike_is_explained_not_counted(client, login_as):
+    user = factories.user()
+    login_as.password(user.email)
+    token = csrf_token(client, "/sign-in/recovery-code")
+    response = client.post(
+        "/sign-in/recovery-code", data={"code": "K7QM-9RXD-2HF0", "csrf_token": token}
+    )
+    assert response.status_code == 400
+    assert "Enter the recovery code as 12 letters and numbers" in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.failed_logins == 0
 
 
 def test_first_sign_in_enrols_an_authenticator_with_a_qr_code(client, login_as):

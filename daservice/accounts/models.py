@@ -157,13 +157,3 @@ class UserSession(db.Model):  # type: ignore[name-defined]
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")
-
-
-class LoginFailure(db.Model):  # type: ignore[name-defined]
-    """Failed sign-ins by source address (a keyed hash, not the address), for IP throttling."""
-
-    __tablename__ = "login_failures"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    source_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
-    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -9,9 +9,10 @@ from typing import NoReturn
 import sqlalchemy as sa
 
 from .. import audit
-from ..errors_domain import NotFound, PermissionDenied, Throttled
+from ..errors_domain import NotFound, PermissionDenied
 from ..extensions import db, utcnow
 from ..security import tokens
+from ..security.ratelimit import RateLimited
 from . import mfa, passwords, policy, sessions, throttle
 from .models import Agency, RecoveryCode, Role, User, UserRole
 
@@ -61,35 +62,44 @@ def get_user(user_id: uuid.UUID) -> User:
 
 
 def check_password(email: str, password: str, source: str) -> User:
-    """First factor. Returns the user, or raises SignInFailed / Throttled. Commits the attempt."""
-    if throttle.source_blocked(source):
+    """First factor. Returns the user, or raises SignInFailed / RateLimited. Commits the attempt."""
+    decision = throttle.charge_source(source)
+    if not decision.allowed:
         audit.record("login.throttled")
         db.session.commit()
-        raise Throttled("Too many attempts")
+        raise RateLimited(decision.retry_after)
+    # From here the attempt is already counted against ``source``: failures pass no source.
     user = find_user_by_email(email)
     if user is None:
         passwords.burn_time(password)
-        _failed(None, source, "login.failed")
+        _failed(None, "login.failed")
     if throttle.account_locked(user):
         passwords.burn_time(password)
-        _failed(user, source, "login.failed_locked", count=False)
+        _failed(user, "login.failed_locked", count=False)
     if not passwords.verify_password(user.password_hash, password):
-        _failed(user, source, "login.failed")
+        _failed(user, "login.failed")
     if user.disabled:
-        _failed(user, source, "login.failed_disabled", count=False)
+        _failed(user, "login.failed_disabled", count=False)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     audit.record("login.password_ok", actor=user)
     db.session.commit()
+    throttle.forgive_source(source)
     return user
 
 
-def _failed(user: User | None, source: str, action: str, *, count: bool = True) -> NoReturn:
-    throttle.note_source_failure(source)
+def _failed(
+    user: User | None, action: str, *, source: str | None = None, count: bool = True
+) -> NoReturn:
+    """Record a failed step and raise SignInFailed. ``source``: the address to count it against
+    (after the commit: the limiter writes in its own transaction); ``count``: against the account.
+    """
     audit.record(action, actor=user)
     if user is not None and count and throttle.note_account_failure(user):
         audit.record("login.lockout", actor=user, target_type="user", target_id=user.id)
     db.session.commit()
+    if source is not None:
+        throttle.note_source_failure(source)
     raise SignInFailed()
 
 
@@ -97,11 +107,11 @@ def check_second_factor(user_id: uuid.UUID, code: str, source: str) -> User:
     """Second factor for an enrolled user: a TOTP code, used once. Commits the attempt."""
     user = get_user(user_id)
     if user.disabled or throttle.account_locked(user) or not user.totp_confirmed:
-        _failed(user, source, "login.mfa_failed", count=False)
+        _failed(user, "login.mfa_failed", source=source, count=False)
     secret = user.totp_secret
     step = mfa.matching_step(secret, code) if secret else None
     if step is None:
-        _failed(user, source, "login.mfa_failed")
+        _failed(user, "login.mfa_failed", source=source)
     # Claim the time step in one conditional UPDATE, so two requests racing with the same code
     # cannot both succeed.
     claimed = tokens.conditional_update(
@@ -125,13 +135,13 @@ def check_recovery_code(user_id: uuid.UUID, code: str, source: str) -> User:
     """Second factor by a single-use recovery code."""
     user = get_user(user_id)
     if user.disabled or throttle.account_locked(user):
-        _failed(user, source, "login.recovery_failed", count=False)
+        _failed(user, "login.recovery_failed", source=source, count=False)
     # Found and used up in one statement: of two requests racing with the same code, one wins.
     wanted = tokens.RECOVERY_CODE.digest(code)
     if wanted is None or not tokens.claim_once(
         RecoveryCode.used_at, RecoveryCode.user_id == user.id, RecoveryCode.code_hash == wanted
     ):
-        _failed(user, source, "login.recovery_failed")
+        _failed(user, "login.recovery_failed", source=source)
     return _signed_in(user, "login.succeeded_recovery_code")
 
 
@@ -161,10 +171,10 @@ def confirm_enrolment(user_id: uuid.UUID, code: str, source: str) -> tuple[User,
     """Confirm the authenticator with a first code; returns the user and new recovery codes."""
     user = get_user(user_id)
     if user.totp_confirmed or user.totp_secret is None or throttle.account_locked(user):
-        _failed(user, source, "mfa.enrol_failed", count=False)
+        _failed(user, "mfa.enrol_failed", source=source, count=False)
     step = mfa.matching_step(user.totp_secret or "", code)
     if step is None:
-        _failed(user, source, "mfa.enrol_failed")
+        _failed(user, "mfa.enrol_failed", source=source)
     user.totp_confirmed = True
     user.totp_last_step = step
     codes = _replace_recovery_codes(user)

@@ -1,4 +1,5 @@
-"""The security kernel: crypto, protected fields, the deny-by-default guard and headers.
+"""The security kernel: crypto, protected fields, the deny-by-default guard and headers, tokens
+and human codes (``tokens``), rate limits (``ratelimit``).
 
 Imports no feature package.
 """
@@ -32,6 +33,8 @@ def init_app(app: Flask) -> None:
         install_keys(app, ring)
     guard.init_app(app)
     headers.init_app(app)
+    # Imported here, not above: it declares a table, and this package loads before the models' db.
+    from . import ratelimit  # noqa: F401
 
 
 def install_keys(app: Flask, ring: keyring.Keyring) -> None:

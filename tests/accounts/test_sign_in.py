@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 from unittest import mock
 
@@ -115,13 +116,56 @@ def test_lock_expires(client, login_as):
 
 
 def test_source_address_is_throttled_across_accounts(client, login_as, app):
-    app.config["LOGIN_MAX_FAILURES_PER_IP"] = 3
+    app.config["RATE_LIMITS"] = dict(app.config["RATE_LIMITS"], sign_in="3 per 15 minutes")
     for n in range(3):
         login_as.password(f"nobody{n}@example.test", "wrong password!!")
     user = factories.user()
     response = login_as.password(user.email)
     assert response.status_code == 429
-    assert "Too many sign-in attempts" in response.get_data(as_text=True)
+    assert "Too many sign-in attempts. Wait 5 minutes" in response.get_data(as_text=True)
+    # One attempt comes back every 15 / 3 minutes, counted from the first.
+    assert 290 <= int(response.headers["Retry-After"]) <= 300
+    assert "login.throttled" in set(db.session.scalars(sa.select(AuditEvent.action)))
+    # Another address is not held back by this one.
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.77"
+    assert LoginActions(other).password(user.email).status_code == 302
+
+
+def test_parallel_guesses_from_one_address_cannot_overtake_the_limit(app):
+    # Each attempt is counted before its password is checked, so guesses sent all at once are
+    # held to the limit too, not only those that arrive after the first failures are recorded.
+    app.config["RATE_LIMITS"] = dict(app.config["RATE_LIMITS"], sign_in="4 per 15 minutes")
+    email = factories.user().email
+    # One guess first, alone: the audit chain's very first event is not what is tested here.
+    assert LoginActions(app.test_client()).password(email, "guess number one").status_code == 401
+    guessers = 6
+    clients = [app.test_client() for _ in range(guessers)]
+    tokens = [csrf_token(c) for c in clients]
+    start = threading.Barrier(guessers)
+    statuses: list[int] = []
+
+    def guess(n: int) -> None:
+        start.wait()
+        data = {"email": email, "password": f"guess number {n}!", "csrf_token": tokens[n]}
+        statuses.append(clients[n].post("/sign-in", data=data).status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guessers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(statuses) == [401] * 3 + [429] * 3
+
+
+def test_successful_sign_ins_do_not_count_against_the_address(client, login_as, app):
+    app.config["RATE_LIMITS"] = dict(app.config["RATE_LIMITS"], sign_in="2 per 15 minutes")
+    user = factories.user()
+    for _ in range(4):  # an office whose staff sign in from one address
+        assert login_as.password(user.email).status_code == 302
+    login_as.password(user.email, "wrong password!!")
+    login_as.password(user.email, "wrong password!!")
+    assert login_as.password(user.email).status_code == 429
 
 
 def test_disabled_account_cannot_sign_in(client, login_as):

@@ -194,6 +194,7 @@ PLAIN_ALLOWED = {
     ("recovery_codes", "code_hash"),
     ("api_clients", "name"),  # a partner system's name
     ("services", "name"),  # a service's public name
+    ("rate_limits", "name"),  # a configured limit's name ("sign_in"); keys are keyed hashes
 }
 
 

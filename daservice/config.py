@@ -83,11 +83,16 @@ class Defaults:
     PREFERRED_URL_SCHEME = "https"
     REMEMBER_COOKIE_DURATION = timedelta(0)
 
-    # Login throttling (accounts/throttle.py)
+    # Account lockout (accounts/throttle.py)
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_LOCKOUT = timedelta(minutes=15)
-    LOGIN_MAX_FAILURES_PER_IP = 30
-    LOGIN_IP_WINDOW = timedelta(minutes=15)
+    # Rate limits by client address, shared by all app servers (security/ratelimit.py):
+    # a burst of N, then one more every period / N.
+    RATE_LIMITS: dict[str, str] = {
+        "sign_in": "30 per 15 minutes",  # failed sign-ins (password or code)
+        "public_lookup": "30 per minute",  # certificate verification and the like
+        "public_form": "20 per hour",  # forms anyone may send (feedback)
+    }
 
     # Passwords: argon2id, RFC 9106 low-memory profile (above the ASVS Appendix C minimum)
     PASSWORD_MIN_LENGTH = 12
@@ -132,6 +137,9 @@ def _coerce(current: Any, raw: str) -> Any:
 def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     """Fill ``app.config`` in layers, then validate it."""
     app.config.from_object(Defaults)
+    for key, value in list(app.config.items()):
+        if isinstance(value, dict):  # each app its own copy: changing one must not change Defaults
+            app.config[key] = dict(value)
     instance_config = Path(app.instance_path) / "config.py"
     if instance_config.exists():
         app.config.from_pyfile(str(instance_config))
@@ -199,5 +207,31 @@ def validate(config: Any) -> None:
         problems.append("PASSWORD_MAX_LENGTH is below PASSWORD_MIN_LENGTH")
     if config.get("SESSION_IDLE_TIMEOUT") > config.get("SESSION_ABSOLUTE_TIMEOUT"):
         problems.append("SESSION_IDLE_TIMEOUT is longer than SESSION_ABSOLUTE_TIMEOUT")
+    problems.extend(_rate_limit_problems(config))
     if problems:
         raise ConfigError("unsafe configuration: " + "; ".join(problems))
+
+
+# Settings that were replaced, and what replaced them: refused rather than silently ignored.
+REPLACED = {
+    "LOGIN_MAX_FAILURES_PER_IP": 'RATE_LIMITS["sign_in"], e.g. "30 per 15 minutes"',
+    "LOGIN_IP_WINDOW": 'RATE_LIMITS["sign_in"], e.g. "30 per 15 minutes"',
+}
+
+
+def _rate_limit_problems(config: Any) -> list[str]:
+    from .rates import parse
+
+    problems = [f"{old} was replaced by {new}" for old, new in REPLACED.items() if old in config]
+    limits = config.get("RATE_LIMITS")
+    if not isinstance(limits, dict):
+        return [*problems, "RATE_LIMITS must map limit names to rates like '30 per minute'"]
+    for name in Defaults.RATE_LIMITS:
+        if name not in limits:
+            problems.append(f"RATE_LIMITS has no {name!r} limit")
+    for name, rate in limits.items():
+        try:
+            parse(str(rate))
+        except ValueError as exc:
+            problems.append(f"RATE_LIMITS[{name!r}]: {exc}")
+    return problems

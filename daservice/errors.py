@@ -8,7 +8,8 @@ from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from .errors_domain import NotFound, PermissionDenied, Throttled
+from .exceptions import NotFound, PermissionDenied, Throttled
+from .security.ratelimit import RateLimited
 
 PAGES = {
     400: "errors/400.html",
@@ -70,6 +71,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Throttled)
     def throttled(error: Throttled) -> Any:
         return _render(429)
+
+    @app.errorhandler(RateLimited)
+    def rate_limited(error: RateLimited) -> Any:
+        response = make_response(_render(429))
+        response.headers["Retry-After"] = str(error.retry_after)  # RFC 9110 10.2.3
+        return response
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> Any:

@@ -81,6 +81,45 @@ def test_bad_environment_value_names_the_variable(monkeypatch):
         create_app(_production())
 
 
+def test_rate_limits_can_be_set_from_the_environment(monkeypatch):
+    limits = {"sign_in": "10 per 15 minutes", "public_lookup": "60 per minute"}
+    limits["public_form"] = "5 per hour"
+    monkeypatch.setenv("DASERVICE_RATE_LIMITS", json.dumps(limits))
+    assert create_app(_production()).config["RATE_LIMITS"] == limits
+
+
+@pytest.mark.parametrize(
+    ("limits", "problem"),
+    [
+        (
+            {"sign_in": "lots", "public_lookup": "1 per minute", "public_form": "1 per hour"},
+            "RATE_LIMITS\\['sign_in'\\]: 'lots' is not a rate",
+        ),
+        (
+            {"sign_in": "1 per minute", "public_lookup": "1 per minute"},
+            "RATE_LIMITS has no 'public_form' limit",
+        ),
+        ("30 per minute", "RATE_LIMITS must map limit names"),
+    ],
+)
+def test_bad_rate_limits_are_refused_by_name(limits, problem):
+    with pytest.raises(ConfigError, match=problem):
+        create_app(_production(RATE_LIMITS=limits))
+
+
+@pytest.mark.parametrize("old", ["LOGIN_MAX_FAILURES_PER_IP", "LOGIN_IP_WINDOW"])
+def test_replaced_sign_in_throttle_settings_are_refused_not_ignored(monkeypatch, old):
+    monkeypatch.setenv(f"DASERVICE_{old}", "30")
+    with pytest.raises(ConfigError, match=f'{old} was replaced by RATE_LIMITS\\["sign_in"\\]'):
+        create_app(_production())
+
+
+def test_each_app_has_its_own_copy_of_dictionary_defaults():
+    first, second = create_app(_production()), create_app(_production())
+    first.config["RATE_LIMITS"]["sign_in"] = "1 per hour"
+    assert second.config["RATE_LIMITS"]["sign_in"] == "30 per 15 minutes"
+
+
 def test_server_refuses_to_start_without_keys(tmp_path):
     with pytest.raises(keyring.KeyringError, match="keys init"):
         create_app(_production(KEYS_JSON=None, KEYS_FILE=str(tmp_path / "absent.json")))

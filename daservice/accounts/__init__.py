@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any, cast
 
 from flask import Flask, redirect, request, url_for
@@ -38,8 +37,7 @@ def _force_password_change() -> Any:
 
 
 def init_app(app: Flask) -> None:
-    from .. import jobs
-    from . import admin_views, cli, throttle, views
+    from . import admin_views, cli, views
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the sign-in page explains itself
@@ -49,4 +47,3 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
     app.cli.add_command(cli.users)
-    jobs.register("accounts.prune_sign_in_throttle", throttle.prune, every=timedelta(hours=1))

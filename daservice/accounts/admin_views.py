@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ..errors_domain import NotFound, PermissionDenied
+from ..exceptions import NotFound, PermissionDenied
 from ..security.permissions import Permission, permission_required, protect
 from . import actor, services
 from .forms import ActionForm, UserForm
@@ -54,10 +54,8 @@ def new_user() -> Any:
                 agency_id=uuid.UUID(form.agency.data),
                 roles=[Role(r) for r in form.roles.data],
             )
-        except services.RoleConflict as exc:
-            form.roles.errors = [str(exc)]
-        except ValueError as exc:
-            form.email.errors = [str(exc)]
+        except services.AccountProblem as exc:
+            form[exc.field].errors = [str(exc)]
         else:
             return render_template(
                 "admin/temporary_password.html", user=user, password=temporary, created=True
@@ -85,10 +83,10 @@ def edit_user(user_id: uuid.UUID) -> Any:
                 agency_id=uuid.UUID(form.agency.data),
                 roles=[Role(r) for r in form.roles.data],
             )
-        except (PermissionDenied, services.RoleConflict) as exc:
+        except PermissionDenied as exc:
             form.roles.errors = [str(exc)]
-        except ValueError as exc:
-            form.agency.errors = [str(exc)]
+        except services.AccountProblem as exc:
+            form[exc.field].errors = [str(exc)]
         else:
             flash(f"Saved changes to {user.display_name}", "success")
             return redirect(url_for("admin.users"))

@@ -39,7 +39,7 @@ def create(email: str, display_name: str, agency_code: str, roles: tuple[str, ..
             agency_id=agency.id,
             roles=[Role(r) for r in roles],
         )
-    except ValueError as exc:  # includes RoleConflict
+    except services.AccountProblem as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Created {user.email} ({agency.code}: {', '.join(sorted(roles))}).")
     click.echo(f"Temporary password (shown once; must be changed at first sign-in): {temporary}")

@@ -24,6 +24,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..security.tokens import RECOVERY_CODE
 from .models import Role
 
 # The shape of an address only: partner agencies' domains are theirs to decide, and the demo uses
@@ -31,7 +32,6 @@ from .models import Role
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 EMAIL_FORMAT_MESSAGE = "Enter an email address in the correct format, like name@example.gov.uk"
 _SIX_DIGITS = re.compile(r"\d{6}")
-_RECOVERY = re.compile(r"[A-Z0-9]{12}")
 
 
 def _strip(value: Any) -> Any:
@@ -91,8 +91,7 @@ class RecoveryCodeForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
     def validate_code(self, field: StringField) -> None:
-        compact = re.sub(r"[\s-]", "", (field.data or "").upper())
-        if not _RECOVERY.fullmatch(compact):
+        if RECOVERY_CODE.normalise(field.data or "") is None:
             raise ValidationError(
                 "Enter the recovery code as 12 letters and numbers, like ABCD-EFGH-JKMN"
             )

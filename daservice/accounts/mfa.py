@@ -1,10 +1,8 @@
-"""TOTP (RFC 6238) with replay protection, and recovery codes."""
+"""TOTP (RFC 6238) with replay protection. (Recovery codes: ``security.tokens.RECOVERY_CODE``.)"""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 import time
 
 import pyotp
@@ -12,8 +10,6 @@ import segno
 
 STEP_SECONDS = 30
 DRIFT_STEPS = 1  # accept the previous and next 30-second code for clock drift
-RECOVERY_CODES = 10
-_RECOVERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 
 
 def new_secret() -> str:
@@ -47,19 +43,3 @@ def qr_data_uri(uri: str) -> str:
 
 def grouped_secret(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-
-
-def new_recovery_codes() -> list[str]:
-    codes = []
-    for _ in range(RECOVERY_CODES):
-        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(12))
-        codes.append(f"{raw[:4]}-{raw[4:8]}-{raw[8:]}")
-    return codes
-
-
-def normalise_recovery_code(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch.isalnum())
-
-
-def hash_recovery_code(code: str) -> str:
-    return hashlib.sha256(normalise_recovery_code(code).encode()).hexdigest()

@@ -15,7 +15,6 @@ from ..security.permissions import ROLE_LABELS, Role
 __all__ = [
     "ROLE_LABELS",
     "Agency",
-    "LoginFailure",
     "RecoveryCode",
     "Role",
     "User",
@@ -115,7 +114,7 @@ class UserRole(db.Model):  # type: ignore[name-defined]
 
 
 class RecoveryCode(db.Model, UUIDModel):  # type: ignore[name-defined]
-    """Single-use MFA recovery codes, stored as SHA-256 (they are long random values)."""
+    """Single-use MFA recovery codes (``security.tokens.RECOVERY_CODE``), stored as its digest."""
 
     __tablename__ = "recovery_codes"
 
@@ -141,13 +140,3 @@ class UserSession(db.Model):  # type: ignore[name-defined]
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")
-
-
-class LoginFailure(db.Model):  # type: ignore[name-defined]
-    """Failed sign-ins by source address (a keyed hash, not the address), for IP throttling."""
-
-    __tablename__ = "login_failures"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    source_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
-    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

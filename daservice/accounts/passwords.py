@@ -9,6 +9,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
+from ..exceptions import DomainError
+
 # A small deny-list of passwords that meet the length rule but are still guessed first.
 COMMON = frozenset(
     {
@@ -46,9 +48,13 @@ def too_long(password: str) -> bool:
     return len(password) > current_app.config["PASSWORD_MAX_LENGTH"]
 
 
+class PasswordTooLong(DomainError):
+    """Longer than ``PASSWORD_MAX_LENGTH`` (forms say so first; this guards argon2)."""
+
+
 def hash_password(password: str) -> str:
     if too_long(password):
-        raise ValueError("password too long")
+        raise PasswordTooLong("password too long")
     return hasher().hash(password)
 
 

@@ -10,14 +10,35 @@ from typing import NoReturn
 import sqlalchemy as sa
 
 from .. import audit, events, notify
-from ..errors_domain import NotFound, PermissionDenied, Throttled
+from ..exceptions import DomainError, NotFound, PermissionDenied
 from ..extensions import db, utcnow
+from ..security import tokens
+from ..security.ratelimit import RateLimited
 from . import mfa, passwords, policy, sessions, throttle
 from .models import Agency, RecoveryCode, Role, User, UserRole
 
+RECOVERY_CODES = 10  # each tokens.RECOVERY_CODE: 12 symbols, 59.45 bits
 
-class RoleConflict(ValueError):
+
+class AccountProblem(DomainError):
+    """Something about an account an administrator asked for that cannot be; ``field`` is the
+    form field it is about."""
+
+    field = "email"
+
+
+class RoleConflict(AccountProblem):
     """Roles that must not be held together."""
+
+    field = "roles"
+
+
+class EmailTaken(AccountProblem):
+    field = "email"
+
+
+class UnknownAgency(AccountProblem):
+    field = "agency"
 
 
 # Roles that see case content. Administrators manage accounts and must never hold one: otherwise an
@@ -66,35 +87,44 @@ def get_user(user_id: uuid.UUID) -> User:
 
 
 def check_password(email: str, password: str, source: str) -> User:
-    """First factor. Returns the user, or raises SignInFailed / Throttled. Commits the attempt."""
-    if throttle.source_blocked(source):
+    """First factor. Returns the user, or raises SignInFailed / RateLimited. Commits the attempt."""
+    decision = throttle.charge_source(source)
+    if not decision.allowed:
         audit.record("login.throttled")
         db.session.commit()
-        raise Throttled("Too many attempts")
+        raise RateLimited(decision.retry_after)
+    # From here the attempt is already counted against ``source``: failures pass no source.
     user = find_user_by_email(email)
     if user is None:
         passwords.burn_time(password)
-        _failed(None, source, "login.failed")
+        _failed(None, "login.failed")
     if throttle.account_locked(user):
         passwords.burn_time(password)
-        _failed(user, source, "login.failed_locked", count=False)
+        _failed(user, "login.failed_locked", count=False)
     if not passwords.verify_password(user.password_hash, password):
-        _failed(user, source, "login.failed")
+        _failed(user, "login.failed")
     if user.disabled:
-        _failed(user, source, "login.failed_disabled", count=False)
+        _failed(user, "login.failed_disabled", count=False)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     audit.record("login.password_ok", actor=user)
     db.session.commit()
+    throttle.forgive_source(source)
     return user
 
 
-def _failed(user: User | None, source: str, action: str, *, count: bool = True) -> NoReturn:
-    throttle.note_source_failure(source)
+def _failed(
+    user: User | None, action: str, *, source: str | None = None, count: bool = True
+) -> NoReturn:
+    """Record a failed step and raise SignInFailed. ``source``: the address to count it against
+    (after the commit: the limiter writes in its own transaction); ``count``: against the account.
+    """
     audit.record(action, actor=user)
     if user is not None and count and throttle.note_account_failure(user):
         audit.record("login.lockout", actor=user, target_type="user", target_id=user.id)
     db.session.commit()
+    if source is not None:
+        throttle.note_source_failure(source)
     raise SignInFailed()
 
 
@@ -102,22 +132,20 @@ def check_second_factor(user_id: uuid.UUID, code: str, source: str) -> User:
     """Second factor for an enrolled user: a TOTP code, used once. Commits the attempt."""
     user = get_user(user_id)
     if user.disabled or throttle.account_locked(user) or not user.totp_confirmed:
-        _failed(user, source, "login.mfa_failed", count=False)
+        _failed(user, "login.mfa_failed", source=source, count=False)
     secret = user.totp_secret
     step = mfa.matching_step(secret, code) if secret else None
     if step is None:
-        _failed(user, source, "login.mfa_failed")
+        _failed(user, "login.mfa_failed", source=source)
     # Claim the time step in one conditional UPDATE, so two requests racing with the same code
     # cannot both succeed.
-    claimed = db.session.execute(
-        sa.update(User)
-        .where(
-            User.id == user.id, sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step)
-        )
-        .values(totp_last_step=step)
-        .execution_options(synchronize_session=False)
+    claimed = tokens.conditional_update(
+        User,
+        User.id == user.id,
+        sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        values={"totp_last_step": step},
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not claimed:
         db.session.rollback()
         user = get_user(user_id)
         throttle.note_account_failure(user)
@@ -132,22 +160,13 @@ def check_recovery_code(user_id: uuid.UUID, code: str, source: str) -> User:
     """Second factor by a single-use recovery code."""
     user = get_user(user_id)
     if user.disabled or throttle.account_locked(user):
-        _failed(user, source, "login.recovery_failed", count=False)
-    wanted = mfa.hash_recovery_code(code)
-    match = next(
-        (r for r in user.recovery_codes if r.used_at is None and r.code_hash == wanted), None
-    )
-    if match is None:
-        _failed(user, source, "login.recovery_failed")
-    claimed = db.session.execute(
-        sa.update(RecoveryCode)
-        .where(RecoveryCode.id == match.id, RecoveryCode.used_at.is_(None))
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.rollback()
-        _failed(get_user(user_id), source, "login.recovery_failed")
+        _failed(user, "login.recovery_failed", source=source, count=False)
+    # Found and used up in one statement: of two requests racing with the same code, one wins.
+    wanted = tokens.RECOVERY_CODE.digest(code)
+    if wanted is None or not tokens.claim_once(
+        RecoveryCode.used_at, RecoveryCode.user_id == user.id, RecoveryCode.code_hash == wanted
+    ):
+        _failed(user, "login.recovery_failed", source=source)
     return _signed_in(user, "login.succeeded_recovery_code")
 
 
@@ -177,10 +196,10 @@ def confirm_enrolment(user_id: uuid.UUID, code: str, source: str) -> tuple[User,
     """Confirm the authenticator with a first code; returns the user and new recovery codes."""
     user = get_user(user_id)
     if user.totp_confirmed or user.totp_secret is None or throttle.account_locked(user):
-        _failed(user, source, "mfa.enrol_failed", count=False)
+        _failed(user, "mfa.enrol_failed", source=source, count=False)
     step = mfa.matching_step(user.totp_secret or "", code)
     if step is None:
-        _failed(user, source, "mfa.enrol_failed")
+        _failed(user, "mfa.enrol_failed", source=source)
     user.totp_confirmed = True
     user.totp_last_step = step
     codes = _replace_recovery_codes(user)
@@ -189,9 +208,12 @@ def confirm_enrolment(user_id: uuid.UUID, code: str, source: str) -> tuple[User,
 
 
 def _replace_recovery_codes(user: User) -> list[str]:
-    codes = mfa.new_recovery_codes()
-    user.recovery_codes = [RecoveryCode(code_hash=mfa.hash_recovery_code(c)) for c in codes]
-    return codes
+    issued: dict[str, str] = {}
+    while len(issued) < RECOVERY_CODES:  # distinct, so a typed code is one row's
+        code, digest = tokens.RECOVERY_CODE.issue()
+        issued[code] = digest
+    user.recovery_codes = [RecoveryCode(code_hash=digest) for digest in issued.values()]
+    return list(issued)
 
 
 def new_recovery_codes(user: User) -> list[str]:
@@ -255,9 +277,9 @@ def create_user(
     if actor is not None:
         policy.require_admin(actor)
     if find_user_by_email(email) is not None:
-        raise ValueError("An account with this email address already exists")
+        raise EmailTaken("An account with this email address already exists")
     if db.session.get(Agency, agency_id) is None:
-        raise ValueError("Select an agency")
+        raise UnknownAgency("Select an agency")
     wanted = set(roles)
     _check_roles(wanted)
     temporary = password is None
@@ -292,7 +314,7 @@ def update_user(
         raise PermissionDenied("You cannot remove your own administrator role")
     _check_roles(wanted)
     if db.session.get(Agency, agency_id) is None:
-        raise ValueError("Select an agency")
+        raise UnknownAgency("Select an agency")
     moved = user.agency_id != agency_id
     user.display_name = display_name.strip()
     user.agency_id = agency_id

@@ -1,44 +1,32 @@
-"""Throttling sign-in: per account (lockout) and per source address (sliding window)."""
+"""Throttling sign-in: per source address (the shared ``sign_in`` rate limit) and per account
+(lockout)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
-import sqlalchemy as sa
 from flask import current_app
 
-from ..extensions import db, utcnow
-from .models import LoginFailure, User
+from ..extensions import utcnow
+from ..security import ratelimit
+from .models import User
+
+SIGN_IN = "sign_in"  # RATE_LIMITS["sign_in"]
 
 
-def _source_hash(source: str) -> str:
-    # Keyed, so the table does not hold addresses (personal data) in a reversible form.
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, b"login-source\x00" + source.encode(), hashlib.sha256).hexdigest()
+def charge_source(source: str) -> ratelimit.Decision:
+    """Count a password attempt against its address before checking it, so a burst of parallel
+    guesses cannot all get in before the first failure is recorded. Refused over the limit."""
+    return ratelimit.hit(SIGN_IN, source)
 
 
-def source_blocked(source: str) -> bool:
-    config = current_app.config
-    since = utcnow() - config["LOGIN_IP_WINDOW"]
-    count = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.source_hash == _source_hash(source), LoginFailure.occurred_at > since)
-    )
-    return int(count or 0) >= config["LOGIN_MAX_FAILURES_PER_IP"]
+def forgive_source(source: str) -> None:
+    """A sign-in that succeeded is not held against its address: only failures count, so an
+    office whose staff all sign in from one address is not throttled by its own users."""
+    ratelimit.refund(SIGN_IN, source)
 
 
 def note_source_failure(source: str) -> None:
-    db.session.add(LoginFailure(source_hash=_source_hash(source)))
-
-
-def prune() -> int:
-    """Forget failures older than the window (the ``flask jobs run`` job). Commits."""
-    since = utcnow() - current_app.config["LOGIN_IP_WINDOW"]
-    gone = db.session.execute(sa.delete(LoginFailure).where(LoginFailure.occurred_at <= since))
-    db.session.commit()
-    return int(gone.rowcount)  # type: ignore[attr-defined]
+    """A failed second factor counts against its address like a failed password."""
+    ratelimit.hit(SIGN_IN, source)
 
 
 def account_locked(user: User) -> bool:

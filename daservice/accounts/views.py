@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from typing import Any
@@ -20,7 +21,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ..errors_domain import Throttled
+from ..security import ratelimit
 from ..security.guard import public
 from . import mfa, services
 from .forms import ActionForm, ChangePasswordForm, CodeForm, LoginForm, RecoveryCodeForm
@@ -32,7 +33,7 @@ GENERIC_FAILURE = "Enter a correct email address and password"
 
 
 def _source() -> str:
-    return request.remote_addr or "unknown"
+    return ratelimit.client_address()
 
 
 def _pending_user_id() -> uuid.UUID | None:
@@ -70,16 +71,18 @@ def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         try:
             user = services.check_password(form.email.data, form.password.data, _source())
         except services.SignInFailed:
             form.email.errors = [GENERIC_FAILURE]
             status = 401
-        except Throttled:
-            form.email.errors = ["Too many sign-in attempts. Wait 15 minutes, then try again"]
-            status = 429
+        except ratelimit.RateLimited as limited:
+            minutes = math.ceil(limited.retry_after / 60)
+            wait = f"{minutes} minute" + ("s" if minutes != 1 else "")
+            form.email.errors = [f"Too many sign-in attempts. Wait {wait}, then try again"]
+            status, headers = 429, {"Retry-After": str(limited.retry_after)}
         else:
             target = _safe_next(request.args.get("next"))
             session.clear()
@@ -91,7 +94,7 @@ def login() -> Any:
             return redirect(url_for("accounts.code"))
     elif form.errors:
         status = 400
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form), status, headers
 
 
 @bp.route("/sign-in/security-code", methods=["GET", "POST"])

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from ..errors_domain import DomainError
+from ..exceptions import DomainError
 from ..extensions import db, utcnow
 from .models import IdempotencyRecord
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from .. import audit
 from ..accounts.models import User
 from ..accounts.services import UserMovedAgency
-from ..errors_domain import NotFound
+from ..exceptions import DomainError, NotFound
 from ..extensions import db, utcnow
 from ..security.permissions import Permission, allows, require
 from .models import Service, ServiceKind, ServiceMember, ServiceStatus
@@ -34,6 +34,10 @@ def worker_emails(service_id: str) -> list[str]:
 def drop_memberships(event: UserMovedAgency) -> None:
     """A worker who moved agency no longer works its services (in the mover's transaction)."""
     db.session.execute(sa.delete(ServiceMember).where(ServiceMember.user_id == event.user_id))
+
+
+class NotAWorker(DomainError):
+    """Only service and programme workers of a service's own agency may work its inbox."""
 
 
 def list_services() -> list[Service]:
@@ -100,7 +104,7 @@ def add_member(actor: User, service: Service, user_id: uuid.UUID) -> None:
     require(actor, Permission.MANAGE_DIRECTORY)
     user = db.session.get(User, user_id)
     if user is None or not _may_work_inbox(user) or user.agency_id != service.agency_id:
-        raise ValueError("Select a service worker or programme worker from the service's agency")
+        raise NotAWorker("Select a service worker or programme worker from the service's agency")
     if db.session.get(ServiceMember, (service.id, user.id)) is None:
         db.session.add(ServiceMember(service_id=service.id, user_id=user.id))
         audit.record(

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from ..accounts import actor
 from ..accounts import services as account_services
-from ..errors_domain import NotFound
+from ..exceptions import NotFound
 from ..security.permissions import Permission, protect
 from . import services
 from .forms import KIND_LABELS, MemberForm, ServiceForm
@@ -97,7 +97,7 @@ def add_member(service_id: uuid.UUID) -> Response:
     if form.validate_on_submit():
         try:
             services.add_member(actor(), service, uuid.UUID(form.user.data))
-        except ValueError as exc:
+        except services.NotAWorker as exc:
             flash(str(exc), "error")
         else:
             flash("Added to the service", "success")

@@ -186,7 +186,9 @@ def find_matches(
     for person_id, name, *stored in db.session.execute(_lookup(count), params):
         candidate = candidates.get(person_id)
         if candidate is None:
-            candidate = candidates[person_id] = _Candidate(person_id, stored)
+            candidate = candidates[person_id] = _Candidate(
+                person_id, dict(zip(_ENCRYPTED, stored, strict=True))
+            )
         candidate.hits.add(name)
     matched = [c.id for c in candidates.values() if _confirmed(c, wanted, parts)]
     if not matched:
@@ -208,13 +210,13 @@ _FIELDS = {
 }
 # The fields whose parts make up each compound's value (postcode_dob's surname need only be there).
 _PARTS = {**_FIELDS, "postcode_dob": ("date_of_birth", "postcode")}
-# Person's own descriptors for those fields, which decrypt a candidate's stored values without
-# loading the entity, and the columns holding them.
+# Person's own protected-field declarations for those fields: they read a candidate's stored
+# values straight from the query's row (``stored``) and decrypt them (``open``), so a false
+# candidate is ruled out without loading it as an entity.
 _ENCRYPTED: dict[str, Encrypted[Any]] = {
     field: vars(Person)[field] for fields in _FIELDS.values() for field in fields
 }
-_ATTRS = [descriptor.attr for descriptor in _ENCRYPTED.values()]
-_STORED = [getattr(Person, attr) for attr in _ATTRS]
+_STORED = [descriptor.stored(Person) for descriptor in _ENCRYPTED.values()]
 _PEOPLE = sa.select(Person).where(Person.id.in_(sa.bindparam("ids", expanding=True)))
 
 
@@ -238,20 +240,20 @@ def _lookup(count: int) -> sa.Select[Any]:
 
 
 class _Candidate:
-    """A person whose blind index hit: the stored identity fields, each decrypted (by ``Person``'s
-    own descriptors, so it is remembered for log redaction) and normalised on first use."""
+    """A person whose blind index hit: the names that hit, and the stored identity fields, each
+    decrypted and normalised on first use."""
 
-    def __init__(self, person_id: uuid.UUID, stored: Iterable[str | None]) -> None:
+    def __init__(self, person_id: uuid.UUID, stored: dict[str, str | None]) -> None:
         self.id = person_id
         self.hits: set[str] = set()
+        self._stored = stored
         self._parts: dict[str, str] = {}
-        # Where the descriptors read a person's stored values.
-        self.__dict__.update(zip(_ATTRS, stored, strict=True))
 
     def part(self, field: str) -> str:
         found = self._parts.get(field)
         if found is None:
-            found = self._parts[field] = _part(field, _ENCRYPTED[field].__get__(self, Person))
+            value = _ENCRYPTED[field].open(self._stored[field], self.id)
+            found = self._parts[field] = _part(field, value)
         return found
 
 

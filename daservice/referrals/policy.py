@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from ..accounts.models import User
 from ..directory.models import ServiceKind
-from ..errors_domain import DomainError
+from ..exceptions import DomainError
 from ..security.permissions import Permission, allows, require
 from .models import RouteStatus
 

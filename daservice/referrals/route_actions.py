@@ -10,7 +10,7 @@ from datetime import datetime
 
 from .. import audit
 from ..accounts.models import User
-from ..errors_domain import InvalidTransition, UnknownChoice
+from ..exceptions import InvalidTransition, UnknownChoice
 from ..extensions import db, utcnow
 from . import policy, queries
 from .models import ContactAttempt, Referral, Route, RouteStatus

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from ..accounts import actor
-from ..errors_domain import InvalidTransition
+from ..exceptions import InvalidTransition
 from ..extensions import utcnow
 from ..security.permissions import Permission, permission_required, protect
 from . import disclosure, policy, queries, route_actions, services

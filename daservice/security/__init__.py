@@ -1,5 +1,5 @@
 """The security kernel: crypto, protected fields, roles and permissions, the deny-by-default guard
-and headers.
+and headers, tokens and human codes (``tokens``), rate limits (``ratelimit``).
 
 Imports no feature package.
 """
@@ -34,6 +34,8 @@ def init_app(app: Flask) -> None:
     guard.init_app(app)
     headers.init_app(app)
     permissions.init_app(app)
+    # Imported here, not above: it declares a table, and this package loads before the models' db.
+    from . import ratelimit  # noqa: F401
 
 
 def install_keys(app: Flask, ring: keyring.Keyring) -> None:

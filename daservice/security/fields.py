@@ -86,6 +86,21 @@ class Encrypted(Generic[T]):
         setattr(obj, self.attr, stored)
         obj.__dict__.setdefault(_CACHE, {})[self.name] = (stored, value)
 
+    def stored(self, model: type) -> Any:
+        """The column holding this field's ciphertext, for a query that reads it without loading
+        the row (then ``open`` it)."""
+        return getattr(model, self.attr)
+
+    def open(self, stored: str | None, row_id: uuid.UUID) -> T | None:
+        """The value ``stored`` (read from ``stored(model)``) holds for row ``row_id``;
+        remembered for log redaction like any read. Tampered or moved values raise
+        ``DecryptError`` as on the model."""
+        if stored is None:
+            return None
+        value = _decode(self.kind, self._column().decrypt(stored, row_id))
+        redaction.remember_all(value)
+        return value
+
     def _column(self) -> ColumnCipher:
         """This column's cipher in the current app (bound once per app's cipher)."""
         current = cipher()

@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar
 from flask import Blueprint, Flask, abort
 from flask_login import current_user
 
-from ..errors_domain import PermissionDenied
+from ..exceptions import PermissionDenied
 
 
 class Role(enum.StrEnum):

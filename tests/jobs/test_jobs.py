@@ -112,7 +112,7 @@ def test_the_referral_routes_jobs_are_registered(app):
         "referrals.flag_overdue",
         "referrals.expire_drafts",
         "api.expire_idempotency_records",
-        "accounts.prune_sign_in_throttle",
+        "security.prune_rate_limits",
     } <= names
 
 
@@ -170,14 +170,3 @@ def test_an_overdue_route_is_flagged_once_and_its_service_told_once(app, client,
     assert [m.to for m in sent] == [worker.email]
     assert "past its first-contact time" in sent[0].subject
     assert referral.reference not in sent[0].body
-
-
-def test_sign_in_failures_older_than_the_window_are_pruned(app):
-    from daservice.accounts import throttle
-    from daservice.accounts.models import LoginFailure
-
-    db.session.add(LoginFailure(source_hash="a" * 64, occurred_at=utcnow() - timedelta(days=1)))
-    db.session.add(LoginFailure(source_hash="b" * 64))
-    db.session.commit()
-    assert throttle.prune() == 1
-    assert [f.source_hash[0] for f in db.session.scalars(sa.select(LoginFailure))] == ["b"]

@@ -196,6 +196,7 @@ PLAIN_ALLOWED = {
     ("services", "name"),  # a service's public name
     ("job_runs", "name"),  # a scheduled job's name
     ("outbox_messages", "address"),  # a member of staff's work email, or a service id
+    ("rate_limits", "name"),  # a configured limit's name ("sign_in"); keys are keyed hashes
 }
 
 

@@ -66,6 +66,8 @@ class Encrypted(Generic[T]):
         cache: dict[str, tuple[str, Any]] = obj.__dict__.setdefault(_CACHE, {})
         hit = cache.get(self.name)
         if hit is not None and hit[0] == stored:
+            # Remembered again: the object may outlive the redaction scope it was decrypted in.
+            redaction.remember_all(hit[1])
             return hit[1]
         text = self._column().decrypt(stored, _row_id(obj))
         value = _decode(self.kind, text)
@@ -84,6 +86,12 @@ class Encrypted(Generic[T]):
         stored = self._column().encrypt(text, _row_id(obj))
         setattr(obj, self.attr, stored)
         obj.__dict__.setdefault(_CACHE, {})[self.name] = (stored, value)
+
+    def decode(self, text: str) -> T:
+        """A decrypted value of this field as its attribute gives it (for code reading the stored
+        column directly, such as key rotation)."""
+        value: T = _decode(self.kind, text)
+        return value
 
     def _column(self) -> ColumnCipher:
         """This column's cipher in the current app (bound once per app's cipher)."""

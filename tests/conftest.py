@@ -32,7 +32,6 @@ TEST_TOOL_SETTINGS = {
     "DASERVICE_PG_BINDIR",
     "DASERVICE_AXE_JS",
     "DASERVICE_E2E_ARTIFACTS",
-    "DASERVICE_PURE_PYTHON",  # installed without compiling the cipher (test_cellcipher.py)
 }
 CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 

@@ -82,7 +82,7 @@ def intake_share(requests: int, rounds: int) -> dict[str, float]:
     from daservice.security.crypto import ColumnCipher
     from daservice.security.fields import Encrypted
 
-    from .api_intake import FULL_PATH, in_process, payloads
+    from .api_intake import FULL_PATH, OTHER_LOAD_WARNING, _machine_busy, in_process, payloads
 
     side, app = in_process("cipher")
     client, headers = app.test_client(), side.headers
@@ -100,6 +100,7 @@ def intake_share(requests: int, rounds: int) -> dict[str, float]:
     cipher, fields = "cipher", "protected fields"
     timers = Timers()
     plain_cpu = instrumented_cpu = 0.0
+    busy, cpu, began = _machine_busy(), time.process_time(), time.perf_counter()
     for _ in range(rounds):
         plain_cpu += post(requests)
         timers.wrap(ColumnCipher, "encrypt", cipher)
@@ -110,6 +111,7 @@ def intake_share(requests: int, rounds: int) -> dict[str, float]:
             instrumented_cpu += post(requests)
         finally:
             timers.unwrap()
+    other = (_machine_busy() - busy - (time.process_time() - cpu)) / (time.perf_counter() - began)
     n = rounds * requests
     share = timers.seconds[cipher] / instrumented_cpu
     field_share = timers.seconds[fields] / instrumented_cpu
@@ -128,8 +130,11 @@ def intake_share(requests: int, rounds: int) -> dict[str, float]:
                 "with the protected-field layer (ms, share)",
                 f"{timers.seconds[fields] / n * 1e3:.3f}, {field_share:.1%}",
             ),
+            ("other processes' CPU meanwhile (cores)", f"{max(0.0, other):.2f}"),
         ],
     )
+    if other > OTHER_LOAD_WARNING:
+        print("WARNING: other processes were busy during the rounds; run again on a quiet machine.")
     return {
         "intake_cpu_ms": plain_cpu / n * 1e3,
         "cipher_ms": timers.seconds[cipher] / n * 1e3,

@@ -27,8 +27,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# setup.py compiles daservice/security/_cellcipher.py: an edit to it reinstalls (recompiles).
-$(VENV)/.installed: setup.cfg pyproject.toml setup.py daservice/security/_cellcipher.py | $(BIN)/python
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --editable '.[dev]'
 	@touch $@
 
@@ -80,4 +79,3 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) node_modules daservice/static/build .pytest_cache .mypy_cache .ruff_cache build
-	rm -f daservice/security/_cellcipher*.so daservice/security/_cellcipher.digest

@@ -484,6 +484,24 @@ SECTIONS = [
 ]
 
 
+def in_process(name: str) -> tuple[Side, Any]:
+    """A fresh daservice instance (``prepare_full``) and the app a server would make from its
+    environment, for driving in-process with the test client."""
+    from daservice import create_app
+
+    folder = Path(tempfile.mkdtemp(prefix=f"daservice-bench-{name}-"))
+    side = prepare_full(folder / "full", "wal")
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(side.env)
+    try:
+        app = create_app()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return side, app
+
+
 def sections(count: int) -> None:
     """Run ``count`` referrals in-process (Flask test client, one thread, WAL SQLite) and print
     where the time goes: timed daservice functions and the SQL statements sent per request."""
@@ -493,19 +511,9 @@ def sections(count: int) -> None:
 
     import sqlalchemy as sa
 
-    folder = Path(tempfile.mkdtemp(prefix="daservice-bench-sections-"))
-    side = prepare_full(folder / "full", "wal")
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(side.env)
-    try:
-        from daservice import create_app
-        from daservice.extensions import db
+    from daservice.extensions import db
 
-        app = create_app()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    side, app = in_process("sections")
     inclusive: collections.defaultdict[str, float] = collections.defaultdict(float)
     exclusive: collections.defaultdict[str, float] = collections.defaultdict(float)
     calls: collections.Counter[str] = collections.Counter()

@@ -32,7 +32,6 @@ TEST_TOOL_SETTINGS = {
     "DASERVICE_PG_BINDIR",
     "DASERVICE_AXE_JS",
     "DASERVICE_E2E_ARTIFACTS",
-    "DASERVICE_PURE_PYTHON",  # installed without compiling the cipher (test_cellcipher.py)
 }
 CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -200,6 +199,17 @@ def login_as(client: FlaskClient) -> LoginActions:
 def directory(app: Flask) -> dict[Any, Any]:
     """The demo partnership's services, one of each kind."""
     return factories.directory()
+
+
+@pytest.fixture()
+def token(app: Flask, directory: dict[Any, Any]) -> str:
+    """A bearer token of a partner system of the MPS (the directory is loaded first)."""
+    from daservice.accounts.models import Agency
+    from daservice.api import auth
+
+    agency = _db.session.scalar(sa.select(Agency).where(Agency.code == "MPS"))
+    _, raw = auth.issue(agency.id, "MPS test bridge")
+    return raw
 
 
 @pytest.fixture()

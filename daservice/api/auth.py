@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 
 import sqlalchemy as sa
 
 from .. import audit
 from ..extensions import db, utcnow
+from ..security.tokens import hash_token, new_token
 from .models import ApiClient, PartnerSystem
 
 PREFIX = "das_"
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def issue(agency_id: uuid.UUID, name: str) -> tuple[ApiClient, str]:
     """A new client and its token (returned once; never stored)."""
-    token = PREFIX + secrets.token_urlsafe(32)
-    client = ApiClient(agency_id=agency_id, name=name, token_hash=token_hash(token))
+    token = new_token(PREFIX)
+    client = ApiClient(agency_id=agency_id, name=name, token_hash=hash_token(token))
     db.session.add(client)
     db.session.flush()
     audit.record("api_client.created", target_type="api_client", target_id=client.id)
@@ -33,8 +28,8 @@ def issue(agency_id: uuid.UUID, name: str) -> tuple[ApiClient, str]:
 def replace_token(client: ApiClient) -> str:
     """A new token for an existing client (the old one stops working at once); returned once.
     The client keeps its identity, so it can still read the referrals it sent."""
-    token = PREFIX + secrets.token_urlsafe(32)
-    client.token_hash = token_hash(token)
+    token = new_token(PREFIX)
+    client.token_hash = hash_token(token)
     audit.record("api_client.token_replaced", target_type="api_client", target_id=client.id)
     db.session.commit()
     return token
@@ -49,7 +44,7 @@ def authenticate(header: str | None) -> PartnerSystem | None:
     # One lookup on the unique index over token hashes: a revoked or replaced token stops
     # working on the very next request, in every process. (Looking up a hash leaks nothing
     # useful through timing: an attacker learns at most about a hash of a token they guessed.)
-    row = db.session.execute(_USABLE_BY_HASH, {"digest": token_hash(token)}).one_or_none()
+    row = db.session.execute(_USABLE_BY_HASH, {"digest": hash_token(token)}).one_or_none()
     return PartnerSystem(*row) if row is not None else None
 
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
+from ..security import redaction
 from ..security.blind_index import (
     REINDEXERS,
     BlindIndexer,
@@ -287,10 +288,11 @@ def reindex_all(progress: Callable[[int, int], None] | None = None, batch: int =
         ).all()
         if not people:
             break
-        _rebuild(people, indexer)
+        with redaction.scope():  # what a batch decrypts is remembered until it ends
+            _rebuild(people, indexer)
+            db.session.commit()
+            db.session.expunge_all()
         done += len(people)
-        db.session.commit()
-        db.session.expunge_all()
         if progress:
             progress(done, total)
     return done

@@ -67,6 +67,8 @@ class Encrypted(Generic[T]):
         cache: dict[str, tuple[str, Any]] = obj.__dict__.setdefault(_CACHE, {})
         hit = cache.get(self.name)
         if hit is not None and hit[0] == stored:
+            # Remembered again: the object may outlive the redaction scope it was decrypted in.
+            redaction.remember_all(hit[1])
             return hit[1]
         text = self._column().decrypt(stored, _row_id(obj))
         value = _decode(self.kind, text)
@@ -97,8 +99,14 @@ class Encrypted(Generic[T]):
         ``DecryptError`` as on the model."""
         if stored is None:
             return None
-        value = _decode(self.kind, self._column().decrypt(stored, row_id))
+        value = self.decode(self._column().decrypt(stored, row_id))
         redaction.remember_all(value)
+        return value
+
+    def decode(self, text: str) -> T:
+        """A decrypted value of this field as its attribute gives it (for code reading the stored
+        column directly, such as key rotation)."""
+        value: T = _decode(self.kind, text)
         return value
 
     def _column(self) -> ColumnCipher:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from . import keyring
+from . import keyring, redaction
 from .crypto import DecryptError, FieldCipher
 from .fields import Encrypted
 
@@ -74,11 +74,15 @@ def count_to_reencrypt() -> int:
 
 def reencrypt(batch: int = 2000, progress: Progress | None = None) -> int:
     """Move every protected value onto the primary key. Each batch commits after its new values
-    are read back and checked, so an interrupted run loses nothing and the next run resumes."""
+    are read back and checked, so an interrupted run loses nothing and the next run resumes.
+
+    The values a batch decrypts are remembered for log redaction until the batch ends."""
     cipher = _cipher()
     prefix = f"ev1.{cipher.primary_key_id}."
+    declared = {(f.table, f.name): f for f in Encrypted.declared}
     moved = 0
     for table_name, column_name in protected_columns():
+        field = declared[table_name, column_name]
         table = _table(table_name)
         column = table.c[column_name]
         last_id: uuid.UUID | None = None
@@ -94,14 +98,17 @@ def reencrypt(batch: int = 2000, progress: Progress | None = None) -> int:
             rows = db.session.execute(query).all()
             if not rows:
                 break
-            moved += _reencrypt_batch(cipher, table, column, rows)
+            with redaction.scope():
+                moved += _reencrypt_batch(cipher, field, table, column, rows)
             last_id = rows[-1][0]
             if progress:
                 progress(len(rows))
     return moved
 
 
-def _reencrypt_batch(cipher: FieldCipher, table: sa.Table, column: Any, rows: Sequence[Any]) -> int:
+def _reencrypt_batch(
+    cipher: FieldCipher, field: Encrypted[Any], table: sa.Table, column: Any, rows: Sequence[Any]
+) -> int:
     table_name, column_name = table.name, column.name
     plain: dict[uuid.UUID, str] = {}
     updates = []
@@ -113,6 +120,7 @@ def _reencrypt_batch(cipher: FieldCipher, table: sa.Table, column: Any, rows: Se
                 f"{table_name}.{column_name} row {row_id} cannot be decrypted; nothing in this "
                 "batch was changed"
             ) from None
+        redaction.remember_all(field.decode(text))
         plain[row_id] = text
         fresh = cipher.encrypt(text, table=table_name, column=column_name, row_id=row_id)
         updates.append({"b_id": row_id, "b_old": stored, "b_new": fresh})

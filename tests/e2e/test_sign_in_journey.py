@@ -81,6 +81,25 @@ def test_returning_user_enters_code_and_error_states_are_accessible(page, live_s
     page.get_by_role("link", name="Redbridge IDVA service").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Redbridge IDVA service")
     assert_accessible(page, "service page")
+
+    from daservice import notify
+    from daservice.notify.models import MessageStatus
+
+    notify.register_template("e2e.waiting", subject="Waiting", body="{service_url}")
+    message = notify.enqueue("e2e.waiting", to="worker@demo.daservice.invalid")
+    message.status, message.attempts, message.last_error = MessageStatus.FAILED, 8, "SMTPError"
+    db.session.commit()
+    page.get_by_role("link", name="Notifications").first.click()
+    page.wait_for_url("**/admin/notifications")
+    expect(
+        page.get_by_role("cell", name="worker@demo.daservice.invalid", exact=True)
+    ).to_be_visible()
+    assert_accessible(page, "notifications not sent")
+    page.get_by_role("button", name="Try again to send to worker@demo.daservice.invalid").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("sent again")
+    expect(page.get_by_text("Every notification has been sent")).to_be_visible()
+    assert_accessible(page, "notifications, all sent")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/sign-in")
     expect(page.locator(".govuk-notification-banner")).to_be_visible()

@@ -258,26 +258,40 @@ def test_odd_spellings_of_the_body_are_refused(cipher):
 
 
 def test_no_nonce_is_ever_used_twice(cipher):
-    nonces = {_nonce(_seal(cipher)) for _ in range(5_000)}  # several refills of the nonce batch
+    nonces = {_nonce(_seal(cipher)) for _ in range(5_000)}
     assert len(nonces) == 5_000
 
 
+def test_threads_sealing_at_once_never_share_a_nonce(cipher):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def seal_many(_: int) -> list[bytes]:
+        return [_nonce(_seal(cipher)) for _ in range(1_000)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        nonces = [n for batch in pool.map(seal_many, range(8)) for n in batch]
+    assert len(set(nonces)) == len(nonces) == 8_000
+
+
 def test_a_forked_child_does_not_reuse_its_parents_nonces(cipher):
-    # gunicorn forks workers from a parent that may already hold drawn nonces.
+    # gunicorn forks workers from a parent that may already have encrypted something.
     import os
 
-    _seal(cipher)  # the parent now holds a batch
+    _seal(cipher)
     reader, writer = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child
         try:
-            os.write(writer, _nonce(_seal(cipher)))
+            os.write(writer, b"".join(_nonce(_seal(cipher)) for _ in range(100)))
         finally:
             os._exit(0)
     os.close(writer)
-    child_nonce = os.read(reader, 12)
+    received = b""
+    while chunk := os.read(reader, 4096):
+        received += chunk
     os.close(reader)
     os.waitpid(child, 0)
-    parent_nonces = {_nonce(_seal(cipher)) for _ in range(600)}  # more than a batch
-    assert len(child_nonce) == 12
-    assert child_nonce not in parent_nonces
+    child_nonces = {received[i : i + 12] for i in range(0, len(received), 12)}
+    parent_nonces = {_nonce(_seal(cipher)) for _ in range(1_000)}
+    assert len(child_nonces) == 100
+    assert not child_nonces & parent_nonces

@@ -7,7 +7,7 @@ headers; bodies matching the documented schemas (so a 422 is a ValidationError n
 schema-valid requests accepted and schema-invalid ones refused; auth enforced.
 
 Bounded and repeatable: a fixed number of examples, derandomized, no example database.
-``FUZZ_EXAMPLES=1000 FUZZ_SEED=7 pytest tests/referrals/test_api_fuzz.py`` digs deeper, locally.
+``FUZZ_EXAMPLES=1000 FUZZ_SEED=7 pytest tests/api/test_fuzz.py`` digs deeper, locally.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from daservice.accounts.models import Agency, Role
 from daservice.directory.models import Service, ServiceMember
 from daservice.extensions import db
 
-from . import factories
-from .conftest import csrf_token
+from .. import factories
+from ..conftest import csrf_token
 
 
 def test_admin_adds_a_service_and_a_worker(client, login_as):

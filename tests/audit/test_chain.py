@@ -9,7 +9,7 @@ from daservice.accounts.models import Role
 from daservice.audit import AuditEvent
 from daservice.extensions import db
 
-from . import factories
+from .. import factories
 
 
 def _events(n: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -378,6 +379,21 @@ def test_a_new_token_replaces_the_old_and_keeps_the_clients_referrals(client, to
     assert "api_client.token_replaced" in actions
     bad = runner.invoke(args=["api-clients", "new-token", "--client", "not-an-id"])
     assert bad.exit_code != 0 and "not a client id" in bad.output
+
+
+def test_a_revoked_client_is_refused_at_once_and_its_referrals_stay(client, token, app):
+    created = post(client, token, factories.referral_payload()).json
+    stored = db.session.scalar(sa.select(ApiClient))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["api-clients", "revoke", "--client", str(stored.id)])
+    assert result.exit_code == 0, result.output
+    assert "no longer works" in result.output
+    url = f"/api/v1/referrals/{created['id']}"
+    assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert db.session.get(Referral, uuid.UUID(created["id"])) is not None
+    assert "api_client.revoked" in db.session.scalars(sa.select(AuditEvent.action)).all()
+    again = runner.invoke(args=["api-clients", "revoke", "--client", str(stored.id)])
+    assert again.exit_code != 0 and "no such active client" in again.output
 
 
 def test_the_example_in_docs_api_md_is_accepted(client, token):

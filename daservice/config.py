@@ -50,7 +50,8 @@ class Defaults:
     SERVICE_URL: str | None = None  # public base URL for links in notifications
 
     # Notifications (notify/): "log" (default), "smtp" or "govuk_notify"; checked at start-up
-    NOTIFY_BACKEND = "log"
+    NOTIFY_BACKEND = "log"  # refused in production unless NOTIFY_LOG_ONLY says so
+    NOTIFY_LOG_ONLY = False
     NOTIFY_FROM: str | None = None  # smtp: the From address
     NOTIFY_SMTP_HOST: str | None = None
     NOTIFY_SMTP_PORT = 587
@@ -189,6 +190,11 @@ def validate(config: Any) -> None:
     ):
         problems.append("SECRET_KEY is a development value or shorter than 32 characters")
     if not relaxed:
+        if config.get("NOTIFY_BACKEND", "log") == "log" and not config.get("NOTIFY_LOG_ONLY"):
+            problems.append(
+                "NOTIFY_BACKEND is log: staff would never be emailed; set smtp or govuk_notify "
+                "(or NOTIFY_LOG_ONLY = True for a trial without email)"
+            )
         if not config.get("SESSION_COOKIE_SECURE"):
             problems.append("SESSION_COOKIE_SECURE must be true in production")
         if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite") and not config.get(

@@ -3,7 +3,7 @@
 What a flush does for new rows, split in two so that a caller holding the database's write lock
 (SQLite's is the whole database) holds it only while statements run:
 
-    rows = NewRows([person, referral, *routes, *messages])   # reads every column value now
+    rows = NewRows([person, referral, *routes], write_only=messages)  # reads the values now
     ...take the lock...
     rows.set(referral, "reference", next_reference())       # a value only known inside it
     rows.insert()                                            # one INSERT per table/column set
@@ -27,9 +27,16 @@ from .extensions import db
 
 
 class NewRows:
-    def __init__(self, objects: list[Any]) -> None:
+    """``objects`` are inserted and then joined to the session; ``write_only`` ones (an outbox
+    message nobody in this transaction reads again) are inserted only. An object must not change
+    after it is given here except through ``set``: its values are read now."""
+
+    def __init__(self, objects: list[Any], *, write_only: list[Any] | None = None) -> None:
         self.objects = list(objects)
-        self._values: dict[int, dict[str, Any]] = {id(obj): _column_values(obj) for obj in objects}
+        self.write_only = list(write_only or ())
+        self._values: dict[int, dict[str, Any]] = {
+            id(obj): _column_values(obj) for obj in (*self.objects, *self.write_only)
+        }
 
     def set(self, obj: Any, attribute: str, value: Any) -> None:
         """Give one object's column a value decided after construction (inside the lock)."""
@@ -48,7 +55,7 @@ class NewRows:
 
     def _grouped(self) -> list[tuple[sa.Table, list[dict[str, Any]]]]:
         groups: dict[tuple[sa.Table, frozenset[str]], list[dict[str, Any]]] = {}
-        for obj in self.objects:
+        for obj in (*self.objects, *self.write_only):
             values = self._values[id(obj)]
             table = sa.inspect(obj).mapper.local_table
             groups.setdefault((table, frozenset(values)), []).append(values)

@@ -16,7 +16,7 @@ ENTRIES: list[tuple[str, str]] = [
     ("Inbox", "inbox.inbox"),
     ("Users", "admin.users"),
     ("Services", "directory.index"),
-    ("Notifications", "admin.notifications"),
+    ("Notifications", "notifications.index"),
     ("Access log", "dpo.access_log"),
     ("Your account", "accounts.change_password"),
 ]

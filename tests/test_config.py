@@ -18,6 +18,9 @@ def _production(**overrides):
         "SQLALCHEMY_DATABASE_URI": "postgresql://db.example/daservice",
         "KEYS_JSON": json.dumps(keyring.generate_document()),
         "SERVICE_URL": "https://daservice.example.gov.uk/",
+        "NOTIFY_BACKEND": "smtp",
+        "NOTIFY_SMTP_HOST": "smtp.example.gov.uk",
+        "NOTIFY_FROM": "daservice@example.gov.uk",
     }
     config.update(overrides)
     return config
@@ -47,6 +50,12 @@ def test_production_refuses_sqlite_unless_chosen_explicitly():
     create_app(
         _production(SQLALCHEMY_DATABASE_URI="sqlite:///x.db", ALLOW_SQLITE_IN_PRODUCTION=True)
     )
+
+
+def test_production_refuses_notifications_that_only_go_to_the_log():
+    with pytest.raises(ConfigError, match="NOTIFY_BACKEND is log"):
+        create_app(_production(NOTIFY_BACKEND="log"))
+    create_app(_production(NOTIFY_BACKEND="log", NOTIFY_LOG_ONLY=True))
 
 
 def test_unset_environment_means_production(monkeypatch):

@@ -46,4 +46,5 @@ def init_app(app: Flask) -> None:
     app.before_request(_force_password_change)
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(admin_views.notifications_bp)
     app.cli.add_command(cli.users)

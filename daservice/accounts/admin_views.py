@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from ..exceptions import NotFound, PermissionDenied
-from ..security.permissions import Permission, permission_required, protect
+from ..security.permissions import Permission, protect
 from . import actor, services
 from .forms import ActionForm, UserForm
 from .models import Role
@@ -144,9 +144,13 @@ def reset_password(user_id: uuid.UUID) -> Any:
     )
 
 
-@bp.route("/notifications")
-@permission_required(Permission.MANAGE_NOTIFICATIONS)
-def notifications() -> str:
+# Notifications that could not be sent: their own page and permission (they hold no case detail).
+notifications_bp = Blueprint("notifications", __name__, url_prefix="/admin/notifications")
+protect(notifications_bp, Permission.MANAGE_NOTIFICATIONS)
+
+
+@notifications_bp.route("")
+def index() -> str:
     return render_template(
         "admin/notifications.html",
         failed=services.failed_notifications(actor()),
@@ -154,11 +158,10 @@ def notifications() -> str:
     )
 
 
-@bp.route("/notifications/<uuid:message_id>/retry", methods=["POST"])
-@permission_required(Permission.MANAGE_NOTIFICATIONS)
-def retry_notification(message_id: uuid.UUID) -> Response:
+@notifications_bp.route("/<uuid:message_id>/retry", methods=["POST"])
+def retry(message_id: uuid.UUID) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     if services.retry_notification(actor(), message_id):
         flash("The notification will be sent again within a minute.", "success")
-    return redirect(url_for("admin.notifications"))
+    return redirect(url_for("notifications.index"))

@@ -13,6 +13,7 @@ from .. import audit, events, notify
 from ..exceptions import DomainError, NotFound, PermissionDenied
 from ..extensions import db, utcnow
 from ..security import tokens
+from ..security.permissions import CASE_PERMISSIONS, ROLE_PERMISSIONS, Permission, require
 from ..security.ratelimit import RateLimited
 from . import mfa, passwords, policy, sessions, throttle
 from .models import Agency, RecoveryCode, Role, User, UserRole
@@ -41,9 +42,12 @@ class UnknownAgency(AccountProblem):
     field = "agency"
 
 
-# Roles that see case content. Administrators manage accounts and must never hold one: otherwise an
-# administrator could give themselves access to what victims told us.
-CASE_ROLES = frozenset({Role.REFERRER, Role.SERVICE_WORKER, Role.PROGRAMME_WORKER})
+# Roles that see case content (as the permissions table says). Administrators manage accounts and
+# must never hold one: otherwise an administrator could give themselves access to what victims told
+# us.
+CASE_ROLES = frozenset(
+    role for role, allowed in ROLE_PERMISSIONS.items() if allowed & CASE_PERMISSIONS
+)
 
 
 def _check_roles(roles: set[Role]) -> None:
@@ -381,11 +385,11 @@ def reset_password(actor: User, user_id: uuid.UUID) -> tuple[User, str]:
 
 def failed_notifications(actor: User) -> list[notify.OutboxMessage]:
     """Notifications delivery gave up on (they hold no case detail), for an administrator."""
-    policy.require_admin(actor)
+    require(actor, Permission.MANAGE_NOTIFICATIONS)
     return notify.failed()
 
 
 def retry_notification(actor: User, message_id: uuid.UUID) -> bool:
     """Send a failed notification again. Commits."""
-    policy.require_admin(actor)
+    require(actor, Permission.MANAGE_NOTIFICATIONS)
     return notify.retry(actor, message_id)

@@ -49,22 +49,25 @@ class Answer:
 
 def once(
     client_id: uuid.UUID,
+    scope: str,
     key: str | None,
     request: Any,
     work: Callable[[], Answer],
     locate: Callable[[dict[str, Any]], str | None],
 ) -> Answer:
     """Run ``work`` (which changes, does not commit, and returns the answer) at most once per
-    client and key, and commit. ``request`` is the parsed JSON body: a retry must send the same
-    one (compared by a hash of its canonical form). ``locate`` rebuilds a replayed answer's
-    Location from its JSON body. Without a key, ``work`` runs and commits as it is."""
+    client, ``scope`` (what is being done, such as ``POST /api/v1/referrals``: the same key sent
+    to another endpoint is another request) and key, and commit. ``request`` is the parsed JSON
+    body: a retry must send the same one (compared by a hash of its canonical form). ``locate``
+    rebuilds a replayed answer's Location from its JSON body. Without a key, ``work`` runs and
+    commits as it is."""
     if key is None:
         answer = work()
         db.session.commit()
         return answer
     if not 0 < len(key) <= MAX_KEY_LENGTH:
         raise BadKey(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
-    key_hash = hashlib.sha256(key.encode()).hexdigest()
+    key_hash = hashlib.sha256(f"{scope}\x00{key}".encode()).hexdigest()
     request_hash = hashlib.sha256(
         json.dumps(request, sort_keys=True, separators=(",", ":")).encode()
     ).hexdigest()

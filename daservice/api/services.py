@@ -33,7 +33,14 @@ def receive_referral(client: PartnerSystem, body: Any, key: str | None) -> idemp
         answer = current_app.json.dumps(disclosure.summary(referral)) + "\n"
         return idempotency.Answer(201, answer, referral_location(referral.id))
 
-    return idempotency.once(client.id, key, body, work, lambda sent: referral_location(sent["id"]))
+    return idempotency.once(
+        client.id,
+        "POST /api/v1/referrals",
+        key,
+        body,
+        work,
+        lambda sent: referral_location(sent["id"]),
+    )
 
 
 def own_referral(client: PartnerSystem, referral_id: str) -> Referral | None:

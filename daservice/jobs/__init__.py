@@ -88,9 +88,11 @@ def _claim(job: Job, now: datetime, force: bool) -> bool:
 
 
 def _finish(job: Job, started: datetime, ok: bool, summary: str) -> None:
+    # Only the run that holds the lease finishes it: one that overran its lease must not clear
+    # the lease of the server that took the job over.
     db.session.execute(
         sa.update(_RUNS)
-        .where(_RUNS.c.name == job.name)
+        .where(_RUNS.c.name == job.name, _RUNS.c.last_started_at == started)
         .values(
             next_run_at=started + job.every,
             lease_until=None,

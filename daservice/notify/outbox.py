@@ -9,9 +9,10 @@ accepting a message and our commit means it is sent again.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,8 +28,11 @@ from .models import MessageStatus, OutboxMessage
 logger = logging.getLogger("daservice.notify")
 
 EMAIL = "email"
-# How long a claimed message is ours before another delivery run may take it again.
+# How long a claimed message is ours before another delivery run may take it again, and how long
+# one run goes on claiming: well inside a lease, so a run never sends a message whose lease ran
+# out (another server may have taken it by then).
 LEASE = timedelta(minutes=5)
+RUN_FOR = timedelta(minutes=2)
 
 Resolver = Callable[[str], list[str]]
 _AUDIENCES: dict[str, Resolver] = {}
@@ -97,7 +101,6 @@ class Delivery:
     retrying: int = 0
     failed: int = 0
     skipped: int = 0  # claimed by another server first
-    errors: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return (
@@ -125,22 +128,31 @@ _CLAIM = (
 
 
 def deliver_due(backend: Backend, *, now: datetime | None = None, limit: int = 500) -> Delivery:
-    """Send what is due, one message per transaction. Commits."""
-    now = now or utcnow()
+    """Send what is due, one message per transaction, for at most ``RUN_FOR``. Commits.
+
+    ``now`` is when the run starts (tests move it); each claim is made at the run's own clock,
+    so its lease is a whole ``LEASE`` from the moment it is taken."""
+    started, wall = now or utcnow(), utcnow()
+
+    def clock() -> datetime:
+        return started + (utcnow() - wall)
+
     report = Delivery()
-    work = list(db.session.scalars(_DUE, {"now": now, "limit": limit}))
+    work = list(db.session.scalars(_DUE, {"now": started, "limit": limit}))
     db.session.commit()
-    while work:
+    while work and clock() - started < RUN_FOR:  # what is left waits for the next run
         message_id = work.pop(0)
-        if not _claim(message_id, now):
+        at = clock()
+        if not _claim(message_id, at):
             report.skipped += 1
             continue
         message = db.session.get_one(OutboxMessage, message_id)
-        if message.audience != EMAIL:
-            work.extend(_expand(message, now))
-            report.expanded += 1
-            continue
-        _attempt(backend, message, now, report)
+        if message.audience == EMAIL:
+            if _attempt(message, at, functools.partial(_send, backend, message), report):
+                report.sent += 1
+        else:
+            children = _expand(message, at, report)
+            work.extend(children)
     return report
 
 
@@ -152,30 +164,51 @@ def _claim(message_id: Any, now: datetime) -> bool:
     return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def _expand(message: OutboxMessage, now: datetime) -> list[Any]:
-    """An audience becomes one message per address, read now."""
-    resolver = _AUDIENCES.get(message.audience)
-    if resolver is None:
-        _give_up(message, "UnknownAudience")
+class NoRecipients(LookupError):
+    """An audience with nobody in it (a service with no enabled workers)."""
+
+
+def _expand(message: OutboxMessage, now: datetime, report: Delivery) -> list[Any]:
+    """An audience becomes one message per address, read now. Nobody to tell is a failure an
+    administrator must see: a service with no enabled workers would never hear of a referral."""
+    found: list[str] = []
+
+    def resolve() -> None:
+        resolver = _AUDIENCES.get(message.audience)
+        if resolver is None:
+            raise UnknownAudience(message.audience)
+        found.extend(resolver(message.address))
+        if not found:
+            raise NoRecipients(message.audience)
+
+    if not _attempt(message, now, resolve, report):
         return []
     children = [
         new_message(message.template, to=address, params=message.params, now=now)
-        for address in resolver(message.address)
+        for address in found
     ]
     db.session.add_all(children)
-    message.status = MessageStatus.SENT
-    message.sent_at = now
     db.session.commit()
+    report.expanded += 1
     return [child.id for child in children]
 
 
-def _attempt(backend: Backend, message: OutboxMessage, now: datetime, report: Delivery) -> None:
+def _send(backend: Backend, message: OutboxMessage) -> None:
     template = templates.get(message.template)
     params = {**(message.params or {}), "service_url": current_app.config.get("SERVICE_URL") or ""}
     subject, body = template.render(message.params or {}, params["service_url"])
+    backend.send(Email(message.address, template.name, subject, body, params))
+
+
+def _attempt(
+    message: OutboxMessage, now: datetime, step: Callable[[], None], report: Delivery
+) -> bool:
+    """Run ``step`` for a claimed message, then mark the message sent, or due again after a
+    backoff, or failed after its last attempt. Commits; True if the step worked."""
     try:
-        backend.send(Email(message.address, template.name, subject, body, params))
-    except Exception as exc:  # noqa: BLE001 - any backend failure is retried, then reported
+        step()
+    except Exception as exc:  # noqa: BLE001 - any failure is retried, then reported
+        db.session.rollback()  # whatever the step began
         error = type(exc).__name__
         logger.warning(
             "notification %s not sent (%s), attempt %d", message.id, error, message.attempts
@@ -187,14 +220,13 @@ def _attempt(backend: Backend, message: OutboxMessage, now: datetime, report: De
             message.last_error = error
             message.next_attempt_at = now + _backoff(message.attempts)
             report.retrying += 1
-        report.errors.append(error)
         db.session.commit()
-        return
+        return False
     message.status = MessageStatus.SENT
     message.sent_at = now
     message.last_error = None
     db.session.commit()
-    report.sent += 1
+    return True
 
 
 def _backoff(attempts: int) -> timedelta:

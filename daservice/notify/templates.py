@@ -8,6 +8,7 @@ in at delivery from configuration, never from a request's Host header, which any
 
 from __future__ import annotations
 
+import functools
 import string
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ class Template:
     subject: str
     body: str
 
-    @property
+    @functools.cached_property
     def params(self) -> frozenset[str]:
         """The parameters the subject and body use, besides those filled at delivery."""
         found = {

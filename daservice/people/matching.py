@@ -157,11 +157,6 @@ def find_or_new(
     return new_person(kind, **fields), False
 
 
-def refresh_index(person: Person) -> None:
-    """Rebuild a person's index rows after their identity changed."""
-    person.index_rows = index_rows(person)
-
-
 def find_matches(
     kind: PersonKind, identity: Identity, *, on: Collection[str] = INDEX_NAMES
 ) -> list[Person]:

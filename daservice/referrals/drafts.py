@@ -51,6 +51,15 @@ def save(user: User, draft_id: uuid.UUID, answers: dict[str, Any]) -> ReferralDr
     return draft
 
 
+def sent_as(user: User, draft_id: uuid.UUID) -> uuid.UUID | None:
+    """The referral the user's draft was sent as, read afresh (None if it is gone or unsent)."""
+    return db.session.scalar(
+        sa.select(ReferralDraft.submitted_referral_id).where(
+            ReferralDraft.id == draft_id, ReferralDraft.author_id == user.id
+        )
+    )
+
+
 def claim(draft: ReferralDraft, referral_id: uuid.UUID) -> bool:
     """Mark the draft sent as ``referral_id``, unless it already was (Send pressed twice), and
     drop its copy of the answers: the referral holds them now. In the caller's transaction."""

@@ -184,7 +184,7 @@ def plan(submitter: Submitter, data: ReferralInput, now: datetime) -> IntakePlan
     ]
     return IntakePlan(
         referral=referral,
-        rows=NewRows([*new_people, referral, *routes, *messages]),
+        rows=NewRows([*new_people, referral, *routes], write_only=messages),
         index_rows=people.index_values(new_people),  # the HMACs, outside the write lock
         events=_events(submitter, referral, data, linked, unavailable, without_consent),
         flag_serial=other_victims,

@@ -34,8 +34,10 @@ def submit_draft(user: User, draft_id: uuid.UUID) -> Referral:
     referral = intake.build_referral(intake.Submitter(user.agency_id, user=user), data)
     if not drafts.claim(draft, referral.id):  # the other press won: nothing of this one stays
         db.session.rollback()
-        db.session.refresh(draft)
-        raise policy.AlreadySent(draft.submitted_referral_id)  # type: ignore[arg-type]
+        sent = drafts.sent_as(user, draft_id)
+        if sent is None:  # deleted meanwhile (expired): as if it never was
+            queries.not_found()
+        raise policy.AlreadySent(sent)
     db.session.commit()
     return referral
 
@@ -112,10 +114,12 @@ def consent_given(
 ) -> list[Route]:
     """Consent given later, by the referrer or her partner system: release every route held for
     it and tell the services now waiting. Commits."""
+    released = [r for r in referral.routes if r.status == RouteStatus.HELD_FOR_CONSENT]
+    if referral.consent_status == ConsentStatus.GIVEN and not released:
+        return []  # recorded already (a retry, or pressed twice): nothing changes
     now = now or utcnow()
     referral.consent_status = ConsentStatus.GIVEN
     referral.consent_recorded_at = now
-    released = [r for r in referral.routes if r.status == RouteStatus.HELD_FOR_CONSENT]
     for route in released:
         intake.release(route, referral, now)
         notify.enqueue(WAITING, audience=(SERVICE_WORKERS, str(route.service_id)))

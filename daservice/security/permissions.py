@@ -77,6 +77,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# Permissions that open what victims told us: an administrator's role may hold none of them.
+CASE_PERMISSIONS = frozenset({Permission.REFER, Permission.WORK_ROUTES})
+
+
 class Holder(Protocol):
     """Anyone permissions are asked of: an account with roles, active or not."""
 

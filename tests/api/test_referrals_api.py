@@ -406,3 +406,32 @@ def test_the_example_in_docs_api_md_is_accepted(client, token):
     assert response.json["risk"]["level"] == "standard"
     kinds = {r["service"] for r in response.json["routes"]}
     assert {"Community outreach", "Housing options"} <= kinds
+
+
+def test_an_idempotency_key_is_scoped_to_what_it_was_sent_for(app, token):
+    from daservice.api import idempotency
+
+    client_id = db.session.scalar(sa.select(ApiClient.id))
+    ran = []
+
+    def work():
+        ran.append(1)
+        return idempotency.Answer(201, '{"id": "x"}\n')
+
+    for scope in ("POST /api/v1/referrals", "POST /api/v1/placements", "POST /api/v1/referrals"):
+        idempotency.once(client_id, scope, "same-key", {"a": 1}, work, lambda sent: None)
+    assert len(ran) == 2  # the third is the first's retry
+
+
+def test_recording_consent_twice_changes_nothing_the_second_time(client, token):
+    created = post(client, token, factories.referral_payload(consent={"status": "not_sought"})).json
+    url = f"/api/v1/referrals/{created['id']}/consent"
+    headers = {"Authorization": f"Bearer {token}"}
+    first = client.post(url, json={"status": "given"}, headers=headers)
+    recorded = db.session.get(Referral, uuid.UUID(created["id"])).consent_recorded_at
+    second = client.post(url, json={"status": "given"}, headers=headers)
+    assert first.status_code == second.status_code == 200 and first.json == second.json
+    db.session.expire_all()
+    assert db.session.get(Referral, uuid.UUID(created["id"])).consent_recorded_at == recorded
+    actions = db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert actions.count("consent.given") == 1

@@ -80,22 +80,27 @@ def test_an_unknown_job_is_a_usage_error(app, runner):
 
 def test_two_servers_running_jobs_at_once_run_each_due_job_once(app):
     RUNS.clear()
-    lock = threading.Lock()
+    others_done = threading.Event()
 
     def slow() -> None:
-        with lock:
-            RUNS.append("slow")
+        RUNS.append("slow")
+        others_done.wait(30)  # still running while every other server tries to claim it
 
     jobs.register("test.slow", slow, every=timedelta(hours=1))
     barrier = threading.Barrier(4)
     errors: list[BaseException] = []
+    finished: list[bool] = []
 
     def server() -> None:
         try:
             barrier.wait()
-            jobs.run_due(app, only=["test.slow"])
+            (outcome,) = jobs.run_due(app, only=["test.slow"])
+            finished.append(outcome.ran)
+            if len(finished) == 3:
+                others_done.set()
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
+            others_done.set()
 
     threads = [threading.Thread(target=server) for _ in range(4)]
     for thread in threads:
@@ -103,6 +108,20 @@ def test_two_servers_running_jobs_at_once_run_each_due_job_once(app):
     for thread in threads:
         thread.join(60)
     assert errors == [] and RUNS == ["slow"]
+    assert sorted(finished) == [False, False, False, True]
+
+
+def test_a_run_that_overran_its_lease_does_not_clear_the_next_holders(app):
+    jobs.register("test.counted", _counted("counted"), every=timedelta(hours=1))
+    job = jobs._JOBS["test.counted"]
+    first = utcnow()
+    assert jobs._claim(job, first, force=False)
+    second = first + job.lease + timedelta(seconds=1)  # the first server is still going
+    assert jobs._claim(job, second, force=True)
+    jobs._finish(job, first, True, "late")  # the first server finishes at last
+    run = db.session.get(JobRun, "test.counted")
+    db.session.refresh(run)
+    assert run.lease_until == second + job.lease  # the second server still holds it
 
 
 def test_the_referral_routes_jobs_are_registered(app):

@@ -92,15 +92,15 @@ def test_a_failing_backend_is_retried_with_backoff_then_given_up_visibly(app):
     assert (report.sent, report.retrying) == (0, 1)
     stored = db.session.get(OutboxMessage, message_id)
     assert stored.attempts == 1 and stored.last_error == "ConnectionRefusedError"
-    first_wait = stored.next_attempt_at - start
-    assert first_wait == app.config["NOTIFY_RETRY_BASE"]
+    first_wait = stored.next_attempt_at - start  # from the moment of the attempt
+    assert abs(first_wait - app.config["NOTIFY_RETRY_BASE"]) < timedelta(seconds=1)
     assert notify.outbox.deliver_due(backend, now=start).sent == 0  # not due yet: not tried
     assert backend.failures == 4
 
     later = stored.next_attempt_at
     notify.outbox.deliver_due(backend, now=later)
     stored = db.session.get(OutboxMessage, message_id)
-    assert stored.next_attempt_at - later == 2 * first_wait  # doubled
+    assert abs(stored.next_attempt_at - later - 2 * first_wait) < timedelta(seconds=1)  # doubled
     report = notify.outbox.deliver_due(backend, now=stored.next_attempt_at)
     assert report.failed == 1
     assert [m.id for m in notify.failed()] == [message_id]
@@ -179,3 +179,52 @@ def test_an_audience_is_resolved_when_the_message_is_sent(app, directory):
     db.session.add(ServiceMember(service_id=outreach.id, user_id=joined.id))
     db.session.commit()
     assert [m.to for m in factories.deliver()] == [joined.email]
+
+
+def test_an_audience_with_nobody_in_it_is_a_failure_an_admin_sees(app, directory):
+    from daservice.directory.models import ServiceKind
+
+    app.config["NOTIFY_MAX_ATTEMPTS"] = 1
+    empty = directory[ServiceKind.HOUSING]  # nobody works it
+    message = notify.enqueue(TEMPLATE, audience=("service_workers", str(empty.id)))
+    db.session.commit()
+    report = notify.outbox.deliver_due(Flaky(failures=0))
+    assert (report.sent, report.expanded, report.failed) == (0, 0, 1)
+    assert [m.id for m in notify.failed()] == [message.id]
+    assert notify.failed()[0].last_error == "NoRecipients"
+
+
+def test_an_audience_that_cannot_be_read_is_retried_not_lost(app):
+    calls = []
+
+    def broken(key):
+        calls.append(key)
+        raise RuntimeError("directory unavailable")
+
+    notify.register_audience("test.broken", broken)
+    message = notify.enqueue(TEMPLATE, audience=("test.broken", "x"))
+    db.session.commit()
+    report = notify.outbox.deliver_due(Flaky(failures=0))
+    assert (report.retrying, report.failed) == (1, 0) and calls == ["x"]
+    stored = db.session.get(OutboxMessage, message.id)
+    assert stored.status == MessageStatus.PENDING and stored.last_error == "RuntimeError"
+
+
+def test_a_long_run_stops_claiming_before_its_leases_could_run_out(app, monkeypatch):
+    for n in range(3):
+        notify.enqueue(TEMPLATE, to=f"worker{n}@demo.daservice.invalid")
+    db.session.commit()
+
+    class Slow:
+        sent: list = []
+
+        def send(self, email):
+            self.sent.append(email)
+            ticks.append(notify.outbox.RUN_FOR)  # each send takes a whole run's worth of time
+
+    ticks: list[timedelta] = []
+    real = notify.outbox.utcnow
+    monkeypatch.setattr(notify.outbox, "utcnow", lambda: real() + sum(ticks, timedelta()))
+    report = notify.outbox.deliver_due(Slow())
+    assert report.sent == 1  # then the run stopped: the others wait for the next run
+    assert notify.outbox.deliver_due(Slow()).sent == 1

@@ -383,10 +383,11 @@ def reset_password(actor: User, user_id: uuid.UUID) -> tuple[User, str]:
     return user, temporary
 
 
-def failed_notifications(actor: User) -> list[notify.OutboxMessage]:
-    """Notifications delivery gave up on (they hold no case detail), for an administrator."""
+def failed_notifications(actor: User) -> list[tuple[notify.OutboxMessage, str]]:
+    """Notifications delivery gave up on, each with its subject (fixed text: no case detail),
+    for an administrator."""
     require(actor, Permission.MANAGE_NOTIFICATIONS)
-    return notify.failed()
+    return [(message, notify.subject_of(message)) for message in notify.failed()]
 
 
 def retry_notification(actor: User, message_id: uuid.UUID) -> bool:

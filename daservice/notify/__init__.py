@@ -42,12 +42,23 @@ __all__ = [
     "register_audience",
     "register_template",
     "retry",
+    "subject_of",
 ]
 
 
 def backend() -> Backend:
     found: Backend = current_app.extensions["daservice.notify"]
     return found
+
+
+def subject_of(message: OutboxMessage) -> str:
+    """What a message is about, as its template's subject says (for the admin's page)."""
+    from . import templates
+
+    try:
+        return templates.get(message.template).subject.format(**(message.params or {}))
+    except (templates.UnknownTemplate, KeyError):
+        return message.template
 
 
 def deliver_due(limit: int = 500) -> Delivery:

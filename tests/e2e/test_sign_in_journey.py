@@ -91,9 +91,7 @@ def test_returning_user_enters_code_and_error_states_are_accessible(page, live_s
     db.session.commit()
     page.get_by_role("link", name="Notifications").first.click()
     page.wait_for_url("**/admin/notifications")
-    expect(
-        page.get_by_role("cell", name="worker@demo.daservice.invalid", exact=True)
-    ).to_be_visible()
+    expect(page.get_by_text("worker@demo.daservice.invalid", exact=True)).to_be_visible()
     assert_accessible(page, "notifications not sent")
     page.get_by_role("button", name="Try again to send to worker@demo.daservice.invalid").focus()
     page.keyboard.press("Enter")

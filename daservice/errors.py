@@ -58,6 +58,10 @@ def init_app(app: Flask) -> None:
         response = make_response(_render(error.code or 500))
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response.headers["Allow"] = ", ".join(sorted(error.valid_methods))  # RFC 9110 15.5.6
+        retry_after = getattr(error, "retry_after", None)  # 503s and 429s that say when
+        if retry_after is not None:
+            seconds = retry_after if isinstance(retry_after, int) else 60
+            response.headers["Retry-After"] = str(seconds)
         return response
 
     @app.errorhandler(PermissionDenied)

@@ -33,6 +33,9 @@ class RenderBusy(ServiceUnavailable):
 
     description = "Too many documents are being prepared at the moment. Try again in a minute."
 
+    def __init__(self) -> None:
+        super().__init__(retry_after=60)
+
 
 class RenderSlots:
     def __init__(self, folder: str | Path, count: int, wait_seconds: float) -> None:

@@ -106,3 +106,20 @@ def test_a_slot_is_given_back_when_the_render_fails(static_root, tmp_path):
     with pytest.raises(ResourceRefused):
         renderer.render(document('<img src="file:///etc/passwd" alt="">'))
     assert "still works" in page_texts(renderer.render(document("<p>still works</p>")))[0]
+
+
+def test_a_busy_renderer_answers_503_with_retry_after(base_config, _schema):
+    from daservice import create_app
+    from daservice.security.guard import public
+
+    app = create_app(dict(base_config))
+
+    @app.route("/test-busy-pdf")
+    @public
+    def busy_pdf():
+        raise RenderBusy()
+
+    with app.app_context():
+        response = app.test_client().get("/test-busy-pdf")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "60"

@@ -13,6 +13,7 @@ from .. import audit
 from ..accounts.models import User
 from ..extensions import db, utcnow
 from ..security.fields import erased
+from ..security.tokens import conditional_update
 from . import policy, queries
 from .models import ReferralDraft
 
@@ -63,13 +64,16 @@ def sent_as(user: User, draft_id: uuid.UUID) -> uuid.UUID | None:
 def claim(draft: ReferralDraft, referral_id: uuid.UUID) -> bool:
     """Mark the draft sent as ``referral_id``, unless it already was (Send pressed twice), and
     drop its copy of the answers: the referral holds them now. In the caller's transaction."""
-    claimed = db.session.execute(
-        sa.update(ReferralDraft)
-        .where(ReferralDraft.id == draft.id, ReferralDraft.submitted_referral_id.is_(None))
-        .values(submitted_referral_id=referral_id, updated_at=utcnow(), **erased(ReferralDraft))
-        .execution_options(synchronize_session=False)
+    return conditional_update(
+        ReferralDraft,
+        ReferralDraft.id == draft.id,
+        ReferralDraft.submitted_referral_id.is_(None),
+        values={
+            "submitted_referral_id": referral_id,
+            "updated_at": utcnow(),
+            **erased(ReferralDraft),
+        },
     )
-    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def expire(now: datetime | None = None) -> int:

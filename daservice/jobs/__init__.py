@@ -71,13 +71,16 @@ def registered() -> list[Job]:
 
 
 _RUNS = JobRun.__table__
+# A job due within this much of now counts as due: a schedule that ticks every minute claims jobs
+# a few milliseconds apart, and without it a job claimed late in one tick would miss the next.
+DUE_SLACK = timedelta(seconds=5)
 
 
 def _claim(job: Job, now: datetime, force: bool) -> bool:
     connection = db.session.connection()
     insert_if_absent(connection, _RUNS, name=job.name, next_run_at=now)
     free = sa.or_(_RUNS.c.lease_until.is_(None), _RUNS.c.lease_until <= now)
-    due = sa.true() if force else _RUNS.c.next_run_at <= now
+    due = sa.true() if force else _RUNS.c.next_run_at <= now + DUE_SLACK
     claimed = connection.execute(
         sa.update(_RUNS)
         .where(_RUNS.c.name == job.name, free, due)

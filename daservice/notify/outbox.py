@@ -213,7 +213,12 @@ def _attempt(
         logger.warning(
             "notification %s not sent (%s), attempt %d", message.id, error, message.attempts
         )
-        if message.attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]:
+        # Nobody to tell is not a passing fault: an administrator must act (add a worker to the
+        # service, then send it again), so it fails at once rather than retrying for hours.
+        if (
+            isinstance(exc, NoRecipients)
+            or message.attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]
+        ):
             _give_up(message, error)
             report.failed += 1
         else:

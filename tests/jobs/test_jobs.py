@@ -51,6 +51,15 @@ def test_a_due_job_runs_once_and_then_waits_its_interval(app):
     assert run.next_run_at == now + timedelta(hours=2) and run.lease_until is None
 
 
+def test_a_minute_schedule_that_ticks_a_little_early_still_runs_every_tick(app):
+    RUNS.clear()
+    jobs.register("test.counted", _counted("counted"), every=timedelta(minutes=1))
+    now = utcnow()
+    jobs.run_due(app, only=["test.counted"], now=now + timedelta(milliseconds=40))  # claimed late
+    jobs.run_due(app, only=["test.counted"], now=now + timedelta(minutes=1))  # the next tick
+    assert RUNS == ["counted", "counted"]
+
+
 def test_force_runs_a_job_that_is_not_yet_due(app):
     RUNS.clear()
     jobs.register("test.counted", _counted("counted"), every=timedelta(hours=1))

@@ -85,7 +85,7 @@ def _init_templates(app: Flask) -> None:
 
     from .navigation import nav_items
     from .security.headers import csp_nonce
-    from .uk_time import uk_datetime
+    from .uk_time import uk_date, uk_datetime
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -102,6 +102,7 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
     app.jinja_env.filters["uk_datetime"] = uk_datetime
+    app.jinja_env.filters["uk_date"] = uk_date
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -15,3 +15,11 @@ def uk_datetime(moment: datetime | None, missing: str = "") -> str:
     local = moment.astimezone(LONDON)
     hour = local.hour % 12 or 12
     return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+def uk_date(moment: datetime | None, missing: str = "") -> str:
+    """``14 June 2026``: the day it was in the UK."""
+    if moment is None:
+        return missing
+    local = moment.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y}"

@@ -261,3 +261,15 @@ def test_a_referrer_who_moves_agency_no_longer_sees_her_old_referrals(app, world
     db.session.commit()
     assert referral.reference not in client.get("/referrals/").get_data(as_text=True)
     assert client.get(f"/referrals/{referral.id}").status_code == 404
+
+
+def test_due_times_are_shown_in_uk_time(app, world):
+    from datetime import UTC, datetime
+
+    summer = datetime(2026, 6, 14, 16, 30, tzinfo=UTC)  # 5:30pm in London (BST)
+    db.session.execute(sa.update(Route).values(due_at=summer))
+    db.session.commit()
+    client = _as(app, world["worker"])
+    assert "14 June 2026 at 5:30pm" in client.get("/inbox/").get_data(as_text=True)
+    detail = client.get(f"/referrals/{world['referral'].id}").get_data(as_text=True)
+    assert "due by 14 June 2026 at 5:30pm" in detail and "UTC" not in detail

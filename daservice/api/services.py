@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import audit
+from ..exceptions import DomainError
 from ..extensions import db
 from ..referrals import disclosure, intake
 from ..referrals import services as referrals
@@ -78,10 +79,14 @@ def read_referral(client: PartnerSystem, referral_id: str) -> dict[str, Any] | N
     return disclosure.summary(referral)
 
 
-def record_consent(client: PartnerSystem, referral_id: str) -> dict[str, Any] | None:
-    """She has now consented: release every route held for it. Commits."""
-    referral = own_referral(client, referral_id)
-    if referral is None:
-        return None
+class ConsentNotGiven(DomainError):
+    """A consent request that is not ``{"status": "given"}`` (consent is only ever given)."""
+
+
+def record_consent(client: PartnerSystem, referral: Referral, body: Any) -> dict[str, Any]:
+    """She has now consented: release every route held for it. ``referral`` is one this client
+    sent (``own_referral``). Commits."""
+    if not isinstance(body, dict) or set(body) - {"status"} or body.get("status") != "given":
+        raise ConsentNotGiven("consent can only be recorded as given")
     referrals.consent_given(client, referral)
     return disclosure.summary(referral)

@@ -123,14 +123,13 @@ def get_referral(referral_id: str) -> Response:
 @bp.route("/referrals/<referral_id>/consent", methods=["POST"])
 def record_consent(referral_id: str) -> Response:
     """She has now given consent: release every route held for it."""
-    if services.own_referral(g.api_client, referral_id) is None:
+    referral = services.own_referral(g.api_client, referral_id)
+    if referral is None:
         return error(404, "not found")
     body = _read_json()
-    if not isinstance(body, dict) or set(body) - {"status"} or body.get("status") != "given":
+    try:
+        return jsonify(services.record_consent(g.api_client, referral, body))
+    except services.ConsentNotGiven as exc:
         return error(
-            422,
-            "consent can only be recorded as given",
-            errors={"status": ['Send {"status": "given"} once she has agreed']},
+            422, str(exc), errors={"status": ['Send {"status": "given"} once she has agreed']}
         )
-    found = services.record_consent(g.api_client, referral_id)
-    return error(404, "not found") if found is None else jsonify(found)

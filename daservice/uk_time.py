@@ -1,4 +1,5 @@
-"""Times as people here read them: UK local time (GMT or BST), whatever the server's zone."""
+"""Times as people here read them: UK local time (GMT or BST), whatever the server's zone, written
+the GOV.UK way ("5pm on 2 December 2026", "9:05am", "midday", "midnight")."""
 
 from __future__ import annotations
 
@@ -8,13 +9,21 @@ from zoneinfo import ZoneInfo
 LONDON = ZoneInfo("Europe/London")
 
 
+def uk_clock(moment: datetime) -> str:
+    """``5pm``, ``9:05am``, ``midday`` or ``midnight``: the time of day in the UK."""
+    local = moment.astimezone(LONDON)
+    if local.minute == 0 and local.hour in (0, 12):
+        return "midnight" if local.hour == 0 else "midday"
+    hour = local.hour % 12 or 12
+    minutes = f":{local:%M}" if local.minute else ""
+    return f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
+
+
 def uk_datetime(moment: datetime | None, missing: str = "") -> str:
-    """``14 June 2026 at 9:05am`` (GOV.UK style), in UK local time."""
+    """``5pm on 2 December 2026`` (GOV.UK style), in UK local time."""
     if moment is None:
         return missing
-    local = moment.astimezone(LONDON)
-    hour = local.hour % 12 or 12
-    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+    return f"{uk_clock(moment)} on {uk_date(moment)}"
 
 
 def uk_date(moment: datetime | None, missing: str = "") -> str:

@@ -17,13 +17,13 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from jinja2 import Template
 
 from ..config import ConfigError
 from ..extensions import utcnow
+from ..uk_time import uk_datetime
 from .fetcher import STATIC_ORIGIN, ResourceRefused
 from .renderer import Renderer
 from .response import pdf_response, safe_filename
@@ -40,8 +40,6 @@ __all__ = [
     "render_pdf",
     "safe_filename",
 ]
-
-UK = ZoneInfo("Europe/London")
 
 
 class PdfError(Exception):
@@ -66,18 +64,11 @@ def render_html(template: str | Template, /, **context: Any) -> str:
         raise PdfError("a PDF needs a title: pass title=...")
     generated_at: datetime = context.pop("generated_at", None) or utcnow()
     context.setdefault("generated_by", None)
-    context["generated_on"] = uk_time(generated_at)
+    context["generated_on"] = uk_datetime(generated_at)
     context["service_name"] = current_app.config["SERVICE_NAME"]
     # Rendered by the app's Jinja environment (autoescaped, the app's loaders) but without the web
     # pages' context processors: a print template gets its context and nothing from the request.
     return current_app.jinja_env.get_or_select_template(template).render(context)
-
-
-def uk_time(moment: datetime) -> str:
-    """``24 November 2026 at 3:05pm`` in UK local time (GMT or BST, whichever was in force)."""
-    local = moment.astimezone(UK)
-    hour = local.hour % 12 or 12
-    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
 def init_app(app: Flask) -> None:

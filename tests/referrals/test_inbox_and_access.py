@@ -270,6 +270,6 @@ def test_due_times_are_shown_in_uk_time(app, world):
     db.session.execute(sa.update(Route).values(due_at=summer))
     db.session.commit()
     client = _as(app, world["worker"])
-    assert "14 June 2026 at 5:30pm" in client.get("/inbox/").get_data(as_text=True)
+    assert "5:30pm on 14 June 2026" in client.get("/inbox/").get_data(as_text=True)
     detail = client.get(f"/referrals/{world['referral'].id}").get_data(as_text=True)
-    assert "due by 14 June 2026 at 5:30pm" in detail and "UTC" not in detail
+    assert "due by 5:30pm on 14 June 2026" in detail and "UTC" not in detail

@@ -77,6 +77,7 @@ class Defaults:
     # Sessions: server-side records, checked on every request (accounts/sessions.py)
     SESSION_IDLE_TIMEOUT = timedelta(minutes=15)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=8)
+    SESSION_TIMEOUT_WARNING = timedelta(minutes=2)  # the timeout dialog opens this long before
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
@@ -213,6 +214,8 @@ def validate(config: Any) -> None:
         problems.append("PASSWORD_MAX_LENGTH is below PASSWORD_MIN_LENGTH")
     if config.get("SESSION_IDLE_TIMEOUT") > config.get("SESSION_ABSOLUTE_TIMEOUT"):
         problems.append("SESSION_IDLE_TIMEOUT is longer than SESSION_ABSOLUTE_TIMEOUT")
+    if config.get("SESSION_TIMEOUT_WARNING") >= config.get("SESSION_IDLE_TIMEOUT"):
+        problems.append("SESSION_TIMEOUT_WARNING must be shorter than SESSION_IDLE_TIMEOUT")
     problems.extend(_rate_limit_problems(config))
     if problems:
         raise ConfigError("unsafe configuration: " + "; ".join(problems))

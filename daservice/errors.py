@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, current_app, make_response, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .exceptions import NotFound, PermissionDenied, Throttled
+from .security.guard import is_public
 from .security.ratelimit import RateLimited
 
 PAGES = {
@@ -18,6 +21,31 @@ PAGES = {
     429: "errors/429.html",
     500: "errors/500.html",
 }
+
+
+# Flask-WTF's reasons when the browser sent a token from an older session of this site: signing
+# out (in another tab) replaced the session's token, or the token outlived its time limit. A forged
+# cross-site form arrives without the session cookie ("session token is missing") or without a
+# token at all, and keeps the plain refusal.
+_ENDED_SESSION_REASONS = {"The CSRF tokens do not match.", "The CSRF token has expired."}
+
+# Told at start-up by accounts (the kernel imports no feature): the page for a form sent after
+# its session ended.
+_signed_out_page: Callable[[], Any] | None = None
+
+
+def when_signed_out(page: Callable[[], Any]) -> None:
+    """Use ``page`` to answer a CSRF failure from a session that has ended, on a private page."""
+    global _signed_out_page
+    _signed_out_page = page
+
+
+def _from_ended_session(error: CSRFError) -> bool:
+    return (
+        error.description in _ENDED_SESSION_REASONS
+        and not current_user.is_authenticated
+        and not is_public(current_app, request.endpoint)
+    )
 
 
 def _wants_json() -> bool:
@@ -47,6 +75,8 @@ def _default_message(status: int) -> str:
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
+        if _signed_out_page is not None and _from_ended_session(error):
+            return _signed_out_page()  # still refused; nothing from the request is kept
         return _render(
             400,
             "Your form expired or was sent from somewhere else. Go back, "

@@ -21,6 +21,8 @@ PUBLIC_ENDPOINTS = {
     "accounts.code",
     "accounts.recovery",
     "accounts.enrol",
+    "accounts.timed_out",  # "You have been signed out": shown after the session has ended
+    "accounts.session_status",  # the timeout dialog asks; answers "signed out" when it is
     "api.openapi_document",
 }
 REQUIRED_HEADERS = {
@@ -66,6 +68,10 @@ def test_every_private_route_redirects_anonymous_users_to_sign_in(app, client):
             if uses_tokens(rule.endpoint):  # the API answers 401 for a missing bearer token
                 assert response.status_code == 401, (rule.endpoint, method)
                 assert response.json["error"]
+                checked += 1
+                continue
+            if rule.endpoint == "accounts.keep_alive":  # the timeout dialog's fetch(): JSON
+                assert response.status_code == 401 and response.json["signed_in"] is False
                 checked += 1
                 continue
             assert response.status_code == 302, (rule.endpoint, method, response.status_code)

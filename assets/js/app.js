@@ -1,7 +1,10 @@
-// Starts GOV.UK Frontend's components on every page.
+// Starts GOV.UK Frontend's components on every page, and the session timeout
+// warning on signed-in pages.
 //
 // Loaded as <script type="module">: browsers too old for ES modules skip it and
 // get the no-JavaScript version of each component, as GOV.UK Frontend intends.
 import { initAll } from './govuk-frontend.min.js'
+import { initTimeoutDialog } from './timeout-dialog.js'
 
 initAll()
+initTimeoutDialog()

@@ -37,13 +37,14 @@ def _force_password_change() -> Any:
 
 
 def init_app(app: Flask) -> None:
-    from . import admin_views, cli, views
+    from . import admin_views, cli, session_views, views
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the sign-in page explains itself
     login_manager.session_protection = None  # sessions are server-side records (sessions.py)
     login_manager.user_loader(sessions.load)
     app.before_request(_force_password_change)
+    session_views.init_app(app)  # the timeout warning; adds its routes to views.bp
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(admin_views.notifications_bp)

@@ -30,6 +30,7 @@ class AuditAction(enum.StrEnum):
     LOGIN_LOCKOUT = "login.lockout"
     LOGIN_THROTTLED = "login.throttled"
     LOGOUT = "logout"
+    LOGOUT_TIMED_OUT = "logout.timed_out"
     # One's own account
     MFA_ENROLLED = "mfa.enrolled"
     MFA_ENROL_FAILED = "mfa.enrol_failed"
@@ -89,6 +90,7 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.LOGIN_LOCKOUT: "Account locked after repeated failed sign-ins",
     AuditAction.LOGIN_THROTTLED: "Sign-in refused: too many attempts from one place",
     AuditAction.LOGOUT: "Signed out",
+    AuditAction.LOGOUT_TIMED_OUT: "Signed out by the timeout warning (no activity)",
     AuditAction.MFA_ENROLLED: "Set up an authenticator app",
     AuditAction.MFA_ENROL_FAILED: "Failed to set up an authenticator app",
     AuditAction.MFA_RECOVERY_CODES_REPLACED: "Replaced their recovery codes",

@@ -30,6 +30,7 @@ REQUIRED: dict[str, set[Permission]] = {
     "accounts.change_password": set(),
     "accounts.logout": set(),
     "accounts.recovery_codes": set(),
+    "accounts.keep_alive": set(),
     "referrals.detail": set(),
     "referrals.index": {Permission.REFER},
     "referrals.record_consent": {Permission.REFER},

@@ -17,7 +17,6 @@ from ..security.tokens import conditional_update
 from . import policy, queries
 from .models import ReferralDraft
 
-
 # The journey's explicit "do not share without consent" answer (journey_sections.NO_OVERRIDE).
 NO_OVERRIDE = "none"
 
@@ -27,9 +26,10 @@ def as_referral(answers: dict[str, Any]) -> dict[str, Any]:
     one set of validation rules the web and the API share."""
     data = {k: v for k, v in answers.items() if not k.startswith("_") and v is not None}
     consent = data.get("consent")
-    if isinstance(consent, dict) and (consent.get("override") or {}).get(
-        "legal_basis"
-    ) == NO_OVERRIDE:
+    if (
+        isinstance(consent, dict)
+        and (consent.get("override") or {}).get("legal_basis") == NO_OVERRIDE
+    ):
         data["consent"] = {k: v for k, v in consent.items() if k != "override"}
     return data
 

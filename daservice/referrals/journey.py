@@ -132,7 +132,9 @@ def task_list(draft_id: uuid.UUID) -> str:
     )
 
 
-def _keep(page: Page, form: Any, old: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def _keep(
+    page: Page, form: Any, old: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The answers with this page's valid values saved, and the page's problems. A value that is
     not valid leaves the answer saved before it in place (the page shows what was typed)."""
     values = {q.name: form[q.name].data for q in page.questions}
@@ -222,7 +224,7 @@ def _children_next(draft: ReferralDraft) -> str:
 
 @bp.route("/drafts/<uuid:draft_id>/children", methods=["GET", "POST"])
 def children(draft_id: uuid.UUID) -> Any:
-    """"Are there any children in the household?" until one is added; then the list of them
+    """ "Are there any children in the household?" until one is added; then the list of them
     and "Do you need to add another child?"."""
     draft = _draft()
     answers = copy.deepcopy(draft.answers or {})
@@ -341,11 +343,7 @@ def child(draft_id: uuid.UUID, index: str) -> Any:
         status = 400
     else:
         form = ChildForm(data={q.name: q.load(old) for q in CHILD_QUESTIONS})
-    back = (
-        _check(draft)
-        if _returning()
-        else page_url(draft.id, "children")
-    )
+    back = _check(draft) if _returning() else page_url(draft.id, "children")
     return render_template(
         "referrals/journey/child.html",
         draft=draft,
@@ -359,7 +357,7 @@ def child(draft_id: uuid.UUID, index: str) -> Any:
 
 @bp.route("/drafts/<uuid:draft_id>/children/<index>/remove", methods=["GET", "POST"])
 def remove_child(draft_id: uuid.UUID, index: str) -> Any:
-    """"Are you sure you want to remove …?", then a banner saying who was removed."""
+    """ "Are you sure you want to remove …?", then a banner saying who was removed."""
     draft = _draft()
     answers = copy.deepcopy(draft.answers or {})
     kids = _kids(answers)
@@ -407,7 +405,11 @@ def check(draft_id: uuid.UUID) -> Any:
             group,
             [
                 {
-                    "key": {"text": row.key},
+                    # A whole risk question needs more room than "Postcode".
+                    "key": {
+                        "text": row.key,
+                        "classes": "govuk-!-width-one-half" if len(row.key) > 40 else "",
+                    },
                     "value": {"text": row.value},
                     "actions": {
                         "items": [
@@ -455,7 +457,7 @@ def confirmation(referral_id: uuid.UUID) -> str:
 
 @bp.route("/drafts/<uuid:draft_id>/delete", methods=["GET", "POST"])
 def delete_draft(draft_id: uuid.UUID) -> Any:
-    """"Are you sure you want to delete this draft?", then delete it (audited)."""
+    """ "Are you sure you want to delete this draft?", then delete it (audited)."""
     draft = _draft()
     answers = draft.answers or {}
     form = ContinueForm()

@@ -145,8 +145,13 @@ def params_for(q: Question, field: Field, answers: dict[str, Any]) -> dict[str, 
             "id": q.name,
             "fieldset": legend,
             "items": [
-                {"label": part, "id": f"{q.name}-{part.lower()}", "name": q.name,
-                 "classes": f"govuk-input--width-{width}{error}", "value": raw[i]}
+                {
+                    "label": part,
+                    "id": f"{q.name}-{part.lower()}",
+                    "name": q.name,
+                    "classes": f"govuk-input--width-{width}{error}",
+                    "value": raw[i],
+                }
                 for i, (part, width) in enumerate((("Day", 2), ("Month", 2), ("Year", 4)))
             ],
         }

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from ..uk_time import LONDON, uk_datetime
 from . import drafts
 from .drafts import NO_OVERRIDE
-from ..uk_time import LONDON, uk_datetime
 from .risk import DASH_ERRORS, DASH_QUESTIONS
 from .validation import NEEDS, Invalid, parse
 
@@ -60,8 +60,6 @@ LAWFUL_BASES = (
         "UK GDPR Art. 6(1)(d) and Art. 9(2)(c)",
     ),
 )
-
-
 
 
 # --- Reading and writing answers ---------------------------------------------------------------
@@ -294,9 +292,9 @@ def _override_question(status: str, kind: str) -> Question:
         if values.get("status") == status:
             _put(a, path, value or None)
 
-    visible: Callable[[Mapping[str, Any]], bool] = (
-        lambda a: _get(a, ("consent", "status")) == status
-    )
+    def visible(a: Mapping[str, Any]) -> bool:
+        return bool(_get(a, ("consent", "status")) == status)
+
     if kind == "basis":
         labels = {code: plain for code, plain, _legal in LAWFUL_BASES}
         return Question(
@@ -304,14 +302,18 @@ def _override_question(status: str, kind: str) -> Question:
             label="Do you need to share this referral without their consent?",
             short="Sharing without consent",
             kind="radios",
-            choices=tuple((code, f"Yes, {plain[0].lower()}{plain[1:]}") for code, plain, _ in LAWFUL_BASES)
+            choices=tuple(
+                (code, f"Yes, {plain[0].lower()}{plain[1:]}") for code, plain, _ in LAWFUL_BASES
+            )
             + ((NO_OVERRIDE, "No, only send it to services that can receive it without consent"),),
             choice_hints={code: legal for code, _plain, legal in LAWFUL_BASES},
             hint="Only share without consent if the risk means you must.",
             load=lambda a: _get(a, path),
             save=save,
-            show=lambda a: labels.get(_get(a, path))
-            or "No, only to services that can receive it without consent",
+            show=lambda a: (
+                labels.get(_get(a, path))
+                or "No, only to services that can receive it without consent"
+            ),
             error_paths=("consent.override.legal_basis", "consent.override"),
             required="Select if you need to share this referral without their consent",
             reveal=("status", status),
@@ -329,8 +331,10 @@ def _override_question(status: str, kind: str) -> Question:
         error_paths=("consent.override.reason",),
         reveal=("status", status),
         hint="Only if you are sharing it without their consent",
-        visible=lambda a: visible(a)
-        and _get(a, ("consent", "override", "legal_basis")) not in (None, NO_OVERRIDE),
+        visible=lambda a: (
+            visible(a)
+            and _get(a, ("consent", "override", "legal_basis")) not in (None, NO_OVERRIDE)
+        ),
         optional_label=False,
     )
 
@@ -387,26 +391,28 @@ def _risk_saver(number: str) -> Callable[[dict[str, Any], Any, Values], None]:
     return save
 
 
+def _risk_question(n: int) -> Question:
+    path = ("risk", "answers", str(n))
+    return Question(
+        name=f"q{n}",
+        label=DASH_QUESTIONS[str(n)],
+        kind="radios",
+        choices=RISK_CHOICES,
+        load=lambda a: _get(a, path),
+        save=_risk_saver(str(n)),
+        show=lambda a: dict(RISK_CHOICES).get(_get(a, path)),
+        error_paths=(".".join(path),),
+        required=DASH_ERRORS[str(n)],
+    )
+
+
 def _risk_page(number: int, first: int, last: int) -> Page:
     return Page(
         slug=f"risk-{number}",
         title=f"Risk questions ({number} of 5)",
         intro='Ask them each question. Answer "Not known" if they did not answer or you could '
         "not ask.",
-        questions=tuple(
-            Question(
-                name=f"q{n}",
-                label=DASH_QUESTIONS[str(n)],
-                kind="radios",
-                choices=RISK_CHOICES,
-                load=lambda a, n=n: _get(a, ("risk", "answers", str(n))),
-                save=_risk_saver(str(n)),
-                show=lambda a, n=n: dict(RISK_CHOICES).get(_get(a, ("risk", "answers", str(n)))),
-                error_paths=(f"risk.answers.{n}",),
-                required=DASH_ERRORS[str(n)],
-            )
-            for n in range(first, last + 1)
-        ),
+        questions=tuple(_risk_question(n) for n in range(first, last + 1)),
     )
 
 
@@ -420,19 +426,50 @@ SECTIONS: tuple[Section, ...] = (
                 "victim",
                 "About the person you are referring",
                 (
-                    text("first_name", "First name", (VICTIM, "first_name"), limit=100,
-                         optional=False, width="govuk-!-width-two-thirds"),
-                    text("last_name", "Last name", (VICTIM, "last_name"), limit=100,
-                         optional=False, width="govuk-!-width-two-thirds"),
-                    text("other_names", "Other names they are known by", (VICTIM, "other_names"),
-                         limit=200),
-                    a_date("date_of_birth", "Date of birth", (VICTIM, "date_of_birth"),
-                           "Date of birth must be a real date", hint="For example, 27 3 1990"),
-                    text("pronouns", "Pronouns", ("_pronouns",), limit=50,
-                         hint="For example, she/her, he/him, they/them. Ask them if you can.",
-                         width="govuk-input--width-20"),
-                    text("gender", "Gender", (VICTIM, "gender"), limit=50,
-                         width="govuk-input--width-20"),
+                    text(
+                        "first_name",
+                        "First name",
+                        (VICTIM, "first_name"),
+                        limit=100,
+                        optional=False,
+                        width="govuk-!-width-two-thirds",
+                    ),
+                    text(
+                        "last_name",
+                        "Last name",
+                        (VICTIM, "last_name"),
+                        limit=100,
+                        optional=False,
+                        width="govuk-!-width-two-thirds",
+                    ),
+                    text(
+                        "other_names",
+                        "Other names they are known by",
+                        (VICTIM, "other_names"),
+                        limit=200,
+                    ),
+                    a_date(
+                        "date_of_birth",
+                        "Date of birth",
+                        (VICTIM, "date_of_birth"),
+                        "Date of birth must be a real date",
+                        hint="For example, 27 3 1990",
+                    ),
+                    text(
+                        "pronouns",
+                        "Pronouns",
+                        ("_pronouns",),
+                        limit=50,
+                        hint="For example, she/her, he/him, they/them. Ask them if you can.",
+                        width="govuk-input--width-20",
+                    ),
+                    text(
+                        "gender",
+                        "Gender",
+                        (VICTIM, "gender"),
+                        limit=50,
+                        width="govuk-input--width-20",
+                    ),
                 ),
             ),
             Page(
@@ -440,26 +477,53 @@ SECTIONS: tuple[Section, ...] = (
                 "Where {person} lives",
                 (
                     text("address", "Address", (VICTIM, "address"), limit=500, textarea=True),
-                    text("postcode", "Postcode", (VICTIM, "postcode"), limit=10,
-                         width="govuk-input--width-10", normalise=normal_postcode),
-                    text("phone", "Phone number", (VICTIM, "phone"), limit=30,
-                         width="govuk-input--width-20", input_type="tel",
-                         hint="How to contact them safely comes in the next section."),
-                    text("email", "Email address", (VICTIM, "email"), limit=254,
-                         input_type="email"),
+                    text(
+                        "postcode",
+                        "Postcode",
+                        (VICTIM, "postcode"),
+                        limit=10,
+                        width="govuk-input--width-10",
+                        normalise=normal_postcode,
+                    ),
+                    text(
+                        "phone",
+                        "Phone number",
+                        (VICTIM, "phone"),
+                        limit=30,
+                        width="govuk-input--width-20",
+                        input_type="tel",
+                        hint="How to contact them safely comes in the next section.",
+                    ),
+                    text(
+                        "email", "Email address", (VICTIM, "email"), limit=254, input_type="email"
+                    ),
                 ),
             ),
             Page(
                 "victim-needs",
                 "Language and access needs",
                 (
-                    text("language", "Preferred language", (VICTIM, "language"), limit=50,
-                         width="govuk-input--width-20"),
-                    yes_no("interpreter_needed", "Do they need an interpreter?",
-                           (VICTIM, "interpreter_needed"), short="Interpreter needed",
-                           required="Select if they need an interpreter"),
-                    text("disability", "Disability or access needs", (VICTIM, "disability"),
-                         limit=500, textarea=True),
+                    text(
+                        "language",
+                        "Preferred language",
+                        (VICTIM, "language"),
+                        limit=50,
+                        width="govuk-input--width-20",
+                    ),
+                    yes_no(
+                        "interpreter_needed",
+                        "Do they need an interpreter?",
+                        (VICTIM, "interpreter_needed"),
+                        short="Interpreter needed",
+                        required="Select if they need an interpreter",
+                    ),
+                    text(
+                        "disability",
+                        "Disability or access needs",
+                        (VICTIM, "disability"),
+                        limit=500,
+                        textarea=True,
+                    ),
                 ),
             ),
         ),
@@ -472,13 +536,28 @@ SECTIONS: tuple[Section, ...] = (
                 "safe-contact",
                 "Contacting {person} safely",
                 (
-                    yes_no("safe_to_contact", "Is it safe to contact them?",
-                           ("safe_contact", "safe_to_contact"), short="Safe to contact"),
-                    text("safe_phone", "Safe phone number", ("safe_contact", "phone"), limit=30,
-                         width="govuk-input--width-20", input_type="tel"),
-                    text("safe_times", "When is it safe to contact them?",
-                         ("safe_contact", "safe_times"), limit=200, textarea=True,
-                         hint="For example, weekdays 10am to 2pm"),
+                    yes_no(
+                        "safe_to_contact",
+                        "Is it safe to contact them?",
+                        ("safe_contact", "safe_to_contact"),
+                        short="Safe to contact",
+                    ),
+                    text(
+                        "safe_phone",
+                        "Safe phone number",
+                        ("safe_contact", "phone"),
+                        limit=30,
+                        width="govuk-input--width-20",
+                        input_type="tel",
+                    ),
+                    text(
+                        "safe_times",
+                        "When is it safe to contact them?",
+                        ("safe_contact", "safe_times"),
+                        limit=200,
+                        textarea=True,
+                        hint="For example, weekdays 10am to 2pm",
+                    ),
                 ),
                 intro="Services read this before they contact them, every time. Tell them what "
                 "keeps them safe.",
@@ -499,13 +578,28 @@ SECTIONS: tuple[Section, ...] = (
                         show=_methods_show,
                         error_paths=tuple(f"safe_contact.{m}" for m, _ in SAFE_METHODS),
                     ),
-                    text("code_word", "Code word", ("safe_contact", "code_word"), limit=50,
-                         hint="A word they can use to show it is safe to talk",
-                         width="govuk-input--width-20"),
-                    text("who_must_not_know", "Who must not know about this referral?",
-                         ("safe_contact", "who_must_not_know"), limit=500, textarea=True),
-                    text("notes", "Anything else about contacting them safely",
-                         ("safe_contact", "notes"), limit=1000, textarea=True),
+                    text(
+                        "code_word",
+                        "Code word",
+                        ("safe_contact", "code_word"),
+                        limit=50,
+                        hint="A word they can use to show it is safe to talk",
+                        width="govuk-input--width-20",
+                    ),
+                    text(
+                        "who_must_not_know",
+                        "Who must not know about this referral?",
+                        ("safe_contact", "who_must_not_know"),
+                        limit=500,
+                        textarea=True,
+                    ),
+                    text(
+                        "notes",
+                        "Anything else about contacting them safely",
+                        ("safe_contact", "notes"),
+                        limit=1000,
+                        textarea=True,
+                    ),
                 ),
             ),
         ),
@@ -518,9 +612,15 @@ SECTIONS: tuple[Section, ...] = (
                 "perpetrator",
                 "The person causing harm",
                 (
-                    choice("known", "Do you know who is causing harm?", ("_perpetrator_known",),
-                           YES_NO, short="Known", required="Select if you know who is causing harm",
-                           error_paths=("perpetrator",)),
+                    choice(
+                        "known",
+                        "Do you know who is causing harm?",
+                        ("_perpetrator_known",),
+                        YES_NO,
+                        short="Known",
+                        required="Select if you know who is causing harm",
+                        error_paths=("perpetrator",),
+                    ),
                 ),
                 after_save=_perpetrator_after,
             ),
@@ -528,22 +628,50 @@ SECTIONS: tuple[Section, ...] = (
                 "perpetrator-details",
                 "About the person causing harm",
                 (
-                    text("perp_first_name", "Their first name", ("perpetrator", "first_name"),
-                         limit=100, optional=False, width="govuk-!-width-two-thirds"),
-                    text("perp_last_name", "Their last name", ("perpetrator", "last_name"),
-                         limit=100, optional=False, width="govuk-!-width-two-thirds"),
-                    text("relationship", "Their relationship to {person}",
-                         ("perpetrator", "relationship"), limit=100, optional=False,
-                         hint="For example, partner, ex-partner, son"),
-                    a_date("perp_date_of_birth", "Their date of birth",
-                           ("perpetrator", "date_of_birth"),
-                           "Their date of birth must be a real date",
-                           hint="For example, 27 3 1985"),
-                    text("perp_address", "Their address", ("perpetrator", "address"), limit=500,
-                         textarea=True),
-                    yes_no("refer_to_programme", "Refer them to a perpetrator programme?",
-                           ("refer_perpetrator_to_programme",),
-                           required="Select if you want to refer them to a perpetrator programme"),
+                    text(
+                        "perp_first_name",
+                        "Their first name",
+                        ("perpetrator", "first_name"),
+                        limit=100,
+                        optional=False,
+                        width="govuk-!-width-two-thirds",
+                    ),
+                    text(
+                        "perp_last_name",
+                        "Their last name",
+                        ("perpetrator", "last_name"),
+                        limit=100,
+                        optional=False,
+                        width="govuk-!-width-two-thirds",
+                    ),
+                    text(
+                        "relationship",
+                        "Their relationship to {person}",
+                        ("perpetrator", "relationship"),
+                        limit=100,
+                        optional=False,
+                        hint="For example, partner, ex-partner, son",
+                    ),
+                    a_date(
+                        "perp_date_of_birth",
+                        "Their date of birth",
+                        ("perpetrator", "date_of_birth"),
+                        "Their date of birth must be a real date",
+                        hint="For example, 27 3 1985",
+                    ),
+                    text(
+                        "perp_address",
+                        "Their address",
+                        ("perpetrator", "address"),
+                        limit=500,
+                        textarea=True,
+                    ),
+                    yes_no(
+                        "refer_to_programme",
+                        "Refer them to a perpetrator programme?",
+                        ("refer_perpetrator_to_programme",),
+                        required="Select if you want to refer them to a perpetrator programme",
+                    ),
                 ),
                 applies=_known,
             ),
@@ -583,16 +711,25 @@ SECTIONS: tuple[Section, ...] = (
                         ),
                         error_paths=("risk.incidents_past_12_months",),
                     ),
-                    yes_no("professional_judgement",
-                           "In your professional judgement, should this go to Marac whatever "
-                           "the score?", ("risk", "professional_judgement"),
-                           short="Professional judgement: Marac",
-                           required="Select if, in your professional judgement, this should go "
-                           "to Marac"),
-                    text("judgement_reason", "Why should it go to Marac?",
-                         ("risk", "judgement_reason"), limit=2000, textarea=True, optional=False,
-                         reveal=("professional_judgement", "yes"),
-                         visible=lambda a: _get(a, ("risk", "professional_judgement")) is True),
+                    yes_no(
+                        "professional_judgement",
+                        "In your professional judgement, should this go to Marac whatever "
+                        "the score?",
+                        ("risk", "professional_judgement"),
+                        short="Professional judgement: Marac",
+                        required="Select if, in your professional judgement, this should go "
+                        "to Marac",
+                    ),
+                    text(
+                        "judgement_reason",
+                        "Why should it go to Marac?",
+                        ("risk", "judgement_reason"),
+                        limit=2000,
+                        textarea=True,
+                        optional=False,
+                        reveal=("professional_judgement", "yes"),
+                        visible=lambda a: _get(a, ("risk", "professional_judgement")) is True,
+                    ),
                 ),
                 after_save=_judgement_after,
             ),
@@ -615,15 +752,22 @@ SECTIONS: tuple[Section, ...] = (
                         choices=tuple((n, NEED_LABELS[n]) for n in NEEDS),
                         load=lambda a: a.get("needs") or [],
                         save=lambda a, v, values: a.__setitem__("needs", list(v or [])),
-                        show=lambda a: ", ".join(NEED_LABELS.get(n, n) for n in a["needs"])
-                        or "None of these"
-                        if a.get("needs") is not None
-                        else None,
+                        show=lambda a: (
+                            ", ".join(NEED_LABELS.get(n, n) for n in a["needs"]) or "None of these"
+                            if a.get("needs") is not None
+                            else None
+                        ),
                         error_paths=("needs",),
                     ),
-                    text("narrative", "What happened?", ("narrative",), limit=10000,
-                         textarea=True, optional=False,
-                         hint="Say what happened in their words where you can."),
+                    text(
+                        "narrative",
+                        "What happened?",
+                        ("narrative",),
+                        limit=10000,
+                        textarea=True,
+                        optional=False,
+                        hint="Say what happened in their words where you can.",
+                    ),
                 ),
             ),
         ),
@@ -636,8 +780,13 @@ SECTIONS: tuple[Section, ...] = (
                 "consent",
                 "Consent",
                 (
-                    choice("status", "Has {person} agreed to this referral?",
-                           ("consent", "status"), CONSENT_CHOICES, short="Consent"),
+                    choice(
+                        "status",
+                        "Has {person} agreed to this referral?",
+                        ("consent", "status"),
+                        CONSENT_CHOICES,
+                        short="Consent",
+                    ),
                     _override_question("refused", "basis"),
                     _override_question("refused", "reason"),
                     _override_question("not_sought", "basis"),
@@ -651,14 +800,34 @@ SECTIONS: tuple[Section, ...] = (
 
 # The children's add-another pages: one child per page.
 CHILD_QUESTIONS: tuple[Question, ...] = (
-    text("name", "Child's name", ("name",), limit=100, optional=False,
-         width="govuk-!-width-two-thirds"),
-    a_date("date_of_birth", "Child's date of birth", ("date_of_birth",),
-           "The child's date of birth must be a real date", hint="For example, 2 2 2019"),
-    text("relationship_to_victim", "Relationship to {person}", ("relationship_to_victim",),
-         limit=50, hint="For example, son, daughter, stepson"),
-    text("relationship_to_perpetrator", "Relationship to the person causing harm",
-         ("relationship_to_perpetrator",), limit=50),
+    text(
+        "name",
+        "Child's name",
+        ("name",),
+        limit=100,
+        optional=False,
+        width="govuk-!-width-two-thirds",
+    ),
+    a_date(
+        "date_of_birth",
+        "Child's date of birth",
+        ("date_of_birth",),
+        "The child's date of birth must be a real date",
+        hint="For example, 2 2 2019",
+    ),
+    text(
+        "relationship_to_victim",
+        "Relationship to {person}",
+        ("relationship_to_victim",),
+        limit=50,
+        hint="For example, son, daughter, stepson",
+    ),
+    text(
+        "relationship_to_perpetrator",
+        "Relationship to the person causing harm",
+        ("relationship_to_perpetrator",),
+        limit=50,
+    ),
     text("school", "School or nursery", ("school",), limit=200),
 )
 
@@ -713,7 +882,7 @@ def saved_pages(a: Mapping[str, Any]) -> set[str]:
 
 
 def children_known(a: Mapping[str, Any]) -> str | None:
-    """"yes" or "no" once answered: a child added means yes."""
+    """ "yes" or "no" once answered: a child added means yes."""
     return "yes" if a.get("children") else a.get("_children")
 
 

@@ -199,7 +199,8 @@ def parse(data: Any) -> ReferralInput:
     victim = Victim(
         first_name=r.text(v, "first_name", "victim", "their first name", required=True, limit=100)
         or "",
-        last_name=r.text(v, "last_name", "victim", "their last name", required=True, limit=100) or "",
+        last_name=r.text(v, "last_name", "victim", "their last name", required=True, limit=100)
+        or "",
         other_names=r.text(v, "other_names", "victim", "other names", limit=200),
         date_of_birth=r.past_date(v, "date_of_birth", "victim", "date of birth"),
         gender=r.text(v, "gender", "victim", "gender", limit=50),
@@ -307,10 +308,18 @@ def parse(data: Any) -> ReferralInput:
                 "name": r.text(c, "name", path, "the child's name", required=True, limit=100),
                 "date_of_birth": born.isoformat() if born else None,
                 "relationship_to_victim": r.text(
-                    c, "relationship_to_victim", path, "relationship to the person you are referring", limit=50
+                    c,
+                    "relationship_to_victim",
+                    path,
+                    "relationship to the person you are referring",
+                    limit=50,
                 ),
                 "relationship_to_perpetrator": r.text(
-                    c, "relationship_to_perpetrator", path, "relationship to the person causing harm", limit=50
+                    c,
+                    "relationship_to_perpetrator",
+                    path,
+                    "relationship to the person causing harm",
+                    limit=50,
                 ),
                 "school": r.text(c, "school", path, "school or nursery", limit=200),
             }

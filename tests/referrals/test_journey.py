@@ -221,9 +221,7 @@ def test_unanswered_questions_are_never_shown_as_no(client, referrer):
     assert a["risk"]["professional_judgement"] is False  # answered "No" in PAGES
     # A question never asked (the judgement page left unanswered) is not "No".
     response = fill(client, f"{draft}/risk-5", {})
-    assert "Select if, in your professional judgement, this should go to Marac" in errors(
-        response
-    )
+    assert "Select if, in your professional judgement, this should go to Marac" in errors(response)
     assert answers()["risk"]["professional_judgement"] is False  # the earlier answer is kept
 
 
@@ -301,7 +299,9 @@ def test_character_counts_and_limits_in_the_labels_words(client, referrer):
     assert 'data-maxlength="200"' in page
     response = fill(client, f"{draft}/about", {"narrative": "x" * 10_001})
     assert "What happened must be 10,000 characters or fewer" in errors(response)
-    response = fill(client, f"{draft}/safe-contact", {"safe_to_contact": "yes", "safe_times": "x" * 201})
+    response = fill(
+        client, f"{draft}/safe-contact", {"safe_to_contact": "yes", "safe_times": "x" * 201}
+    )
     assert "When it is safe to contact them must be 200 characters or fewer" in errors(response)
 
 
@@ -319,7 +319,9 @@ def test_no_none_hint_and_input_types(client, referrer):
 
 def test_two_digit_years_are_explained(client, referrer):
     draft = start(client)
-    response = fill(client, f"{draft}/victim", dict(PAGES["victim"], date_of_birth=["1", "1", "88"]))
+    response = fill(
+        client, f"{draft}/victim", dict(PAGES["victim"], date_of_birth=["1", "1", "88"])
+    )
     assert "Year must include 4 numbers" in errors(response)
 
 
@@ -328,7 +330,7 @@ def test_consent_is_plain_english_with_the_override_revealed(client, referrer):
     page = client.get(f"{draft}/consent").get_data(as_text=True)
     assert "Yes, to safeguard a child or an adult at risk" in page
     assert "DPA 2018 Sch. 1 para 18" in page  # the legal reference, as a hint
-    assert 'govuk-radios__conditional' in page
+    assert "govuk-radios__conditional" in page
     response = fill(client, f"{draft}/consent", {})
     assert errors(response) == ["Select if they have agreed to this referral"]
     response = fill(client, f"{draft}/consent", {"status": "not_sought"})
@@ -373,7 +375,11 @@ def test_children_one_per_page_with_a_summary_and_add_another(client, referrer):
     assert add_child(client, draft, name="Yusuf Khan").status_code == 302
     summary = client.get(f"{draft}/children").get_data(as_text=True)
     assert "You have added 2 children" in summary
-    assert "Child One" in summary and "Yusuf Khan" in summary and "Do you need to add another" in summary
+    assert (
+        "Child One" in summary
+        and "Yusuf Khan" in summary
+        and "Do you need to add another" in summary
+    )
     assert statuses(client, draft)["Children in the household"] == "In progress"
     assert fill(client, f"{draft}/children", {}).status_code == 400
     assert fill(client, f"{draft}/children", {"add_another": "no"}).location == draft
@@ -408,11 +414,14 @@ def test_delete_draft_asks_first_and_is_audited(client, referrer):
     assert "Draft referral for Zoë Okafor deleted" in client.get("/referrals/").get_data(
         as_text=True
     )
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "draft.deleted"
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "draft.deleted")
         )
-    ) == 1
+        == 1
+    )
 
 
 def test_another_users_draft_cannot_be_opened_or_deleted(client, referrer, app):
@@ -433,7 +442,7 @@ def test_referrals_list_shows_each_referrals_status(client, referrer):
     complete(client, draft)
     fill(client, f"{draft}/check", {})
     page = client.get("/referrals/").get_data(as_text=True)
-    assert "<th scope=\"col\" class=\"govuk-table__header\">Status</th>" in page
+    assert '<th scope="col" class="govuk-table__header">Status</th>' in page
     assert "With services" in page
     assert "govuk-button__start-icon" in page
 
@@ -457,7 +466,9 @@ def test_a_timed_out_page_saves_what_is_valid_without_errors(client, referrer, a
     )
     assert response.status_code == 302 and response.location == expected
     assert answers()["victim"]["first_name"] == "Amira"
-    response = fill(client, f"{draft}/children/new", {"name": "", "school": "St Synthetic", "timed_out": "1"})
+    response = fill(
+        client, f"{draft}/children/new", {"name": "", "school": "St Synthetic", "timed_out": "1"}
+    )
     assert response.location == expected
     assert answers()["children"][0]["school"] == "St Synthetic"  # typed, never dropped
 
@@ -470,7 +481,10 @@ def test_odd_dates_are_explained_not_500(client, referrer, date_of_birth):
     draft = start(client)
     response = fill(client, f"{draft}/victim", dict(PAGES["victim"], date_of_birth=date_of_birth))
     assert response.status_code == 400
-    assert errors(response)[0] in ("Date of birth must be a real date", "Year must include 4 numbers")
+    assert errors(response)[0] in (
+        "Date of birth must be a real date",
+        "Year must include 4 numbers",
+    )
 
 
 def test_odd_numbers_and_pages_are_not_500(client, referrer):

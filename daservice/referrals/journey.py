@@ -152,8 +152,13 @@ def _keep(
     if page.after_save:
         page.after_save(answers)
     answers["_saved"] = sorted(set(answers.get("_saved") or []) | {page.slug})
-    for name in unreadable:
-        problems.setdefault(name, list(form[name].errors))
+    for q in page.questions:
+        if q.name in unreadable:
+            # A choice that is not one of the options (a crafted request): ask for an answer,
+            # not WTForms' "Not a valid choice".
+            own = q.required or "Select the options that apply"
+            messages = [own] if q.kind in ("radios", "checkboxes") else form[q.name].errors
+            problems[q.name] = list(messages)
     return answers, problems
 
 
@@ -330,11 +335,15 @@ def child(draft_id: uuid.UUID, index: str) -> Any:
                 kids.append(updated)
             else:
                 kids[position] = updated
-            answers.update(children=kids, _children="yes", _children_done=False)
+            answers.update(children=kids, _children="yes")
+            if position is None:  # one more child: "add another?" is to be asked again
+                answers["_children_done"] = False
             _save(draft, answers)
             if _timing_out():
                 return redirect(_timed_out_url())
             flash(f"{updated.get('name')} {'added' if position is None else 'changed'}", "success")
+            if _returning() and position is not None:
+                return redirect(_check(draft))
             return redirect(page_url(draft.id, "children", **keep_return))
         if _timing_out():
             return redirect(_timed_out_url())

@@ -541,6 +541,7 @@ SECTIONS: tuple[Section, ...] = (
                         "Is it safe to contact them?",
                         ("safe_contact", "safe_to_contact"),
                         short="Safe to contact",
+                        required="Select if it is safe to contact them",
                     ),
                     text(
                         "safe_phone",
@@ -786,6 +787,7 @@ SECTIONS: tuple[Section, ...] = (
                         ("consent", "status"),
                         CONSENT_CHOICES,
                         short="Consent",
+                        required="Select if they have agreed to this referral",
                     ),
                     _override_question("refused", "basis"),
                     _override_question("refused", "reason"),

@@ -252,6 +252,10 @@ def test_check_answers_shows_every_answer_with_a_change_link_to_its_field(client
     assert f'href="{draft}/victim-address?return=check#postcode"' in body
     assert f'href="{draft}/children/0?return=check#school"' in body
     assert f'href="{draft}/risk-3?return=check#q14"' in body
+    # A child changed from Check answers goes back there.
+    response = fill(client, f"{draft}/children/0?return=check", {"name": "Child Won"})
+    assert response.location == f"{draft}/check"
+    assert "Child Won" in client.get(f"{draft}/check").get_data(as_text=True)
 
 
 def test_change_from_check_answers_goes_back_there(client, referrer):
@@ -277,6 +281,8 @@ def test_valid_answers_are_kept_when_another_field_fails(client, referrer):
     assert response.status_code == 400
     assert errors(response) == ["Enter their last name", "Date of birth must be a real date"]
     body = response.get_data(as_text=True)
+    assert "<title>Error: " in body
+    assert 'href="#last_name"' in body and 'href="#date_of_birth-day"' in body  # error summary
     assert 'value="Amira"' in body and 'value="31"' in body  # what was typed is shown again
     assert answers()["victim"]["first_name"] == "Amira"  # and the valid answer is saved
     assert 'value="Amira"' in client.get(f"{draft}/victim").get_data(as_text=True)
@@ -501,3 +507,11 @@ def test_draft_is_saved_encrypted(client, referrer):
     raw = db.session.execute(sa.text("SELECT answers FROM referral_drafts")).scalar_one()
     assert raw.startswith("ev1.") and "Okafor" not in raw
     assert answers()["victim"]["last_name"] == "Okafor"
+
+
+def test_a_choice_that_is_not_an_option_is_asked_for_again(client, referrer):
+    draft = start(client)
+    response = fill(client, f"{draft}/perpetrator", {"known": "maybe"})
+    assert response.status_code == 400
+    assert errors(response) == ["Select if you know who is causing harm"]
+    assert statuses(client, draft)["The person causing harm"] == "In progress"

@@ -180,6 +180,9 @@ def test_refer_through_the_task_list_by_keyboard(page: Page, live_server, app, t
         if number == 1:
             assert_accessible(page, "first risk page")
             page.screenshot(path=str(tmp_path / "risk-1.png"), full_page=True)
+            page.set_viewport_size({"width": 320, "height": 900})
+            fits(page, "first risk page")
+            page.set_viewport_size({"width": 1280, "height": 900})
         for n in range(number * 6 - 5, number * 6 + 1):
             (choose_first if n <= 15 else choose_second)(page, f"q{n}")
         save(page)

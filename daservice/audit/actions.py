@@ -57,6 +57,7 @@ class AuditAction(enum.StrEnum):
     # Referrals
     DRAFT_STARTED = "draft.started"
     DRAFT_EXPIRED = "draft.expired"
+    DRAFT_DELETED = "draft.deleted"
     REFERRAL_CREATED = "referral.created"
     REFERRAL_VIEWED = "referral.viewed"
     PERSON_LINKED = "person.linked"
@@ -112,6 +113,7 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.API_CLIENT_REVOKED: "Revoked a partner system's access",
     AuditAction.DRAFT_STARTED: "Started a referral",
     AuditAction.DRAFT_EXPIRED: "A draft referral left untouched was deleted",
+    AuditAction.DRAFT_DELETED: "Deleted a draft referral",
     AuditAction.REFERRAL_CREATED: "Made a referral",
     AuditAction.REFERRAL_VIEWED: "Viewed a referral",
     AuditAction.PERSON_LINKED: "Linked a referral to someone already known",

@@ -17,11 +17,21 @@ from ..security.tokens import conditional_update
 from . import policy, queries
 from .models import ReferralDraft
 
+# The journey's explicit "do not share without consent" answer (journey_sections.NO_OVERRIDE).
+NO_OVERRIDE = "none"
+
 
 def as_referral(answers: dict[str, Any]) -> dict[str, Any]:
     """A draft's answers as an API-shaped referral (the journey's private keys dropped), for the
     one set of validation rules the web and the API share."""
-    return {k: v for k, v in answers.items() if not k.startswith("_") and v is not None}
+    data = {k: v for k, v in answers.items() if not k.startswith("_") and v is not None}
+    consent = data.get("consent")
+    if (
+        isinstance(consent, dict)
+        and (consent.get("override") or {}).get("legal_basis") == NO_OVERRIDE
+    ):
+        data["consent"] = {k: v for k, v in consent.items() if k != "override"}
+    return data
 
 
 def start(user: User) -> ReferralDraft:
@@ -50,6 +60,17 @@ def save(user: User, draft_id: uuid.UUID, answers: dict[str, Any]) -> ReferralDr
     draft.updated_at = utcnow()
     db.session.commit()
     return draft
+
+
+def delete(user: User, draft_id: uuid.UUID) -> None:
+    """Delete one of the user's unsent drafts, answers and all (404 for anyone else's). Audited:
+    a draft holds a victim's details until then. Commits."""
+    draft = open_draft(user, draft_id)
+    if draft.submitted_referral_id is not None:
+        raise policy.AlreadySent(draft.submitted_referral_id)
+    db.session.delete(draft)
+    audit.record("draft.deleted", actor=user, target_type="draft", target_id=draft_id)
+    db.session.commit()
 
 
 def sent_as(user: User, draft_id: uuid.UUID) -> uuid.UUID | None:

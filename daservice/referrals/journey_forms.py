@@ -1,5 +1,6 @@
-"""One form per question page of the web referral journey. Field rules that the API shares live
-in validation.py; these forms only shape the page (labels, hints, widgets)."""
+"""The web referral journey's forms, made from the declaration in ``journey_sections``: each page's
+WTForms class (which only reads what was sent: the rules are the shared ones in validation.py)
+and the GOV.UK Frontend parameters each question is drawn with."""
 
 from __future__ import annotations
 
@@ -7,17 +8,9 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
-    GovCheckboxesInput,
-    GovDateInput,
-    GovRadioInput,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
 from wtforms import (
     DateField,
+    Field,
     RadioField,
     SelectMultipleField,
     StringField,
@@ -26,19 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from .risk import DASH_QUESTIONS, Answer
-from .validation import LEGAL_BASES, NEEDS
-
-YES_NO = [("yes", "Yes"), ("no", "No")]
-NEED_LABELS = {
-    "housing": "Housing or a safe place to stay",
-    "children": "Support with children",
-    "substance_use": "Drugs or alcohol",
-    "mental_health": "Mental health",
-    "immigration": "Immigration status",
-    "financial": "Money or debt",
-    "legal": "Legal advice",
-}
+from .journey_sections import CHILD_QUESTIONS, YES_NO, Page, Question, person
 
 
 def _strip(value: Any) -> Any:
@@ -52,7 +33,7 @@ class GovDateField(DateField):
     it looks only at the day box and would silently discard "  /  / 1990"."""
 
     def __init__(self, label: str, message: str, **kwargs: Any) -> None:
-        super().__init__(label, format="%d %m %Y", widget=GovDateInput(), **kwargs)
+        super().__init__(label, format="%d %m %Y", **kwargs)
         self.message = message
 
     def process_formdata(self, valuelist: list[str]) -> None:
@@ -62,167 +43,134 @@ class GovDateField(DateField):
         if not any(values):
             self.data = None
             return
+        self.data = None
+        if not all(v.isascii() and v.isdigit() for v in values):
+            raise ValueError(self.message)
+        if len(values[2]) != 4:
+            # "88" is not 1988 or 2088: ask, as the GOV.UK date pattern does.
+            raise ValueError("Year must include 4 numbers")
         try:
-            if not all(v.isascii() and v.isdigit() and len(v) <= 4 for v in values):
-                raise ValueError("not a date")
-            day, month, year = (int(v) for v in values)
-            self.data = date(year, month, day)
+            self.data = date(int(values[2]), int(values[1]), int(values[0]))
         except (ValueError, OverflowError):
-            self.data = None
             raise ValueError(self.message) from None
 
 
-def text(
-    label: str, hint: str | None = None, textarea: bool = False, limit: int | None = None
-) -> Any:
-    if textarea:
-        widget = GovCharacterCount() if limit else GovTextArea()
-        return TextAreaField(
-            label, description=hint, widget=widget, filters=[_strip], validators=[Optional()]
-        )
-    return StringField(
-        label, description=hint, widget=GovTextInput(), filters=[_strip], validators=[Optional()]
-    )
+def _field(q: Question) -> Field:
+    if q.kind == "radios":
+        return RadioField(q.label, choices=list(q.choices), validators=[Optional()])
+    if q.kind == "checkboxes":
+        return SelectMultipleField(q.label, choices=list(q.choices), validators=[Optional()])
+    if q.kind == "date":
+        return GovDateField(q.label, q.date_message)
+    if q.kind == "textarea":
+        return TextAreaField(q.label, filters=[_strip], validators=[Optional()])
+    return StringField(q.label, filters=[_strip], validators=[Optional()])
 
 
-def radios(label: str, choices: list[tuple[str, str]], hint: str | None = None) -> Any:
-    return RadioField(
-        label, description=hint, choices=choices, widget=GovRadioInput(), validators=[Optional()]
-    )
+def _form_class(name: str, questions: tuple[Question, ...]) -> type[FlaskForm]:
+    fields: dict[str, Any] = {q.name: _field(q) for q in questions}
+    fields["submit"] = SubmitField("Save and continue")
+    return type(name, (FlaskForm,), fields)
 
 
-class VictimForm(FlaskForm):
-    first_name = text("First name")
-    last_name = text("Last name")
-    other_names = text("Other names she is known by (optional)")
-    date_of_birth = GovDateField(
-        "Date of birth (optional)",
-        "Date of birth must be a real date",
-        description="For example, 27 3 1990",
-    )
-    gender = text("Gender (optional)")
-    address = text("Address (optional)", textarea=True)
-    postcode = text("Postcode (optional)")
-    phone = text(
-        "Phone number (optional)", "Where she lives now. How to contact her safely comes next."
-    )
-    email = text("Email address (optional)")
-    language = text("Preferred language (optional)")
-    interpreter_needed = radios("Does she need an interpreter?", YES_NO)
-    disability = text("Disability or access needs (optional)", textarea=True)
-    submit = SubmitField("Save and continue", widget=GovSubmitInput())
+_FORMS: dict[str, type[FlaskForm]] = {}
 
 
-class SafeContactForm(FlaskForm):
-    safe_to_contact = radios("Is it safe to contact her?", YES_NO)
-    phone = text("Safe phone number (optional)")
-    safe_times = text(
-        "When is it safe to contact her? (optional)", "For example, weekdays 10am to 2pm"
-    )
-    methods = SelectMultipleField(
-        "Which of these are safe?",
-        widget=GovCheckboxesInput(),
-        validators=[Optional()],
-        description="Select all that are safe. Leave all unticked if none are.",
-        choices=[
-            ("voicemail_ok", "Leaving a voicemail"),
-            ("text_ok", "Sending a text"),
-            ("letters_ok", "Sending a letter"),
-        ],
-    )
-    code_word = text("Code word (optional)", "A word she can use to show it is safe to talk")
-    who_must_not_know = text("Who must not know about this referral? (optional)", textarea=True)
-    notes = text("Anything else about contacting her safely (optional)", textarea=True)
-    submit = SubmitField("Save and continue", widget=GovSubmitInput())
+def form_for(page: Page) -> type[FlaskForm]:
+    """The form class of a page (made once per page)."""
+    if page.slug not in _FORMS:
+        _FORMS[page.slug] = _form_class(f"{page.slug.title().replace('-', '')}Form", page.questions)
+    return _FORMS[page.slug]
 
 
-class PerpetratorForm(FlaskForm):
-    known = radios("Do you know who is causing harm?", YES_NO)
-    first_name = text("Their first name")
-    last_name = text("Their last name")
-    relationship = text("Their relationship to her", "For example, partner, ex-partner, son")
-    date_of_birth = GovDateField(
-        "Their date of birth (optional)",
-        "Their date of birth must be a real date",
-        description="For example, 27 3 1985",
-    )
-    address = text("Their address (optional)", textarea=True)
-    refer_to_programme = radios("Refer them to a perpetrator programme?", YES_NO)
-    submit = SubmitField("Save and continue", widget=GovSubmitInput())
-
-
-class ChildForm(FlaskForm):
-    name = text("Child's name")
-    date_of_birth = GovDateField(
-        "Child's date of birth (optional)",
-        "The child's date of birth must be a real date",
-    )
-    relationship_to_victim = text("Relationship to her (optional)", "For example, son, daughter")
-    relationship_to_perpetrator = text("Relationship to the person causing harm (optional)")
-    school = text("School or nursery (optional)")
-    add = SubmitField("Add this child", widget=GovSubmitInput())
+ChildForm = _form_class("ChildForm", CHILD_QUESTIONS)
 
 
 class ContinueForm(FlaskForm):
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    """A button and its CSRF token: starting, sending, removing."""
+
+    submit = SubmitField("Continue")
 
 
-def risk_form_class() -> type[FlaskForm]:
-    choices = [
-        (Answer.YES.value, "Yes"),
-        (Answer.NO.value, "No"),
-        (Answer.NOT_KNOWN.value, "Not known"),
-    ]
-    fields: dict[str, Any] = {
-        f"q{n}": radios(f"{n}. {question}", choices) for n, question in DASH_QUESTIONS.items()
+def yes_no_form(name: str, label: str) -> type[FlaskForm]:
+    return type(
+        f"{name.title()}Form",
+        (FlaskForm,),
+        {name: RadioField(label, choices=list(YES_NO), validators=[Optional()])},
+    )
+
+
+HasChildrenForm = yes_no_form("has_children", "Are there any children in the household?")
+AnotherChildForm = yes_no_form("add_another", "Do you need to add another child?")
+RemoveChildForm = yes_no_form("confirm", "Are you sure you want to remove this child?")
+
+
+def params_for(q: Question, field: Field, answers: dict[str, Any]) -> dict[str, Any]:
+    """The GOV.UK Frontend macro parameters for one question: its label in the page's words, a
+    hint only when it has one (an empty hint would be read out as "None"), its error, its
+    value, and the input's width and type."""
+    label = q.shown_label.format(person=person(answers))
+    common: dict[str, Any] = {
+        "name": q.name,
+        "hint": {"text": q.hint} if q.hint else None,
+        "errorMessage": {"text": field.errors[0]} if field.errors else None,
     }
-    fields["incidents_past_12_months"] = text(
-        "How many incidents of domestic abuse in the past 12 months? (optional)",
-        "Include incidents not reported to the police",
-    )
-    fields["professional_judgement"] = radios(
-        "In your professional judgement, should this go to Marac whatever the score?", YES_NO
-    )
-    fields["judgement_reason"] = text("Why? (required if you answered yes)", textarea=True)
-    fields["submit"] = SubmitField("Save and continue", widget=GovSubmitInput())
-    return type("RiskForm", (FlaskForm,), fields)
-
-
-RiskForm = risk_form_class()
-
-
-class AboutForm(FlaskForm):
-    needs = SelectMultipleField(
-        "What else does she need help with?",
-        widget=GovCheckboxesInput(),
-        description="Select all that apply",
-        validators=[Optional()],
-        choices=[(n, NEED_LABELS[n]) for n in NEEDS],
-    )
-    narrative = TextAreaField(
-        "What happened?",
-        widget=GovCharacterCount(),
-        filters=[_strip],
-        description="Say what happened in her words where you can. Up to 10,000 characters.",
-        validators=[Optional()],
-    )
-    submit = SubmitField("Save and continue", widget=GovSubmitInput())
-
-
-class ConsentForm(FlaskForm):
-    status = radios(
-        "Has she agreed to this referral?",
-        [
-            ("given", "Yes, she has given consent"),
-            ("refused", "No, she has refused"),
-            ("not_sought", "I have not been able to ask her"),
-        ],
-    )
-    legal_basis = radios(
-        "If sharing without consent, on what lawful basis? (optional)",
-        [(k, v) for k, v in LEGAL_BASES.items()],
-        "Only choose one if the risk means you must share without consent. "
-        "Otherwise only services allowed to receive without consent get the referral.",
-    )
-    override_reason = text("Why must this be shared without her consent?", textarea=True)
-    submit = SubmitField("Save and continue", widget=GovSubmitInput())
+    legend = {"legend": {"text": label, "classes": "govuk-fieldset__legend--s"}}
+    if q.kind in ("radios", "checkboxes"):
+        data = field.data
+        chosen = set(data or []) if q.kind == "checkboxes" else {data}
+        items = [
+            {
+                "value": value,
+                "text": text,
+                "checked": value in chosen,
+                "hint": {"text": q.choice_hints[value]} if value in q.choice_hints else None,
+            }
+            for value, text in q.choices
+        ]
+        inline = q.kind == "radios" and len(q.choices) <= 3 and not q.choice_hints
+        return common | {
+            "idPrefix": q.name,
+            "fieldset": legend,
+            "items": items,
+            "classes": "govuk-radios--inline" if inline else "",
+        }
+    if q.kind == "date":
+        raw = field.raw_data or []
+        if not raw and field.data:
+            raw = [str(field.data.day), str(field.data.month), str(field.data.year)]
+        raw = (list(raw) + ["", "", ""])[:3]
+        error = " govuk-input--error" if field.errors else ""
+        return common | {
+            "id": q.name,
+            "fieldset": legend,
+            "items": [
+                {
+                    "label": part,
+                    "id": f"{q.name}-{part.lower()}",
+                    "name": q.name,
+                    "classes": f"govuk-input--width-{width}{error}",
+                    "value": raw[i],
+                }
+                for i, (part, width) in enumerate((("Day", 2), ("Month", 2), ("Year", 4)))
+            ],
+        }
+    value = field._value() if hasattr(field, "_value") else field.data
+    label_params = {"text": label, "classes": "govuk-label--s"}
+    if q.kind == "textarea":
+        return common | {
+            "id": q.name,
+            "label": label_params,
+            "value": value,
+            "maxlength": q.limit,
+            "rows": 10 if (q.limit or 0) > 2000 else 5,
+        }
+    return common | {
+        "id": q.name,
+        "label": label_params,
+        "value": value,
+        "type": q.input_type,
+        "classes": q.width or "",
+        "spellcheck": False,
+        "autocomplete": "off",
+    }

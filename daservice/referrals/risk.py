@@ -37,36 +37,66 @@ DASH_CREDIT = (
     "(© SafeLives 2015). Used with acknowledgement to SafeLives."
 )
 
-# Paraphrased from the SafeLives Dash RIC (24 questions). "They" is the person causing harm.
+# Paraphrased from the SafeLives Dash RIC (24 questions). As on the checklist itself, each is asked
+# of the person being referred ("you"); "they" is always the person causing harm.
 DASH_QUESTIONS: dict[str, str] = {
     "1": "Has the current incident resulted in injury?",
-    "2": "Is she very frightened?",
-    "3": "Is she afraid of further injury or violence?",
-    "4": "Does she feel isolated from family or friends, for example are they stopped from "
-    "seeing her?",
-    "5": "Is she feeling depressed or having suicidal thoughts?",
-    "6": "Has she separated, or tried to separate, from them within the past year?",
+    "2": "Are you very frightened?",
+    "3": "Are you afraid of further injury or violence?",
+    "4": "Do you feel isolated from family or friends, for example do they stop you seeing them?",
+    "5": "Are you feeling depressed or having suicidal thoughts?",
+    "6": "Have you separated, or tried to separate, from them within the past year?",
     "7": "Is there conflict over contact with children?",
-    "8": "Do they constantly text, call, contact, follow, stalk or harass her?",
-    "9": "Is she pregnant, or has she had a baby in the last 18 months?",
+    "8": "Do they constantly text, call, contact, follow, stalk or harass you?",
+    "9": "Are you pregnant, or have you had a baby in the last 18 months?",
     "10": "Is the abuse happening more often?",
     "11": "Is the abuse getting worse?",
-    "12": "Do they try to control everything she does, or are they excessively jealous?",
-    "13": "Have they ever used weapons or objects to hurt her?",
-    "14": "Have they ever threatened to kill her or someone else, and she believed them?",
-    "15": "Have they ever attempted to strangle, choke, suffocate or drown her?",
-    "16": "Do they do or say things of a sexual nature that make her feel bad or physically hurt "
-    "her or someone else?",
-    "17": "Is there any other person who has threatened her, or whom she is afraid of?",
-    "18": "Does she know if they have hurt anyone else?",
+    "12": "Do they try to control everything you do, or are they excessively jealous?",
+    "13": "Have they ever used weapons or objects to hurt you?",
+    "14": "Have they ever threatened to kill you or someone else, and you believed them?",
+    "15": "Have they ever attempted to strangle, choke, suffocate or drown you?",
+    "16": "Do they do or say things of a sexual nature that make you feel bad or that physically "
+    "hurt you or someone else?",
+    "17": "Is there any other person who has threatened you, or whom you are afraid of?",
+    "18": "Do you know if they have hurt anyone else?",
     "19": "Have they ever mistreated an animal or the family pet?",
-    "20": "Are there financial issues, for example is she dependent on them for money?",
+    "20": "Are there financial issues, for example are you dependent on them for money?",
     "21": "Have they had problems in the past year with drugs, alcohol or mental health that "
     "affect ordinary life?",
     "22": "Have they ever threatened or attempted suicide?",
     "23": "Have they ever broken bail, an injunction or a formal agreement about contact?",
-    "24": "Does she know if they have ever been in trouble with the police or have a criminal "
+    "24": "Do you know if they have ever been in trouble with the police or have a criminal "
     "history?",
+}
+
+# What to say when a question is left unanswered: the question's own words, never its number.
+# "The person" is the person being referred; "the person causing harm" is who "they" are above.
+DASH_ERRORS: dict[str, str] = {
+    "1": "Select if the current incident resulted in injury",
+    "2": "Select if the person is very frightened",
+    "3": "Select if the person is afraid of further injury or violence",
+    "4": "Select if the person feels isolated from family or friends",
+    "5": "Select if the person is feeling depressed or having suicidal thoughts",
+    "6": "Select if the person has separated, or tried to separate, within the past year",
+    "7": "Select if there is conflict over contact with children",
+    "8": "Select if the person causing harm constantly contacts, follows or harasses them",
+    "9": "Select if the person is pregnant or has had a baby in the last 18 months",
+    "10": "Select if the abuse is happening more often",
+    "11": "Select if the abuse is getting worse",
+    "12": "Select if the person causing harm tries to control everything or is excessively jealous",
+    "13": "Select if the person causing harm has used weapons or objects to hurt them",
+    "14": "Select if the person causing harm has threatened to kill them or someone else",
+    "15": "Select if the person causing harm has attempted to strangle, choke, suffocate or drown "
+    "them",
+    "16": "Select if the person causing harm does or says things of a sexual nature that hurt them",
+    "17": "Select if anyone else has threatened them or they are afraid of anyone else",
+    "18": "Select if the person causing harm has hurt anyone else",
+    "19": "Select if the person causing harm has mistreated an animal or the family pet",
+    "20": "Select if there are financial issues",
+    "21": "Select if the person causing harm has had problems with drugs, alcohol or mental health",
+    "22": "Select if the person causing harm has threatened or attempted suicide",
+    "23": "Select if the person causing harm has broken bail, an injunction or a formal agreement",
+    "24": "Select if the person causing harm has been in trouble with the police",
 }
 
 

@@ -47,7 +47,14 @@ def confirmation(user: User, referral_id: uuid.UUID) -> dict[str, Any]:
     referral = queries.get_referral_or_404(user, referral_id)
     if referral.referrer_id != user.id:
         queries.not_found()
-    return disclosure.summary(referral)
+    # When the first service is due to try to make contact, for "What happens next" (the routes
+    # she is shown only: the rest would tell her more than a first referral would).
+    due = [
+        r.due_at
+        for r in disclosure.submitter_routes(referral)
+        if r.due_at is not None and r.status == RouteStatus.PENDING
+    ]
+    return disclosure.summary(referral) | {"first_contact_due": min(due) if due else None}
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from .referral_input import (
     ReferralInput,
     Victim,
 )
-from .risk import DASH_QUESTIONS, Answer
+from .risk import DASH_ERRORS, DASH_QUESTIONS, Answer
 
 __all__ = [
     "CONSENT",
@@ -80,7 +80,7 @@ class _Reader:
         # The limit counts what was sent, spaces included (as the API's maxLength does), so it
         # comes first: too many spaces are too long, not blank.
         if isinstance(value, str) and len(value) > limit:
-            self.fail(full, f"{label.capitalize()} must be {limit} characters or fewer")
+            self.fail(full, f"{label[0].upper()}{label[1:]} must be {limit:,} characters or fewer")
             return None
         if value is None or (isinstance(value, str) and not value.strip(SPACES)):
             if required:
@@ -98,7 +98,7 @@ class _Reader:
         full = f"{path}.{key}" if path else key
         if value is None:
             if required:
-                self.fail(full, f"Select whether {label}")
+                self.fail(full, f"Select if {label}")
             return None
         if not isinstance(value, bool):
             self.fail(full, f"Answer true or false for whether {label}")
@@ -197,21 +197,22 @@ def parse(data: Any) -> ReferralInput:
         },
     )
     victim = Victim(
-        first_name=r.text(v, "first_name", "victim", "her first name", required=True, limit=100)
+        first_name=r.text(v, "first_name", "victim", "their first name", required=True, limit=100)
         or "",
-        last_name=r.text(v, "last_name", "victim", "her last name", required=True, limit=100) or "",
+        last_name=r.text(v, "last_name", "victim", "their last name", required=True, limit=100)
+        or "",
         other_names=r.text(v, "other_names", "victim", "other names", limit=200),
         date_of_birth=r.past_date(v, "date_of_birth", "victim", "date of birth"),
         gender=r.text(v, "gender", "victim", "gender", limit=50),
-        address=r.text(v, "address", "victim", "an address", limit=500),
+        address=r.text(v, "address", "victim", "their address", limit=500),
         postcode=r.postcode(v, "postcode", "victim"),
         phone=r.phone(v, "phone", "victim"),
         email=r.email(v, "email", "victim"),
-        language=r.text(v, "language", "victim", "a language", limit=50),
+        language=r.text(v, "language", "victim", "preferred language", limit=50),
         interpreter_needed=bool(
             r.boolean(v, "interpreter_needed", "victim", "an interpreter is needed")
         ),
-        disability=r.text(v, "disability", "victim", "disability details", limit=500),
+        disability=r.text(v, "disability", "victim", "disability or access needs", limit=500),
     )
 
     s = r.obj(
@@ -231,15 +232,19 @@ def parse(data: Any) -> ReferralInput:
     )
     safe_contact: dict[str, Any] = {
         "safe_to_contact": r.boolean(
-            s, "safe_to_contact", "safe_contact", "it is safe to contact her", required=True
+            s, "safe_to_contact", "safe_contact", "it is safe to contact them", required=True
         ),
         "phone": r.phone(s, "phone", "safe_contact"),
-        "safe_times": r.text(s, "safe_times", "safe_contact", "safe times", limit=200),
+        "safe_times": r.text(
+            s, "safe_times", "safe_contact", "when it is safe to contact them", limit=200
+        ),
         "voicemail_ok": r.boolean(s, "voicemail_ok", "safe_contact", "voicemail is safe"),
         "text_ok": r.boolean(s, "text_ok", "safe_contact", "texts are safe"),
         "letters_ok": r.boolean(s, "letters_ok", "safe_contact", "letters are safe"),
-        "code_word": r.text(s, "code_word", "safe_contact", "a code word", limit=50),
-        "notes": r.text(s, "notes", "safe_contact", "notes", limit=1000),
+        "code_word": r.text(s, "code_word", "safe_contact", "the code word", limit=50),
+        "notes": r.text(
+            s, "notes", "safe_contact", "anything else about contacting them safely", limit=1000
+        ),
         "who_must_not_know": r.text(
             s, "who_must_not_know", "safe_contact", "who must not know", limit=500
         ),
@@ -265,13 +270,13 @@ def parse(data: Any) -> ReferralInput:
                 p,
                 "relationship",
                 "perpetrator",
-                "their relationship to her",
+                "their relationship to the person you are referring",
                 required=True,
                 limit=100,
             )
             or "",
             date_of_birth=r.past_date(p, "date_of_birth", "perpetrator", "date of birth"),
-            address=r.text(p, "address", "perpetrator", "an address", limit=500),
+            address=r.text(p, "address", "perpetrator", "their address", limit=500),
         )
 
     children: list[dict[str, Any]] = []
@@ -303,12 +308,20 @@ def parse(data: Any) -> ReferralInput:
                 "name": r.text(c, "name", path, "the child's name", required=True, limit=100),
                 "date_of_birth": born.isoformat() if born else None,
                 "relationship_to_victim": r.text(
-                    c, "relationship_to_victim", path, "relationship", limit=50
+                    c,
+                    "relationship_to_victim",
+                    path,
+                    "relationship to the person you are referring",
+                    limit=50,
                 ),
                 "relationship_to_perpetrator": r.text(
-                    c, "relationship_to_perpetrator", path, "relationship", limit=50
+                    c,
+                    "relationship_to_perpetrator",
+                    path,
+                    "relationship to the person causing harm",
+                    limit=50,
                 ),
-                "school": r.text(c, "school", path, "a school", limit=200),
+                "school": r.text(c, "school", path, "school or nursery", limit=200),
             }
         )
 
@@ -337,9 +350,9 @@ def parse(data: Any) -> ReferralInput:
         value = raw_answers.get(number)
         if value is None:
             if risk_sent:
-                r.fail(f"risk.answers.{number}", f"Answer question {number}: yes, no or not known")
+                r.fail(f"risk.answers.{number}", DASH_ERRORS[number])
         elif not isinstance(value, str) or value not in ANSWERS:
-            r.fail(f"risk.answers.{number}", "Answer yes, no or not_known")
+            r.fail(f"risk.answers.{number}", "Answer yes, no or not known")
         else:
             answers[number] = Answer(value)
     for extra in sorted(set(raw_answers) - set(DASH_QUESTIONS)):
@@ -347,7 +360,7 @@ def parse(data: Any) -> ReferralInput:
     judgement = bool(
         r.boolean(k, "professional_judgement", "risk", "you are using professional judgement")
     )
-    reason = r.text(k, "judgement_reason", "risk", "the reason for your judgement", limit=2000)
+    reason = r.text(k, "judgement_reason", "risk", "why it should go to Marac", limit=2000)
     if judgement and not reason:
         r.fail(
             "risk.judgement_reason",
@@ -369,9 +382,7 @@ def parse(data: Any) -> ReferralInput:
     c2 = r.obj(top.get("consent"), "consent", {"status", "override"})
     status = c2.get("status")
     if consent_sent and (not isinstance(status, str) or status not in CONSENT):
-        r.fail(
-            "consent.status", "Select whether she has given consent: given, refused or not_sought"
-        )
+        r.fail("consent.status", "Select if they have agreed to this referral")
     basis = override_reason = None
     if c2.get("override") is not None:
         o = r.obj(c2.get("override"), "consent.override", {"legal_basis", "reason"})
@@ -379,19 +390,21 @@ def parse(data: Any) -> ReferralInput:
         if not isinstance(basis, str) or basis not in LEGAL_BASES:
             r.fail(
                 "consent.override.legal_basis",
-                "Select the lawful basis for sharing without consent: " + ", ".join(LEGAL_BASES),
+                "Select why it must be shared without their consent",
             )
             basis = None
         override_reason = r.text(
             o,
             "reason",
             "consent.override",
-            "why you are sharing without consent",
+            "why it must be shared without their consent",
             required=True,
             limit=2000,
         )
         if status == "given":
-            r.fail("consent.override", "Only record a lawful basis when she has not given consent")
+            r.fail(
+                "consent.override", "Only record a lawful basis when they have not given consent"
+            )
 
     raw_needs = [] if top.get("needs") is None else top.get("needs")
     needs: list[str] = []
@@ -407,7 +420,10 @@ def parse(data: Any) -> ReferralInput:
         )
     )
     if programme and perpetrator is None:
-        r.fail("perpetrator", "Enter the perpetrator's details to refer them to a programme")
+        r.fail(
+            "perpetrator",
+            "Enter the details of the person causing harm to refer them to a programme",
+        )
 
     if r.errors:
         raise Invalid(r.errors)

@@ -15,6 +15,7 @@ from ..extensions import utcnow
 from ..security.permissions import Permission, permission_required, protect
 from . import disclosure, policy, queries, route_actions, services
 from .forms import ActionForm, CloseForm, ContactForm, DeclineForm
+from .journey_sections import describe_draft
 from .risk import DASH_CREDIT, DASH_QUESTIONS
 from .validation import LEGAL_BASES
 
@@ -27,10 +28,16 @@ protect(inbox_bp, Permission.WORK_ROUTES)
 @permission_required(Permission.REFER)
 def index() -> str:
     user = actor()
+    now = utcnow()
     return render_template(
         "referrals/index.html",
-        drafts=queries.drafts_of(user),
-        referrals=queries.referrals_made_by(user),
+        drafts=[
+            (d, describe_draft(d.answers or {}, d.updated_at, now)) for d in queries.drafts_of(user)
+        ],
+        referrals=[
+            (r, disclosure.overall_status(disclosure.submitter_routes(r)))
+            for r in queries.referrals_made_by(user)
+        ],
         submitter_criteria=disclosure.submitter_criteria,
         start=ActionForm(),
     )

@@ -14,7 +14,6 @@ import uuid
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from ..accounts import actor
@@ -51,15 +50,10 @@ from .risk import DASH_CREDIT
 bp = Blueprint("journey", __name__, url_prefix="/referrals")
 protect(bp, Permission.REFER)
 
-# The signed-out page the session-timeout dialog ends on (accounts blueprint).
-TIMED_OUT_ENDPOINT = "accounts.timed_out"
-
 
 def _timed_out_url() -> str:
-    try:
-        return url_for(TIMED_OUT_ENDPOINT)
-    except BuildError:  # the signed-out page is not in this build: sign-in is the nearest
-        return url_for("accounts.login")
+    """The "You have been signed out" page the session-timeout dialog ends on."""
+    return url_for("accounts.timed_out")
 
 
 def _timing_out() -> bool:

@@ -8,6 +8,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask import url_for
 
 from daservice.accounts.models import Role
 from daservice.audit.models import AuditEvent
@@ -453,18 +454,11 @@ def test_referrals_list_shows_each_referrals_status(client, referrer):
     assert "govuk-button__start-icon" in page
 
 
-# The session-timeout contract: the dialog (another part of issue 10) posts the page with
-# timed_out=1 as the session ends. Until the signed-out page ("accounts.timed_out") is merged,
-# the journey falls back to the sign-in page; this test accepts whichever the app has.
+# The session-timeout dialog posts the page with timed_out=1 just before the session ends.
 def test_a_timed_out_page_saves_what_is_valid_without_errors(client, referrer, app):
     draft = start(client)
     with app.test_request_context():
-        from flask import url_for
-
-        try:
-            expected = url_for("accounts.timed_out")
-        except Exception:  # noqa: BLE001 - not merged yet: see the comment above
-            expected = url_for("accounts.login")
+        expected = url_for("accounts.timed_out")
     response = fill(
         client,
         f"{draft}/victim",

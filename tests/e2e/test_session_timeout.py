@@ -1,7 +1,8 @@
 """The session timeout warning in Chromium (walkthrough B1, WCAG 2.2.1): it opens before the
 session ends, takes focus and says how long is left, "Stay signed in" by keyboard keeps the
 session, another tab's activity is not lost, and at the end a page's form marked
-data-save-on-timeout is sent with timed_out=1 so what was typed is saved.
+data-save-on-timeout is sent with timed_out=1 so what was typed is saved (a test-only page, and a
+referral journey page whose draft keeps it).
 
 The sessions here last 35 seconds with a 25-second warning (the dialog signs out 5 seconds before
 the server would), so each wait is short; the real settings are 15 minutes and 2 minutes."""
@@ -217,3 +218,27 @@ def test_without_javascript_there_is_no_dialog_and_forms_still_work(browser, liv
         assert app.config["received_notes"][0]["notes"] == "Typed without JavaScript"
     finally:
         context.close()
+
+
+def test_a_referral_page_left_open_is_saved_to_its_draft_when_the_session_ends(
+    page: Page, live_server
+):
+    from daservice.referrals.models import ReferralDraft
+
+    factories.directory()
+    sign_in(page, factories.user(Role.REFERRER))
+    page.goto("/referrals/")
+    page.get_by_role("button", name="Start a referral").click()
+    page.get_by_role("link", name="About the person you are referring").click()
+    page.wait_for_url("**/victim")
+    page.fill("#first_name", "Zoë")  # the last name is still empty: saved anyway, no errors
+
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible(timeout=WAIT_FOR_WARNING_MS)
+    expect(dialog.get_by_text("We will save your answers on this page.")).to_be_visible()
+    page.wait_for_url("**/signed-out/timed-out", timeout=WAIT_FOR_SIGN_OUT_MS)
+    expect(page.get_by_text("We saved your answers.")).to_be_visible()
+
+    db.session.expire_all()
+    draft = db.session.scalars(sa.select(ReferralDraft)).one()
+    assert draft.answers["victim"]["first_name"] == "Zoë"

@@ -18,7 +18,6 @@ from ..referrals import attention
 from ..referrals.models import RouteStatus
 from ..security.permissions import Permission, allows
 
-
 # How the referrer's home page says each move a service made ("1 accepted by a service").
 CHANGE_WORDS = {
     RouteStatus.ACCEPTED: "accepted by a service",

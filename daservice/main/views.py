@@ -6,12 +6,19 @@ from flask import Blueprint, current_app, jsonify, render_template
 
 from ..accounts import actor
 from ..security.guard import public
-from . import health, home as home_page, wording
+from . import health, wording
+from . import home as home_page
 
 bp = Blueprint("main", __name__)
 
 # The contact settings the public pages and the sign-in page show (templates never see config).
-CONTACT_SETTINGS = ("SUPPORT_EMAIL", "SUPPORT_PHONE", "SUPPORT_HOURS", "DPO_EMAIL", "DATA_CONTROLLER")
+CONTACT_SETTINGS = (
+    "SUPPORT_EMAIL",
+    "SUPPORT_PHONE",
+    "SUPPORT_HOURS",
+    "DPO_EMAIL",
+    "DATA_CONTROLLER",
+)
 
 
 @bp.app_context_processor

@@ -42,7 +42,7 @@ class WholeNumberField(IntegerField):
     commas ("1,000") are accepted."""
 
     def __init__(self, label: str, invalid: str, **kwargs: object) -> None:
-        super().__init__(label, widget=GovTextInput(), **kwargs)  # type: ignore[arg-type]
+        super().__init__(label, widget=GovTextInput(), **kwargs)
         self.invalid = invalid
 
     def process_formdata(self, valuelist: list[str]) -> None:

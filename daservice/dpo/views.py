@@ -3,13 +3,14 @@ id), then see who viewed and changed it."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 
 from ..accounts import actor
 from ..security.permissions import Permission, protect
-from . import services
+from . import activity, services
 from .forms import PersonForm, RecordIdForm, ReferenceForm, UserSearchForm
 
 bp = Blueprint("dpo", __name__, url_prefix="/dpo")
@@ -70,3 +71,11 @@ def find_user() -> Any:
         return _find_page(400, user_form=form)
     users = services.find_users(actor(), form.q.data)
     return render_template("dpo/users.html", form=form, users=users)
+
+
+@bp.route("/users/<uuid:user_id>/activity")
+def user_activity(user_id: uuid.UUID) -> Any:
+    found = activity.activity_of(actor(), user_id)
+    if found is None:
+        abort(404)
+    return render_template("dpo/activity.html", activity=found)

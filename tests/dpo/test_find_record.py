@@ -185,3 +185,24 @@ def test_every_search_is_audited_without_what_was_searched_for(client, login_as,
     ]
     stored = " ".join(p or "" for _, _, p in events).lower()
     assert "okafor" not in stored and "imani" not in stored and "1991" not in stored
+
+
+def test_the_dpo_sees_what_a_worker_did_with_each_referral_named(client, login_as, referral):
+    worker = db.session.scalar(sa.select(User).where(User.display_name == "Imani Worker"))
+    _dpo(login_as)
+    account = _log(client, target_type="user", target_id=str(worker.id)).get_data(as_text=True)
+    assert f"/dpo/users/{worker.id}/activity" in account
+    page = client.get(f"/dpo/users/{worker.id}/activity")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "What Imani Worker did" in body
+    assert f"Referral {referral.reference} ({referral.routes[0].service.name})" in body
+    assert "Accepted the referral" in body and "Viewed the referral" in body
+    assert client.get(f"/dpo/users/{uuid.uuid4()}/activity").status_code == 404
+    looked = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            AuditEvent.action == "audit.access_log_viewed",
+            AuditEvent.target_id == str(worker.id),
+        )
+    )
+    assert looked == 2  # the account's log and the activity: each look is recorded

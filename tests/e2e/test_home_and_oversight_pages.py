@@ -136,6 +136,10 @@ def test_dpo_finds_a_record_and_sees_who_accessed_it(page: Page, live_server):
     worker = db.session.get(User, world["worker"].id)
     page.goto(f"/dpo/users?q={worker.email}")
     check(page, "Users found")
+    page.get_by_role("link", name=worker.display_name).click()
+    page.get_by_role("link", name="See what this user did").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"What {worker.display_name} did")
+    check(page, "What a user did")
 
 
 def test_footer_pages_are_public_and_accessible(page: Page, live_server):

@@ -61,6 +61,7 @@ REQUIRED: dict[str, set[Permission]] = {
     "dpo.access_log": {Permission.AUDIT_ACCESS},
     "dpo.find_person": {Permission.AUDIT_ACCESS},
     "dpo.find_user": {Permission.AUDIT_ACCESS},
+    "dpo.user_activity": {Permission.AUDIT_ACCESS},
 }
 
 

@@ -84,17 +84,18 @@ def find_people(actor: User, last_name: str, date_of_birth: date) -> list[Person
     index (only the index's candidates are decrypted, to confirm them). Audited. Commits."""
     require(actor, Permission.AUDIT_ACCESS)
     identity = Identity(last_name=last_name, date_of_birth=date_of_birth)
-    people = [
-        person
-        for kind in PersonKind
-        for person in find_matches(kind, identity, on=LINKING_COMPOUNDS)
-    ]
+    people = sorted(
+        (
+            person
+            for kind in PersonKind
+            for person in find_matches(kind, identity, on=LINKING_COMPOUNDS)
+        ),
+        key=lambda person: person.created_at,
+    )
+    about = _referrals_about([person.id for person in people])
     matches = [
-        PersonMatch(person.id, KIND_WORDS[person.kind], person.created_at, [])
-        for person in sorted(people, key=lambda p: p.created_at)
+        PersonMatch(p.id, KIND_WORDS[p.kind], p.created_at, about.get(p.id, [])) for p in people
     ]
-    about = _referrals_about([m.id for m in matches])
-    matches = [PersonMatch(m.id, m.kind, m.first_known, about.get(m.id, [])) for m in matches]
     _searched(actor, "person", f"name and date of birth search: {len(matches)} found")
     return matches
 

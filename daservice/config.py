@@ -48,6 +48,13 @@ class Defaults:
     # Working days to the first contact attempt, by risk level
     SLA_WORKING_DAYS: dict[str, int] = {"high": 1, "medium": 3, "standard": 5}
     SERVICE_URL: str | None = None  # public base URL for links in notifications
+    # Who to contact, shown on the support, privacy and accessibility pages and at sign-in.
+    # Demo defaults (reserved .example addresses); a deployment sets its own.
+    SUPPORT_EMAIL = "support@partnership.example"
+    SUPPORT_PHONE = "020 7946 0000"  # Ofcom's drama range: never a real number
+    SUPPORT_HOURS = "Monday to Friday, 9am to 5pm (except bank holidays)"
+    DPO_EMAIL = "dpo@partnership.example"
+    DATA_CONTROLLER = "the Redbridge Community Safety Partnership's member agencies"
 
     # Notifications (notify/): "log" (default), "smtp" or "govuk_notify"; checked at start-up
     NOTIFY_BACKEND = "log"  # refused in production unless NOTIFY_LOG_ONLY says so

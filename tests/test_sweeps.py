@@ -17,6 +17,9 @@ from .conftest import csrf_token
 PUBLIC_ENDPOINTS = {
     "static",
     "main.healthz",
+    "main.accessibility",  # the accessibility statement, privacy notice and help page must be
+    "main.privacy",  # readable by someone who cannot sign in (PSBAR; UK GDPR Art. 13)
+    "main.support",
     "accounts.login",
     "accounts.code",
     "accounts.recovery",

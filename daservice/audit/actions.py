@@ -76,6 +76,7 @@ class AuditAction(enum.StrEnum):
     # Exports and oversight
     EXPORT_PDF = "export.pdf"
     AUDIT_ACCESS_LOG_VIEWED = "audit.access_log_viewed"
+    AUDIT_RECORD_SEARCHED = "audit.record_searched"
 
 
 LABELS: dict[AuditAction, str] = {
@@ -114,22 +115,23 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.DRAFT_STARTED: "Started a referral",
     AuditAction.DRAFT_EXPIRED: "A draft referral left untouched was deleted",
     AuditAction.DRAFT_DELETED: "Deleted a draft referral",
-    AuditAction.REFERRAL_CREATED: "Made a referral",
-    AuditAction.REFERRAL_VIEWED: "Viewed a referral",
+    AuditAction.REFERRAL_CREATED: "Sent the referral",
+    AuditAction.REFERRAL_VIEWED: "Viewed the referral",
     AuditAction.PERSON_LINKED: "Linked a referral to someone already known",
-    AuditAction.CONSENT_GIVEN: "Recorded that she gave consent",
+    AuditAction.CONSENT_GIVEN: "Recorded that consent was given",
     AuditAction.CONSENT_OVERRIDE: "Shared without consent on a recorded lawful basis",
     AuditAction.CONSENT_SHARED_WITHOUT_CONSENT: "Routed without consent under the routing rules",
-    AuditAction.ROUTE_UNAVAILABLE: "A service a referral needed was unavailable",
-    AuditAction.ROUTE_ACCEPTED: "Accepted a referral for a service",
-    AuditAction.ROUTE_DECLINED: "Declined a referral for a service",
-    AuditAction.ROUTE_CONTACT_ATTEMPTED: "Logged an attempt to contact her",
-    AuditAction.ROUTE_IN_SUPPORT: "Recorded that she is in support",
-    AuditAction.ROUTE_CLOSED: "Closed a referral for a service",
-    AuditAction.ROUTE_SLA_BREACHED: "A first contact attempt became overdue",
+    AuditAction.ROUTE_UNAVAILABLE: "A service the referral needed was unavailable",
+    AuditAction.ROUTE_ACCEPTED: "Accepted the referral",
+    AuditAction.ROUTE_DECLINED: "Declined the referral",
+    AuditAction.ROUTE_CONTACT_ATTEMPTED: "Logged an attempt to contact the person referred",
+    AuditAction.ROUTE_IN_SUPPORT: "Started support",
+    AuditAction.ROUTE_CLOSED: "Closed the referral",
+    AuditAction.ROUTE_SLA_BREACHED: "First contact became overdue (recorded automatically)",
     AuditAction.NOTIFICATION_RETRIED: "Sent a failed notification again",
     AuditAction.EXPORT_PDF: "Exported a PDF",
-    AuditAction.AUDIT_ACCESS_LOG_VIEWED: "Looked up who accessed a record",
+    AuditAction.AUDIT_ACCESS_LOG_VIEWED: "Looked up who accessed this record",
+    AuditAction.AUDIT_RECORD_SEARCHED: "Searched for a record to check who accessed it",
 }
 
 _BY_VALUE: dict[str, AuditAction] = {member.value: member for member in AuditAction}

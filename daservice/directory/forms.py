@@ -9,7 +9,14 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from .models import ServiceKind, ServiceStatus
 
@@ -27,6 +34,32 @@ KIND_LABELS = {
 
 def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
+
+
+class WholeNumberField(IntegerField):
+    """A whole number with a GOV.UK message for anything else ("Sixteen", "16.5"), instead of
+    WTForms' "Not a valid integer value."; what was typed stays in the box. Spaces and thousands
+    commas ("1,000") are accepted."""
+
+    def __init__(self, label: str, invalid: str, **kwargs: object) -> None:
+        super().__init__(label, widget=GovTextInput(), **kwargs)
+        self.invalid = invalid
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist:
+            return
+        text = valuelist[0].strip().replace(",", "")
+        if not text:
+            self.data = None
+            return
+        if not (text.isascii() and text.lstrip("-").isdigit()):
+            self.data = None
+            raise ValueError(self.invalid)
+        self.data = int(text)
+
+    def pre_validate(self, form: object) -> None:
+        if self.process_errors:
+            raise StopValidation()  # one message: not also "must be between 0 and 120"
 
 
 class ServiceForm(FlaskForm):
@@ -57,7 +90,7 @@ class ServiceForm(FlaskForm):
         validators=[InputRequired("Select the service's status")],
     )
     description = TextAreaField(
-        "Description",
+        "Description (optional)",
         widget=GovTextArea(),
         filters=[_strip],
         validators=[
@@ -66,7 +99,7 @@ class ServiceForm(FlaskForm):
         ],
     )
     eligibility_description = TextAreaField(
-        "Who is eligible",
+        "Who is eligible (optional)",
         widget=GovTextArea(),
         filters=[_strip],
         validators=[
@@ -74,18 +107,19 @@ class ServiceForm(FlaskForm):
             Length(max=2000, message="Eligibility must be 2000 characters or fewer"),
         ],
     )
-    minimum_age = IntegerField(
+    minimum_age = WholeNumberField(
         "Minimum age (optional)",
-        widget=GovTextInput(),
+        "Minimum age must be a whole number, like 16",
         validators=[Optional(), NumberRange(0, 120, "Minimum age must be between 0 and 120")],
     )
-    maximum_age = IntegerField(
+    maximum_age = WholeNumberField(
         "Maximum age (optional)",
-        widget=GovTextInput(),
+        "Maximum age must be a whole number, like 25",
         validators=[Optional(), NumberRange(0, 120, "Maximum age must be between 0 and 120")],
     )
     languages = StringField(
-        "Languages",
+        "Languages (optional)",
+        description="For example, English, Bengali, Urdu",
         widget=GovTextInput(),
         filters=[_strip],
         validators=[
@@ -93,14 +127,14 @@ class ServiceForm(FlaskForm):
             Length(max=500, message="Languages must be 500 characters or fewer"),
         ],
     )
-    capacity_available = IntegerField(
+    capacity_available = WholeNumberField(
         "Places available now (optional)",
-        widget=GovTextInput(),
+        "Places available must be a whole number, like 5",
         validators=[Optional(), NumberRange(0, 100000, "Places available must be 0 or more")],
     )
-    capacity_maximum = IntegerField(
+    capacity_maximum = WholeNumberField(
         "Places in total (optional)",
-        widget=GovTextInput(),
+        "Places in total must be a whole number, like 20",
         validators=[Optional(), NumberRange(0, 100000, "Places in total must be 0 or more")],
     )
     receives_without_consent = RadioField(
@@ -115,14 +149,18 @@ class ServiceForm(FlaskForm):
     submit = SubmitField("Save service", widget=GovSubmitInput())
 
     def validate_maximum_age(self, field: IntegerField) -> None:
-        if (
-            field.data is not None
-            and self.minimum_age.data is not None
-            and field.data < self.minimum_age.data
-        ):
-            from wtforms.validators import ValidationError
+        if field.data is not None and self.minimum_age.data is not None:
+            if field.data < self.minimum_age.data:
+                raise ValidationError(
+                    "Maximum age must be the same as or more than the minimum age"
+                )
 
-            raise ValidationError("Maximum age must be the same as or more than the minimum age")
+    def validate_capacity_available(self, field: IntegerField) -> None:
+        if field.data is not None and self.capacity_maximum.data is not None:
+            if field.data > self.capacity_maximum.data:
+                raise ValidationError(
+                    "Places available must be the same as or fewer than places in total"
+                )
 
 
 class MemberForm(FlaskForm):

@@ -31,7 +31,7 @@ def _service_or_404(service_id: uuid.UUID) -> Service:
 
 def _agency_choices(form: ServiceForm) -> None:
     form.agency.choices = [("", "Select an agency")] + [
-        (str(a.id), f"{a.name} ({a.code})") for a in account_services.list_agencies()
+        (str(a.id), a.name) for a in account_services.list_agencies()
     ]
 
 
@@ -81,7 +81,8 @@ def _edit(service: Service | None) -> Any:
     members = MemberForm() if service is not None else None
     if members is not None and service is not None:
         members.user.choices = [("", "Select a person")] + [
-            (str(u.id), f"{u.display_name} ({u.agency.code})")
+            # Only the service's own agency's workers are eligible: the agency goes without saying.
+            (str(u.id), u.display_name)
             for u in services.eligible_members(service)
         ]
     return render_template("directory/form.html", form=form, service=service, members=members), (

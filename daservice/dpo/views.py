@@ -1,55 +1,81 @@
+"""The DPO's pages: find a record (by reference, by name and date of birth, by user, or by its
+id), then see who viewed and changed it."""
+
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from flask import Blueprint, render_template, request
-from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from wtforms import SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from flask import Blueprint, abort, render_template, request
 
-from .. import audit
 from ..accounts import actor
 from ..security.permissions import Permission, protect
-from . import services
+from . import activity, services
+from .forms import PersonForm, RecordIdForm, ReferenceForm, UserSearchForm
 
 bp = Blueprint("dpo", __name__, url_prefix="/dpo")
-
-TARGET_TYPES = [("person", "Person"), ("referral", "Referral"), ("user", "User account")]
-
-
-class AccessLogForm(FlaskForm):
-    class Meta:
-        csrf = False  # a read-only search by GET
-
-    target_type = SelectField("Record type", choices=TARGET_TYPES, widget=GovSelect())
-    target_id = StringField(
-        "Record ID",
-        widget=GovTextInput(),
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
-        validators=[
-            DataRequired("Enter the record ID"),
-            Length(max=64, message="Record ID must be 64 characters or fewer"),
-        ],
-    )
-    submit = SubmitField("Show access", widget=GovSubmitInput())
-
 
 protect(bp, Permission.AUDIT_ACCESS)
 
 
+def _find_page(status: int = 200, **forms: Any) -> Any:
+    """The find-a-record page, with any form that was sent (and its errors) in place."""
+    context = {
+        "reference_form": ReferenceForm(formdata=None),
+        "person_form": PersonForm(formdata=None),
+        "user_form": UserSearchForm(formdata=None),
+        "id_form": RecordIdForm(formdata=None),
+        **forms,
+    }
+    failed = next((f for f in forms.values() if f is not None and f.errors), None)
+    return render_template("dpo/find.html", form=failed, **context), status
+
+
 @bp.route("/access")
 def access_log() -> Any:
-    form = AccessLogForm(request.args)
-    events: list[Any] = []
-    searched = bool(request.args)
-    if searched and form.validate():
-        events = services.access_log(actor(), form.target_type.data, form.target_id.data)
-    status = 400 if searched and form.errors else 200
-    return render_template(
-        "dpo/access_log.html",
-        form=form,
-        events=events,
-        searched=searched and not form.errors,
-        label=audit.label,  # plain English for each action code
-    ), status
+    """The find page; with ``reference`` or ``target_type``/``target_id``, that record's log."""
+    if "reference" in request.args:
+        form = ReferenceForm(request.args)
+        if not form.validate():
+            return _find_page(400, reference_form=form)
+        referral_id = services.find_referral(actor(), form.reference.data)
+        if referral_id is None:
+            return render_template("dpo/not_found.html", reference=form.reference.data)
+        return _log("referral", referral_id)
+    if "target_id" in request.args or "target_type" in request.args:
+        id_form = RecordIdForm(request.args)
+        if not id_form.validate():
+            return _find_page(400, id_form=id_form)
+        return _log(id_form.target_type.data, id_form.record_id, typed=id_form.target_id.data)
+    return _find_page()
+
+
+def _log(target_type: str, target_id: Any, typed: str | None = None) -> Any:
+    log = services.access_log(actor(), target_type, target_id)
+    return render_template("dpo/access_log.html", log=log, typed=typed)
+
+
+@bp.route("/people")
+def find_person() -> Any:
+    form = PersonForm(request.args)
+    if not form.validate() or form.date_of_birth.data is None:
+        return _find_page(400, person_form=form)
+    matches = services.find_people(actor(), form.last_name.data, form.date_of_birth.data)
+    return render_template("dpo/people.html", form=form, matches=matches)
+
+
+@bp.route("/users")
+def find_user() -> Any:
+    form = UserSearchForm(request.args)
+    if not form.validate():
+        return _find_page(400, user_form=form)
+    users = services.find_users(actor(), form.q.data)
+    return render_template("dpo/users.html", form=form, users=users)
+
+
+@bp.route("/users/<uuid:user_id>/activity")
+def user_activity(user_id: uuid.UUID) -> Any:
+    found = activity.activity_of(actor(), user_id)
+    if found is None:
+        abort(404)
+    return render_template("dpo/activity.html", activity=found)

@@ -258,6 +258,16 @@ def failed(limit: int = 200) -> list[OutboxMessage]:
     )
 
 
+def failed_count() -> int:
+    """How many messages delivery gave up on (for an administrator's home page)."""
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count()).where(OutboxMessage.status == MessageStatus.FAILED)
+        )
+        or 0
+    )
+
+
 def retry(actor: audit.Actor, message_id: Any) -> bool:
     """Send a failed message again from its first attempt. Commits; False if it was not failed."""
     message = db.session.get(OutboxMessage, message_id)

@@ -137,7 +137,7 @@ def test_every_action_has_a_plain_english_label():
     for action in AuditAction:
         text = audit.label(action)
         assert text and text[0].isupper() and "." not in text and "_" not in text, action
-    assert audit.label("referral.viewed") == "Viewed a referral"
+    assert audit.label("referral.viewed") == "Viewed the referral"
 
 
 def test_an_old_code_no_longer_in_the_catalogue_is_shown_as_stored():

@@ -91,21 +91,22 @@ def test_audit_events_hold_no_personal_data_columns():
 
 def test_dpo_sees_who_accessed_a_record(client, login_as):
     worker = factories.user(Role.SERVICE_WORKER)
+    record_id = "8a0f024e-5b7c-4d1e-9f3a-2c6b8d9e0f11"
     audit.record(
         "referral.viewed",
         actor=worker,
         target_type="referral",
-        target_id="abc-123",
+        target_id=record_id,
         purpose="first contact",
     )
     db.session.commit()
     login_as(factories.user(Role.DPO))
-    page = client.get("/dpo/access?target_type=referral&target_id=abc-123")
+    page = client.get(f"/dpo/access?target_type=referral&target_id={record_id}")
     body = page.get_data(as_text=True)
     assert page.status_code == 200
     assert worker.display_name in body and "first contact" in body
     # In plain English, not the stored code.
-    assert "Viewed a referral" in body and "referral.viewed" not in body
+    assert "Viewed the referral" in body and "referral.viewed" not in body
     actions = db.session.scalars(sa.select(AuditEvent.action)).all()
     assert "audit.access_log_viewed" in actions  # the DPO's own look is recorded
 

@@ -64,6 +64,9 @@ REQUIRED: dict[str, set[Permission]] = {
     "notifications.index": {Permission.MANAGE_NOTIFICATIONS},
     "notifications.retry": {Permission.MANAGE_NOTIFICATIONS},
     "dpo.access_log": {Permission.AUDIT_ACCESS},
+    "dpo.find_person": {Permission.AUDIT_ACCESS},
+    "dpo.find_user": {Permission.AUDIT_ACCESS},
+    "dpo.user_activity": {Permission.AUDIT_ACCESS},
 }
 
 

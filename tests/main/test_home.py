@@ -1,0 +1,201 @@
+"""Each role's home page says what needs them now, as counts with links, scoped to them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from daservice.accounts.models import Role
+from daservice.directory.models import Service, ServiceKind, ServiceMember
+from daservice.extensions import db, utcnow
+from daservice.main.wording import by_when, clock_time
+from daservice.notify.models import MessageStatus, OutboxMessage
+from daservice.referrals import attention, route_actions
+from daservice.referrals.models import Route, RouteStatus
+
+from .. import factories
+
+
+def _text(page) -> str:
+    """The page's words, tags removed and spaces collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)))
+
+
+@pytest.fixture()
+def world(app):
+    services = factories.directory()
+    referrer = factories.user(Role.REFERRER)
+    worker = factories.user(Role.SERVICE_WORKER)
+    db.session.add(ServiceMember(service_id=services[ServiceKind.OUTREACH].id, user_id=worker.id))
+    db.session.commit()
+    return {"services": services, "referrer": referrer, "worker": worker}
+
+
+def _route(referral) -> Route:
+    return referral.routes[0]
+
+
+def test_service_worker_sees_new_and_overdue_referrals_and_the_next_deadline(
+    client, login_as, world
+):
+    worker = world["worker"]
+    first = factories.refer(world["referrer"], factories.referral_payload())
+    second = factories.refer(world["referrer"], factories.referral_payload())
+    overdue = factories.refer(world["referrer"], factories.referral_payload())
+    # Another referrer's high-risk referral goes to Marac and the Idva service, which she does
+    # not work: not hers to count.
+    factories.refer(
+        factories.user(Role.REFERRER),
+        factories.referral_payload(risk__answers=factories.high_risk_answers()),
+    )
+    now = utcnow()
+    _route(first).due_at = now + timedelta(hours=30)
+    _route(second).due_at = now + timedelta(hours=5)
+    _route(overdue).due_at = now - timedelta(hours=1)
+    db.session.commit()
+    route_actions.accept(worker, _route(overdue).id)  # accepted, still no contact: overdue
+
+    counts = attention.for_worker(worker, now)
+    assert (counts.new, counts.overdue) == (2, 1)
+    assert counts.next_new_due == _route(second).due_at
+
+    login_as(worker)
+    page = _text(client.get("/"))
+    assert f"2 new referrals – first contact due by {by_when(_route(second).due_at, now)}" in page
+    assert "1 referral is overdue for a first contact attempt" in page
+    assert "Okafor" not in page and "DA-2026" not in page  # counts only, no case content
+
+
+def test_a_contact_attempt_stops_a_referral_counting_as_overdue(world):
+    worker = world["worker"]
+    referral = factories.refer(world["referrer"], factories.referral_payload())
+    route = _route(referral)
+    route.due_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    route_actions.accept(worker, route.id)
+    route_actions.log_contact(worker, route.id, channel="phone", outcome="no_answer", notes=None)
+    assert attention.for_worker(worker).overdue == 0
+
+
+def test_a_worker_with_no_service_is_told_how_to_get_one(client, login_as, app):
+    login_as(factories.user(Role.SERVICE_WORKER))
+    assert "You are not working any service's referrals yet" in _text(client.get("/"))
+
+
+def test_referrer_sees_unsent_drafts_and_what_services_did_lately(client, login_as, world):
+    from daservice.referrals import drafts
+
+    referrer, worker = world["referrer"], world["worker"]
+    drafts.start(referrer)
+    drafts.start(referrer)
+    accepted = factories.refer(referrer, factories.referral_payload())
+    declined = factories.refer(referrer, factories.referral_payload())
+    old = factories.refer(referrer, factories.referral_payload())
+    route_actions.accept(worker, _route(accepted).id)
+    route_actions.decline(worker, _route(declined).id, "Not in our area")
+    route_actions.accept(worker, _route(old).id)
+    _route(old).updated_at = utcnow() - timedelta(days=8)  # outside the 7 days
+    db.session.commit()
+    # Someone else's draft and referral are not hers.
+    other = factories.user(Role.REFERRER)
+    drafts.start(other)
+    route_actions.accept(worker, _route(factories.refer(other, factories.referral_payload())).id)
+
+    counts = attention.for_referrer(referrer)
+    assert counts.drafts == 2
+    assert counts.changes == {RouteStatus.ACCEPTED: 1, RouteStatus.DECLINED: 1}
+
+    login_as(referrer)
+    page = _text(client.get("/"))
+    assert "2 referrals not sent yet" in page
+    assert "2 updates from services in the last 7 days" in page
+    assert "1 accepted by a service" in page and "1 declined by a service" in page
+    assert "Your role: Referrer (frontline professional)" in page
+
+
+def test_referrer_is_told_of_referrals_waiting_for_consent(world):
+    body = factories.referral_payload(consent__status="not_sought")
+    factories.refer(world["referrer"], body)
+    assert attention.for_referrer(world["referrer"]).waiting_for_consent == 1
+
+
+def test_a_repeat_only_marac_route_is_not_counted_for_the_referrer(world):
+    """The referrer is never told, even by a count, that the victim was known before."""
+    referrer = world["referrer"]
+    referral = factories.refer(referrer, factories.referral_payload())
+    idva = world["services"][ServiceKind.IDVA]
+    db.session.add(Route(referral_id=referral.id, service_id=idva.id, status=RouteStatus.ACCEPTED))
+    db.session.commit()
+    assert attention.for_referrer(referrer).changes == {RouteStatus.ACCEPTED: 1}
+    referral.marac, referral.repeat = True, True  # Marac only because she was referred before
+    db.session.commit()
+    assert attention.for_referrer(referrer).changes == {}
+
+
+def test_referrals_made_at_her_previous_agency_are_not_counted(world):
+    referrer, worker = world["referrer"], world["worker"]
+    factories.refer(referrer, factories.referral_payload(consent__status="not_sought"))
+    route_actions.accept(worker, _route(factories.refer(referrer, factories.referral_payload())).id)
+    before = attention.for_referrer(referrer)
+    assert (before.waiting_for_consent, before.changed) == (1, 1)
+    referrer.agency_id = factories.agency().id  # she moved to another agency
+    db.session.commit()
+    after = attention.for_referrer(referrer)
+    assert (after.waiting_for_consent, after.changed) == (0, 0)
+
+
+def test_admin_sees_services_nobody_works_and_failed_notifications(client, login_as, world):
+    services = world["services"]
+    factories.refer(world["referrer"], factories.referral_payload())  # to outreach (staffed)
+    # A member who is disabled, or no longer works inboxes, does not staff a service.
+    gone = factories.user(Role.SERVICE_WORKER, disabled=True)
+    db.session.add(ServiceMember(service_id=services[ServiceKind.IDVA].id, user_id=gone.id))
+    db.session.add(
+        OutboxMessage(
+            template="referral.routed",
+            audience="email",
+            address="x@example.test",
+            params={},
+            status=MessageStatus.FAILED,
+            next_attempt_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    active = db.session.scalars(sa.select(Service).where(Service.status == "active")).all()
+    unstaffed = [s for s in active if s.kind != ServiceKind.OUTREACH]
+
+    login_as(factories.user(Role.ADMIN))
+    page = client.get("/").get_data(as_text=True)
+    text = _text(client.get("/"))
+    assert f"{len(unstaffed)} services have nobody to work their referrals" in text
+    assert services[ServiceKind.IDVA].name in text
+    assert f'href="/admin/services/{services[ServiceKind.IDVA].id}"' in page
+    assert f'href="/admin/services/{services[ServiceKind.OUTREACH].id}"' not in page
+    assert "1 notification could not be sent" in text and 'href="/admin/notifications"' in page
+
+
+def test_dpo_is_offered_a_way_to_find_a_record(client, login_as, app):
+    login_as(factories.user(Role.DPO))
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/dpo/access"' in page and "Find a record and see who accessed it" in page
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.TRAINING_COORDINATOR])
+def test_roles_with_nothing_built_yet_get_an_honest_page(client, login_as, role):
+    login_as(factories.user(role))
+    page = _text(client.get("/"))
+    assert "Nothing to do here yet" in page and "are not available yet" in page
+
+
+def test_deadlines_are_said_in_uk_time_relative_to_today():
+    now = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    assert by_when(datetime(2026, 12, 2, 17, 0, tzinfo=UTC), now) == "5pm tomorrow"
+    assert by_when(datetime(2026, 12, 1, 17, 30, tzinfo=UTC), now) == "5:30pm today"
+    assert by_when(datetime(2026, 12, 4, 17, 0, tzinfo=UTC), now) == "5pm on 4 December 2026"
+    # Summer: 16:00 UTC is 5pm in London (BST), and "tomorrow" is a UK day.
+    summer = datetime(2026, 6, 14, 22, 30, tzinfo=UTC)  # 11:30pm BST on the 14th
+    assert by_when(datetime(2026, 6, 15, 16, 0, tzinfo=UTC), summer) == "5pm tomorrow"
+    assert clock_time(datetime(2026, 12, 1, 12, 0, tzinfo=UTC)) == "midday"

@@ -66,6 +66,7 @@ class AuditAction(enum.StrEnum):
     ROUTE_ACCEPTED = "route.accepted"
     ROUTE_DECLINED = "route.declined"
     ROUTE_CONTACT_ATTEMPTED = "route.contact_attempted"
+    ROUTE_CONTACT_AGAINST_INSTRUCTIONS = "route.contact_against_instructions"
     ROUTE_IN_SUPPORT = "route.in_support"
     ROUTE_CLOSED = "route.closed"
     ROUTE_SLA_BREACHED = "route.sla_breached"
@@ -120,6 +121,10 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.ROUTE_ACCEPTED: "Accepted a referral for a service",
     AuditAction.ROUTE_DECLINED: "Declined a referral for a service",
     AuditAction.ROUTE_CONTACT_ATTEMPTED: "Logged an attempt to contact her",
+    AuditAction.ROUTE_CONTACT_AGAINST_INSTRUCTIONS: (
+        "Confirmed, with a reason, a contact attempt that went against her safe-contact "
+        "instructions"
+    ),
     AuditAction.ROUTE_IN_SUPPORT: "Recorded that she is in support",
     AuditAction.ROUTE_CLOSED: "Closed a referral for a service",
     AuditAction.ROUTE_SLA_BREACHED: "A first contact attempt became overdue",

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from ..accounts.models import User
+from ..audit import AuditEvent
 from ..directory.models import Service, ServiceMember
 from ..extensions import db
 from . import policy
@@ -163,3 +164,27 @@ def linked_history(referral: Referral) -> list[Referral]:
 
 def is_overdue(due_at: datetime | None, first_contact_at: datetime | None, now: datetime) -> bool:
     return due_at is not None and first_contact_at is None and due_at < now
+
+
+# The audit actions that change a route's status (the trail says who made each move).
+ROUTE_MOVES = (
+    "route.accepted",
+    "route.declined",
+    "route.contact_attempted",
+    "route.in_support",
+    "route.closed",
+)
+
+
+def last_mover(route_id: uuid.UUID) -> uuid.UUID | None:
+    """Who made the latest change of status to a route, from the audit trail."""
+    return db.session.scalar(
+        sa.select(AuditEvent.actor_id)
+        .where(
+            AuditEvent.target_type == "route",
+            AuditEvent.target_id == str(route_id),
+            AuditEvent.action.in_(ROUTE_MOVES),
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )

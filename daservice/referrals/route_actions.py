@@ -86,6 +86,10 @@ def unsafe_because(safe_contact: dict[str, Any] | None, channel: str, outcome: s
     return because
 
 
+class BadContactTime(DomainError):
+    """A contact attempt dated in the future, or before the referral reached the service."""
+
+
 @dataclass(frozen=True)
 class ActionPage:
     """A route being worked, with the safe-contact instructions shown first."""
@@ -93,6 +97,7 @@ class ActionPage:
     route: Route
     referral: Referral
     show_contact: bool
+    referred_by: queries.ReferredBy  # whom to speak to first when contact is not safe
 
 
 def open_route(user: User, route_id: uuid.UUID) -> ActionPage:
@@ -111,6 +116,7 @@ def open_route(user: User, route_id: uuid.UUID) -> ActionPage:
         route,
         referral,
         policy.can_see_victim(is_referrer=False, route_kinds=[route.service.kind]),
+        queries.referred_by(referral),
     )
 
 
@@ -229,11 +235,16 @@ def log_contact(
         raise UnknownChoice("Select how you tried to contact her and what happened")
     now = now or utcnow()
     at = at or now
-    if at > now:
-        raise UnknownChoice("The date and time of the contact attempt must be in the past")
     route = _worker_route(user, route_id)
     if route.status == RouteStatus.PENDING:
         raise InvalidTransition("Accept the referral before logging contact")
+    if at > now:
+        raise BadContactTime("The date and time you tried to make contact must be in the past")
+    # Times are typed to the minute: the minute the referral arrived in counts as after it.
+    if at < route.referral.created_at.replace(second=0, microsecond=0):
+        raise BadContactTime(
+            "The date and time you tried to make contact must be after the referral was sent"
+        )
     because = unsafe_because(route.referral.safe_contact, channel, outcome)
     override_reason = (override_reason or "").strip() or None
     if because and override_reason is None:

@@ -42,6 +42,8 @@ def long_date(value: str | date | None, missing: str = "Not given") -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def status_tag(status: str) -> dict[str, str]:
-    """Parameters for ``govukTag``: the status in words, coloured by meaning."""
-    return {"text": STATUS_WORDS.get(status, status), "classes": STATUS_COLOURS.get(status, "")}
+def status_tag(status: str, *, fit: bool = False) -> dict[str, str]:
+    """Parameters for ``govukTag``: the status in words, coloured by meaning. In a table the tag
+    wraps within GOV.UK's maximum width; ``fit`` sizes it to its text instead (in a sentence)."""
+    classes = STATUS_COLOURS.get(status, "") + (" app-tag--fit" if fit else "")
+    return {"text": STATUS_WORDS.get(status, status), "classes": classes.strip()}

@@ -105,4 +105,6 @@ def for_route(
                 against_instructions=attempt.override_reason is not None,
             )
         )
-    return sorted(events, key=lambda e: e.at, reverse=True)
+    # Newest first; of events in the same minute, the one that happened later first.
+    order = sorted(enumerate(events), key=lambda pair: (pair[1].at, pair[0]), reverse=True)
+    return [event for _, event in order]

@@ -145,19 +145,16 @@ def _move(
     target: RouteStatus,
     action: str,
     *,
-    allowed: frozenset[RouteStatus] | None = None,
     now: datetime | None = None,
     **values: Any,
 ) -> Route:
     """Move ``route`` from the status it was read with to ``target`` (setting plain ``values``)
-    in one conditional UPDATE, and audit it. ``allowed``: the statuses it may move from (default:
-    those ``policy.TRANSITIONS`` allows). Raises ``InvalidTransition``, after rolling back, if the
-    move is not allowed or someone else's move got there first. The caller commits; protected
-    fields are set on the returned row afterwards, in the same transaction (the UPDATE holds the
-    row until then)."""
+    in one conditional UPDATE, and audit it. Raises ``InvalidTransition``, after rolling back, if
+    ``policy.TRANSITIONS`` does not allow the move or someone else's move got there first. The
+    caller commits; protected fields are set on the returned row afterwards, in the same
+    transaction (the UPDATE holds the row until then)."""
     read_as = route.status
-    ok = read_as in allowed if allowed is not None else policy.can_move(read_as, target)
-    if not ok:
+    if not policy.can_move(read_as, target):
         raise _refused(user, route, target)
     moved = conditional_update(
         Route,
@@ -165,6 +162,11 @@ def _move(
         Route.status == read_as,
         values={"status": target, "updated_at": now or utcnow(), **values},
     )
+    return _moved(user, route, target, action, moved)
+
+
+def _moved(user: User, route: Route, target: RouteStatus, action: str, moved: bool) -> Route:
+    """After a conditional UPDATE: audit the move, or roll back and say who got there first."""
     if not moved:  # another request changed it between our read and our write
         db.session.rollback()
         db.session.refresh(route)
@@ -255,16 +257,23 @@ def log_contact(
         (Route.first_contact_at > at, at),
         else_=Route.first_contact_at,
     )
-    target = RouteStatus.CONTACT_ATTEMPTED if route.status == RouteStatus.ACCEPTED else route.status
-    _move(
-        user,
-        route,
-        target,
-        "route.contact_attempted",
-        allowed=policy.CAN_LOG_CONTACT,
-        now=now,
-        first_contact_at=first_contact,
+    # Attempts are independent records: two logged at once both count, so the condition is
+    # "still open", not "unchanged". The first moves accepted to contact attempted; a close that
+    # got there first wins, and the attempt is refused.
+    values = {"updated_at": now, "first_contact_at": first_contact}
+    this_route = Route.id == route.id
+    moved = conditional_update(
+        Route,
+        this_route,
+        Route.status == RouteStatus.ACCEPTED,
+        values={"status": RouteStatus.CONTACT_ATTEMPTED, **values},
+    ) or conditional_update(
+        Route,
+        this_route,
+        Route.status.in_(policy.CAN_LOG_CONTACT - {RouteStatus.ACCEPTED}),
+        values=values,
     )
+    _moved(user, route, RouteStatus.CONTACT_ATTEMPTED, "route.contact_attempted", moved)
     attempt = ContactAttempt(
         route_id=route.id, actor_id=user.id, at=at, channel=channel, outcome=outcome
     )

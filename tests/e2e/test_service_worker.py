@@ -28,17 +28,23 @@ def _no_sideways_scroll(page: Page) -> None:
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
 
 
-def test_an_unsafe_contact_attempt_is_refused_then_confirmed_with_a_reason(
-    page: Page, live_server, app
-):
+def _referral_to_outreach(**changes: object):
+    """A referral routed to outreach, a worker there, and its referrer."""
     services = factories.directory()
     referrer = factories.user(Role.REFERRER)
     worker = factories.user(Role.SERVICE_WORKER)
     outreach = services[ServiceKind.OUTREACH]
     db.session.add(ServiceMember(service_id=outreach.id, user_id=worker.id))
     db.session.commit()
-    referral = factories.refer(referrer, factories.referral_payload())  # voicemail is not safe
+    referral = factories.refer(referrer, factories.referral_payload(**changes))
     route = next(r for r in referral.routes if r.service_id == outreach.id)
+    return referral, route, referrer, worker
+
+
+def test_an_unsafe_contact_attempt_is_refused_then_confirmed_with_a_reason(
+    page: Page, live_server, app
+):
+    referral, route, referrer, worker = _referral_to_outreach()  # voicemail is not safe
     route_actions.accept(worker, route.id)
 
     sign_in(page, worker)
@@ -97,15 +103,7 @@ def test_an_unsafe_contact_attempt_is_refused_then_confirmed_with_a_reason(
 
 
 def test_not_safe_to_contact_is_a_warning_naming_the_referrer(page: Page, live_server, app):
-    services = factories.directory()
-    referrer = factories.user(Role.REFERRER)
-    worker = factories.user(Role.SERVICE_WORKER)
-    idva = services[ServiceKind.OUTREACH]
-    db.session.add(ServiceMember(service_id=idva.id, user_id=worker.id))
-    db.session.commit()
-    referral = factories.refer(
-        referrer, factories.referral_payload(safe_contact__safe_to_contact=False)
-    )
+    referral, _, referrer, worker = _referral_to_outreach(safe_contact__safe_to_contact=False)
     sign_in(page, worker)
     page.goto(f"/referrals/{referral.id}")
     warning = page.locator(".app-safe-contact--unsafe .govuk-warning-text")

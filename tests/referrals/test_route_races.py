@@ -46,8 +46,27 @@ def two_workers(app):
     return first.id, second.id, routes
 
 
-def _race(app, first_id: uuid.UUID, second_id: uuid.UUID, route_id: uuid.UUID) -> list[str]:
-    """Accept (first worker) and decline (second) at once; what each was told."""
+MOVES = {
+    "accept": lambda user, route_id: route_actions.accept(user, route_id),
+    "decline": lambda user, route_id: route_actions.decline(user, route_id, "race"),
+    "close": lambda user, route_id: route_actions.close(
+        user, route_id, outcome="no_contact", notes=None
+    ),
+    "contact": lambda user, route_id: route_actions.log_contact(
+        user, route_id, channel="text", outcome="spoke", notes=None
+    ),
+}
+
+
+def _race(
+    app,
+    first_id: uuid.UUID,
+    second_id: uuid.UUID,
+    route_id: uuid.UUID,
+    moves: tuple[str, str] = ("accept", "decline"),
+) -> list[str]:
+    """The first worker's move and the second's at once (default: accept and decline); what
+    each was told."""
     start = threading.Barrier(2)
     told: list[str] = []
 
@@ -56,10 +75,7 @@ def _race(app, first_id: uuid.UUID, second_id: uuid.UUID, route_id: uuid.UUID) -
             try:
                 user = db.session.get(User, user_id)
                 start.wait()
-                if move == "accept":
-                    route_actions.accept(user, route_id)
-                else:
-                    route_actions.decline(user, route_id, "race")
+                MOVES[move](user, route_id)
                 told.append(f"{move}: done")
             except InvalidTransition as refused:
                 told.append(f"{move}: {refused}")
@@ -69,8 +85,8 @@ def _race(app, first_id: uuid.UUID, second_id: uuid.UUID, route_id: uuid.UUID) -
                 db.session.remove()
 
     threads = [
-        threading.Thread(target=act, args=(first_id, "accept")),
-        threading.Thread(target=act, args=(second_id, "decline")),
+        threading.Thread(target=act, args=(first_id, moves[0])),
+        threading.Thread(target=act, args=(second_id, moves[1])),
     ]
     for thread in threads:
         thread.start()
@@ -119,3 +135,43 @@ def test_a_move_from_a_status_read_earlier_is_refused_with_what_happened(app, tw
         route_actions.decline(first, route_ids[0], "again")
     db.session.expire_all()
     assert db.session.get(Route, route_ids[0]).decline_reason == "Out of area"
+
+
+def test_a_contact_attempt_racing_a_close_never_lands_on_a_closed_route(app, two_workers):
+    first_id, second_id, route_ids = two_workers
+    for route_id in route_ids:
+        route_actions.accept(db.session.get(User, first_id), route_id)
+        told = _race(app, first_id, second_id, route_id, moves=("contact", "close"))
+        # Whichever is first wins; the other is told, or (contact first) the close follows it.
+        assert sorted(told) in (
+            ["close: done", "contact: Someone else has already closed this referral"],
+            ["close: Someone else has already logged contact on this referral", "contact: done"],
+            ["close: done", "contact: done"],
+        ), told
+        db.session.expire_all()
+        route = db.session.get(Route, route_id)
+        closed_at = db.session.scalar(
+            sa.select(audit.AuditEvent.seq).where(
+                audit.AuditEvent.target_id == str(route_id),
+                audit.AuditEvent.action == "route.closed",
+            )
+        )
+        contacts = db.session.scalars(
+            sa.select(audit.AuditEvent.seq).where(
+                audit.AuditEvent.target_id == str(route_id),
+                audit.AuditEvent.action == "route.contact_attempted",
+            )
+        ).all()
+        assert closed_at is None or all(seq < closed_at for seq in contacts)  # none after a close
+        assert len(route.attempts) == len(contacts)
+
+
+def test_two_contact_attempts_logged_at_once_both_count(app, two_workers):
+    first_id, second_id, route_ids = two_workers
+    for route_id in route_ids:
+        route_actions.accept(db.session.get(User, first_id), route_id)
+        told = _race(app, first_id, second_id, route_id, moves=("contact", "contact"))
+        assert told == ["contact: done", "contact: done"], told
+        db.session.expire_all()
+        route = db.session.get(Route, route_id)
+        assert route.status == RouteStatus.CONTACT_ATTEMPTED and len(route.attempts) == 2

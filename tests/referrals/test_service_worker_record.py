@@ -370,3 +370,29 @@ def test_programme_staff_see_none_of_her_answers(app, case):
     for secret in ("Yusuf", "Mental health", "Female", "1991", "Dash answer"):
         assert secret not in page, secret
     assert "Kyle" in page and "4 Harm Street" in page
+
+
+def test_the_loser_of_a_move_is_told_who_got_there_first_not_a_500(app, case):
+    colleague = case["worker_for"](db.session.get(Route, case["route_id"]))
+    route_actions.decline(colleague, case["route_id"], "Out of area")
+    client = _as(app, case["worker"])
+    token = csrf_token(client, f"/referrals/{case['referral'].id}")
+    response = client.post(
+        f"/inbox/routes/{case['route_id']}/accept",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "Someone else has already declined this referral" in _text(response)
+
+
+def test_close_notes_over_the_limit_get_the_labels_own_words(app, case):
+    _accept(case)
+    client = _as(app, case["worker"])
+    token = csrf_token(client, f"/inbox/routes/{case['route_id']}/close")
+    response = client.post(
+        f"/inbox/routes/{case['route_id']}/close",
+        data={"outcome": "no_contact", "notes": "x" * 2001, "csrf_token": token},
+    )
+    assert response.status_code == 400
+    assert "Close notes must be 2000 characters or fewer" in response.get_data(as_text=True)

@@ -68,6 +68,7 @@ class AuditAction(enum.StrEnum):
     ROUTE_ACCEPTED = "route.accepted"
     ROUTE_DECLINED = "route.declined"
     ROUTE_CONTACT_ATTEMPTED = "route.contact_attempted"
+    ROUTE_CONTACT_AGAINST_INSTRUCTIONS = "route.contact_against_instructions"
     ROUTE_IN_SUPPORT = "route.in_support"
     ROUTE_CLOSED = "route.closed"
     ROUTE_SLA_BREACHED = "route.sla_breached"
@@ -125,6 +126,9 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.ROUTE_ACCEPTED: "Accepted the referral",
     AuditAction.ROUTE_DECLINED: "Declined the referral",
     AuditAction.ROUTE_CONTACT_ATTEMPTED: "Logged an attempt to contact the person referred",
+    AuditAction.ROUTE_CONTACT_AGAINST_INSTRUCTIONS: (
+        "Logged, with a reason, a contact attempt that went against the safe-contact instructions"
+    ),
     AuditAction.ROUTE_IN_SUPPORT: "Started support",
     AuditAction.ROUTE_CLOSED: "Closed the referral",
     AuditAction.ROUTE_SLA_BREACHED: "First contact became overdue (recorded automatically)",

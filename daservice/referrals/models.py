@@ -132,6 +132,8 @@ class Route(db.Model, UUIDModel):  # type: ignore[name-defined]
 
 
 class ContactAttempt(db.Model, UUIDModel):  # type: ignore[name-defined]
+    """One attempt to reach her: when it was made (the worker may say), how, what happened."""
+
     __tablename__ = "contact_attempts"
 
     route_id: Mapped[uuid.UUID] = mapped_column(
@@ -142,6 +144,10 @@ class ContactAttempt(db.Model, UUIDModel):  # type: ignore[name-defined]
     channel: Mapped[str] = mapped_column(sa.String(16))
     outcome: Mapped[str] = mapped_column(sa.String(32))
     notes = Encrypted()
+    # Why the worker went against her safe-contact instructions (route_actions.unsafe_because):
+    # empty unless they confirmed they had to. Which instruction it broke is not stored: it follows
+    # from the channel, the outcome and her (protected) instructions.
+    override_reason = Encrypted()
 
     route: Mapped[Route] = relationship(back_populates="attempts")
 

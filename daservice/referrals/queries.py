@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from flask import abort
 
-from ..accounts.models import User
+from ..accounts.models import Agency, User
+from ..audit import AuditEvent
 from ..directory.models import Service, ServiceMember
 from ..extensions import db
 from . import policy
@@ -163,3 +165,65 @@ def linked_history(referral: Referral) -> list[Referral]:
 
 def is_overdue(due_at: datetime | None, first_contact_at: datetime | None, now: datetime) -> bool:
     return due_at is not None and first_contact_at is None and due_at < now
+
+
+# The audit actions that change a route's status (the trail says who made each move).
+ROUTE_MOVES = (
+    "route.accepted",
+    "route.declined",
+    "route.contact_attempted",
+    "route.in_support",
+    "route.closed",
+)
+
+
+def last_mover(route_id: uuid.UUID) -> uuid.UUID | None:
+    """Who made the latest change of status to a route, from the audit trail."""
+    return db.session.scalar(
+        sa.select(AuditEvent.actor_id)
+        .where(
+            AuditEvent.target_type == "route",
+            AuditEvent.target_id == str(route_id),
+            AuditEvent.action.in_(ROUTE_MOVES),
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class ReferredBy:
+    """Who sent a referral and how a service can reach them (walkthrough B3): "speak to the
+    referrer first" has to be something a worker can do."""
+
+    name: str
+    agency: str
+    role: str
+    email: str | None
+    sent_at: datetime
+
+    @property
+    def short(self) -> str:
+        return f"{self.name}, {self.agency}"
+
+
+def referred_by(referral: Referral) -> ReferredBy:
+    """The person (or partner system) who sent ``referral``, with their agency by name."""
+    agency = db.session.get(Agency, referral.agency_id)
+    agency_name = agency.name if agency is not None else "Unknown agency"
+    referrer = db.session.get(User, referral.referrer_id) if referral.referrer_id else None
+    if referrer is None:  # sent by a partner system for the agency
+        return ReferredBy(
+            "A partner system",
+            agency_name,
+            "Sent by the agency's case system",
+            None,
+            referral.created_at,
+        )
+    return ReferredBy(
+        referrer.display_name,
+        agency_name,
+        ", ".join(sorted(role.label for role in referrer.roles)) or "No role",
+        referrer.email,
+        referral.created_at,
+    )

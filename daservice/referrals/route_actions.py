@@ -1,20 +1,31 @@
 """What a receiving service does with a route: accept or decline it, log contact attempts, start
 support, close it. Each use case finds the route through the worker's own services (404 for any
-other), checks the move is allowed, audits and commits."""
+other), checks the move is allowed, audits and commits.
+
+Every change of status is one conditional ``UPDATE … WHERE status = <the status it was read
+in>``: of two workers acting on the same route at once, exactly one wins and the other is told
+what happened (security probe F3), instead of both moves being applied.
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
 
 from .. import audit
 from ..accounts.models import User
-from ..exceptions import InvalidTransition, UnknownChoice
+from ..exceptions import DomainError, InvalidTransition, UnknownChoice
 from ..extensions import db, utcnow
+from ..security.tokens import conditional_update
 from . import policy, queries
 from .models import ContactAttempt, Referral, Route, RouteStatus
 
+# Through the referrer or another professional: the one way that is not direct contact with her.
+THROUGH_A_PROFESSIONAL = "professional"
 CONTACT_CHANNELS = {
     "phone": "Phone call",
     "text": "Text message",
@@ -22,11 +33,12 @@ CONTACT_CHANNELS = {
     "in_person": "In person",
     "letter": "Letter",
     "video": "Video call",
+    THROUGH_A_PROFESSIONAL: "Through the referrer or another professional",
 }
 CONTACT_OUTCOMES = {
     "spoke": "Spoke to her",
     "no_answer": "No answer, no message left",
-    "voicemail": "Left a voicemail (where safe)",
+    "voicemail": "Left a voicemail",
     "unsafe": "Not safe to talk: ended the contact",
     "wrong_number": "Wrong or disconnected number",
 }
@@ -38,6 +50,45 @@ CLOSE_OUTCOMES = {
     "referred_on": "Referred on to another service",
 }
 
+# What the loser of a race (or a stale page) is told the route became, by its status now.
+_ALREADY = {
+    RouteStatus.ACCEPTED: "accepted",
+    RouteStatus.DECLINED: "declined",
+    RouteStatus.CONTACT_ATTEMPTED: "logged contact on",
+    RouteStatus.IN_SUPPORT: "started support for",
+    RouteStatus.CLOSED: "closed",
+}
+
+
+class UnsafeContact(DomainError):
+    """A contact attempt her safe-contact instructions forbid, logged without a reason."""
+
+    def __init__(self, because: list[str]) -> None:
+        super().__init__(" ".join(because))
+        self.because = because
+
+
+def unsafe_because(safe_contact: dict[str, Any] | None, channel: str, outcome: str) -> list[str]:
+    """Which of her safe-contact instructions a contact attempt goes against (none: it is safe).
+
+    An instruction that was not given counts as "no": the referrer did not say it was safe."""
+    sc = safe_contact or {}
+    because = []
+    if channel != THROUGH_A_PROFESSIONAL:
+        if not sc.get("safe_to_contact"):
+            because.append("It is not safe to contact her directly: speak to the referrer first.")
+        if channel == "text" and not sc.get("text_ok"):
+            because.append("Her instructions say do not text her.")
+        if channel == "letter" and not sc.get("letters_ok"):
+            because.append("Her instructions say do not send her letters.")
+        if outcome == "voicemail" and not sc.get("voicemail_ok"):
+            because.append("Her instructions say do not leave her a voicemail.")
+    return because
+
+
+class BadContactTime(DomainError):
+    """A contact attempt dated in the future, or before the referral reached the service."""
+
 
 @dataclass(frozen=True)
 class ActionPage:
@@ -46,6 +97,7 @@ class ActionPage:
     route: Route
     referral: Referral
     show_contact: bool
+    referred_by: queries.ReferredBy  # whom to speak to first when contact is not safe
 
 
 def open_route(user: User, route_id: uuid.UUID) -> ActionPage:
@@ -64,6 +116,7 @@ def open_route(user: User, route_id: uuid.UUID) -> ActionPage:
         route,
         referral,
         policy.can_see_victim(is_referrer=False, route_kinds=[route.service.kind]),
+        queries.referred_by(referral),
     )
 
 
@@ -72,43 +125,94 @@ def referral_id_of(user: User, route_id: uuid.UUID) -> uuid.UUID:
     return queries.get_route_for_worker_or_404(user, route_id).referral_id
 
 
-def _move(user: User, route_id: uuid.UUID, target: RouteStatus, action: str) -> Route:
-    route = queries.get_route_for_worker_or_404(user, route_id)
-    if not policy.can_move(route.status, target):
-        raise InvalidTransition(
-            f"A referral that is {route.status.value.replace('_', ' ')} cannot be "
-            f"{target.value.replace('_', ' ')}"
+def _refused(user: User, route: Route, target: RouteStatus) -> InvalidTransition:
+    """Why ``route`` (as it is now) cannot move to ``target``, in words for the worker."""
+    done = _ALREADY.get(route.status)
+    if done is not None:
+        by_me = queries.last_mover(route.id) == user.id
+        return InvalidTransition(
+            f"{'You have' if by_me else 'Someone else has'} already {done} this referral"
         )
-    route.status = target
-    route.updated_at = utcnow()
+    return InvalidTransition(
+        f"A referral that is {route.status.value.replace('_', ' ')} cannot be "
+        f"{target.value.replace('_', ' ')}"
+    )
+
+
+def _move(
+    user: User,
+    route: Route,
+    target: RouteStatus,
+    action: str,
+    *,
+    now: datetime | None = None,
+    **values: Any,
+) -> Route:
+    """Move ``route`` from the status it was read with to ``target`` (setting plain ``values``)
+    in one conditional UPDATE, and audit it. Raises ``InvalidTransition``, after rolling back, if
+    ``policy.TRANSITIONS`` does not allow the move or someone else's move got there first. The
+    caller commits; protected fields are set on the returned row afterwards, in the same
+    transaction (the UPDATE holds the row until then)."""
+    read_as = route.status
+    if not policy.can_move(read_as, target):
+        raise _refused(user, route, target)
+    moved = conditional_update(
+        Route,
+        Route.id == route.id,
+        Route.status == read_as,
+        values={"status": target, "updated_at": now or utcnow(), **values},
+    )
+    return _moved(user, route, target, action, moved)
+
+
+def _moved(user: User, route: Route, target: RouteStatus, action: str, moved: bool) -> Route:
+    """After a conditional UPDATE: audit the move, or roll back and say who got there first."""
+    if not moved:  # another request changed it between our read and our write
+        db.session.rollback()
+        db.session.refresh(route)
+        raise _refused(user, route, target)
+    db.session.refresh(route)  # the UPDATE bypassed the loaded row
     audit.record(action, actor=user, target_type="route", target_id=route.id)
     return route
 
 
+def _worker_route(user: User, route_id: uuid.UUID) -> Route:
+    return queries.get_route_for_worker_or_404(user, route_id)
+
+
 def accept(user: User, route_id: uuid.UUID) -> Route:
-    route = _move(user, route_id, RouteStatus.ACCEPTED, "route.accepted")
+    """Accept a pending route for the worker's service. Commits."""
+    route = _move(user, _worker_route(user, route_id), RouteStatus.ACCEPTED, "route.accepted")
     db.session.commit()
     return route
 
 
 def decline(user: User, route_id: uuid.UUID, reason: str) -> Route:
-    route = _move(user, route_id, RouteStatus.DECLINED, "route.declined")
+    """Decline a pending route, with the reason the referrer will see. Commits."""
+    route = _move(user, _worker_route(user, route_id), RouteStatus.DECLINED, "route.declined")
     route.decline_reason = reason
     db.session.commit()
     return route
 
 
 def start_support(user: User, route_id: uuid.UUID) -> Route:
-    route = _move(user, route_id, RouteStatus.IN_SUPPORT, "route.in_support")
+    """Record that she is now in support. Commits."""
+    route = _move(user, _worker_route(user, route_id), RouteStatus.IN_SUPPORT, "route.in_support")
     db.session.commit()
     return route
 
 
 def close(user: User, route_id: uuid.UUID, *, outcome: str, notes: str | None) -> Route:
+    """Close a route with its outcome and the worker's notes. Commits."""
     if outcome not in CLOSE_OUTCOMES:
         raise UnknownChoice("Select how the referral ended")
-    route = _move(user, route_id, RouteStatus.CLOSED, "route.closed")
-    route.outcome_code = outcome
+    route = _move(
+        user,
+        _worker_route(user, route_id),
+        RouteStatus.CLOSED,
+        "route.closed",
+        outcome_code=outcome,
+    )
     route.outcome_notes = notes or None
     db.session.commit()
     return route
@@ -121,24 +225,67 @@ def log_contact(
     channel: str,
     outcome: str,
     notes: str | None,
+    at: datetime | None = None,
+    override_reason: str | None = None,
     now: datetime | None = None,
 ) -> ContactAttempt:
+    """Log an attempt to contact her, made at ``at`` (default now). Commits.
+
+    An attempt her safe-contact instructions forbid raises ``UnsafeContact`` unless the worker
+    gives ``override_reason``; then it is logged with the reason and audited as such."""
     if channel not in CONTACT_CHANNELS or outcome not in CONTACT_OUTCOMES:
         raise UnknownChoice("Select how you tried to contact her and what happened")
-    route = queries.get_route_for_worker_or_404(user, route_id)
-    if route.status not in policy.CAN_LOG_CONTACT:
-        raise InvalidTransition("Accept the referral before logging contact")
     now = now or utcnow()
+    at = at or now
+    route = _worker_route(user, route_id)
+    if route.status == RouteStatus.PENDING:
+        raise InvalidTransition("Accept the referral before logging contact")
+    if at > now:
+        raise BadContactTime("The date and time you tried to make contact must be in the past")
+    # Times are typed to the minute: the minute the referral arrived in counts as after it.
+    if at < route.referral.created_at.replace(second=0, microsecond=0):
+        raise BadContactTime(
+            "The date and time you tried to make contact must be after the referral was sent"
+        )
+    because = unsafe_because(route.referral.safe_contact, channel, outcome)
+    override_reason = (override_reason or "").strip() or None
+    if because and override_reason is None:
+        raise UnsafeContact(because)
+    # The first contact is the earliest attempt, whichever order they are logged in.
+    first_contact = sa.case(
+        (Route.first_contact_at.is_(None), at),
+        (Route.first_contact_at > at, at),
+        else_=Route.first_contact_at,
+    )
+    # Attempts are independent records: two logged at once both count, so the condition is
+    # "still open", not "unchanged". The first moves accepted to contact attempted; a close that
+    # got there first wins, and the attempt is refused.
+    values = {"updated_at": now, "first_contact_at": first_contact}
+    this_route = Route.id == route.id
+    moved = conditional_update(
+        Route,
+        this_route,
+        Route.status == RouteStatus.ACCEPTED,
+        values={"status": RouteStatus.CONTACT_ATTEMPTED, **values},
+    ) or conditional_update(
+        Route,
+        this_route,
+        Route.status.in_(policy.CAN_LOG_CONTACT - {RouteStatus.ACCEPTED}),
+        values=values,
+    )
+    _moved(user, route, RouteStatus.CONTACT_ATTEMPTED, "route.contact_attempted", moved)
     attempt = ContactAttempt(
-        route_id=route.id, actor_id=user.id, at=now, channel=channel, outcome=outcome
+        route_id=route.id, actor_id=user.id, at=at, channel=channel, outcome=outcome
     )
     attempt.notes = notes or None
+    if because:
+        attempt.override_reason = override_reason
+        audit.record(
+            "route.contact_against_instructions",
+            actor=user,
+            target_type="route",
+            target_id=route.id,
+        )
     db.session.add(attempt)
-    if route.first_contact_at is None:
-        route.first_contact_at = now
-    if route.status == RouteStatus.ACCEPTED:
-        route.status = RouteStatus.CONTACT_ATTEMPTED
-    route.updated_at = now
-    audit.record("route.contact_attempted", actor=user, target_type="route", target_id=route.id)
     db.session.commit()
     return attempt

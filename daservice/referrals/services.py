@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from .. import audit, notify
 from ..accounts.models import User
 from ..extensions import db, utcnow
-from . import disclosure, drafts, intake, policy, queries
+from . import disclosure, drafts, intake, policy, queries, route_actions, timeline
 from .models import ConsentStatus, Referral, Route, RouteStatus
 from .notifications import OVERDUE, SERVICE_WORKERS, WAITING
 from .validation import parse
@@ -69,6 +69,10 @@ class ReferralView:
     criteria: list[str]
     history: list[Referral]  # her earlier referrals, for services that see her
     held: bool  # some route waits for her consent
+    # Who sent it and how to reach them: for the referrer and the services it went to.
+    referred_by: queries.ReferredBy
+    # Who did what to each of the user's own routes, newest first (by route id).
+    timelines: dict[uuid.UUID, list[timeline.Event]]
 
 
 def view_referral(user: User, referral_id: uuid.UUID) -> ReferralView:
@@ -93,6 +97,18 @@ def view_referral(user: User, referral_id: uuid.UUID) -> ReferralView:
     show_contact = policy.can_see_victim(
         is_referrer=is_referrer, route_kinds=[r.service.kind for r in my_routes]
     )
+    referred_by = queries.referred_by(referral)
+    timelines = {
+        route.id: timeline.for_route(
+            referral,
+            route,
+            referred_by=referred_by.short,
+            channels=route_actions.CONTACT_CHANNELS,
+            outcomes=route_actions.CONTACT_OUTCOMES,
+            close_outcomes=route_actions.CLOSE_OUTCOMES,
+        )
+        for route in my_routes
+    }
     return ReferralView(
         referral=referral,
         routes=routes,
@@ -102,6 +118,8 @@ def view_referral(user: User, referral_id: uuid.UUID) -> ReferralView:
         criteria=referral.criteria if my_routes else disclosure.submitter_criteria(referral),
         history=queries.linked_history(referral) if my_routes and show_contact else [],
         held=any(r.status == RouteStatus.HELD_FOR_CONSENT for r in routes),
+        referred_by=referred_by,
+        timelines=timelines,
     )
 
 

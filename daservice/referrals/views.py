@@ -13,8 +13,9 @@ from ..accounts import actor
 from ..exceptions import InvalidTransition
 from ..extensions import utcnow
 from ..security.permissions import Permission, permission_required, protect
-from . import disclosure, policy, queries, route_actions, services
+from . import disclosure, plain, policy, queries, route_actions, services
 from .forms import ActionForm, CloseForm, ContactForm, DeclineForm
+from .journey_forms import NEED_LABELS
 from .journey_sections import describe_draft
 from .risk import DASH_CREDIT, DASH_QUESTIONS
 from .validation import LEGAL_BASES
@@ -56,6 +57,11 @@ def detail(referral_id: uuid.UUID) -> str:
         criteria=view.criteria,
         history=view.history,
         held=view.held,
+        referred_by=view.referred_by,
+        timelines=view.timelines,
+        close_outcomes=route_actions.CLOSE_OUTCOMES,
+        need_labels=NEED_LABELS,
+        plain=plain,
         questions=DASH_QUESTIONS,
         dash_credit=DASH_CREDIT,
         legal_bases=LEGAL_BASES,
@@ -100,6 +106,7 @@ def inbox() -> str:
         per_page=50,
         now=utcnow(),
         is_overdue=queries.is_overdue,
+        plain=plain,
     )
 
 
@@ -149,19 +156,33 @@ def decline(route_id: uuid.UUID) -> Any:
 @inbox_bp.route("/routes/<uuid:route_id>/contact", methods=["GET", "POST"])
 def contact(route_id: uuid.UUID) -> Any:
     form = ContactForm()
-    if form.validate_on_submit():
-        return _attempt(
-            route_id,
-            lambda: route_actions.log_contact(
-                actor(),
+    unsafe: list[str] = []
+    if not form.is_submitted():
+        form.fill_in_now(utcnow())
+    elif form.validate():
+        try:
+            return _attempt(
                 route_id,
-                channel=form.channel.data,
-                outcome=form.outcome.data,
-                notes=form.notes.data,
-            ),
-            "Contact attempt logged",
-        )
-    return _action_page("referrals/contact.html", route_id, form)
+                lambda: route_actions.log_contact(
+                    actor(),
+                    route_id,
+                    channel=form.channel.data,
+                    outcome=form.outcome.data,
+                    notes=form.notes.data,
+                    at=form.at,
+                    override_reason=form.override_reason.data,
+                ),
+                "Contact attempt logged",
+            )
+        except route_actions.UnsafeContact as refused:
+            unsafe = refused.because
+            form.override_reason.errors = [
+                "Her safe-contact instructions say not to contact her this way. Choose another "
+                "way, or say why you need to go against her instructions"
+            ]
+        except route_actions.BadContactTime as wrong:
+            form.when.errors = [str(wrong)]
+    return _action_page("referrals/contact.html", route_id, form, unsafe=unsafe)
 
 
 @inbox_bp.route("/routes/<uuid:route_id>/close", methods=["GET", "POST"])
@@ -178,7 +199,7 @@ def close(route_id: uuid.UUID) -> Any:
     return _action_page("referrals/close.html", route_id, form)
 
 
-def _action_page(template: str, route_id: uuid.UUID, form: Any) -> Any:
+def _action_page(template: str, route_id: uuid.UUID, form: Any, **context: Any) -> Any:
     page = route_actions.open_route(actor(), route_id)
     return render_template(
         template,
@@ -186,4 +207,7 @@ def _action_page(template: str, route_id: uuid.UUID, form: Any) -> Any:
         referral=page.referral,
         form=form,
         show_contact=page.show_contact,
+        referred_by=page.referred_by,
+        unsafe_because=route_actions.unsafe_because,
+        **context,
     ), (400 if form.errors else 200)

@@ -16,6 +16,7 @@ from daservice.referrals.models import Referral, Route, RouteStatus
 
 from .. import factories
 from ..conftest import LoginActions, csrf_token
+from .contact_forms import contact_time
 
 
 @pytest.fixture()
@@ -168,7 +169,7 @@ def test_route_actions_and_invalid_transitions(app, world):
     )
     response = client.post(
         f"/inbox/routes/{route.id}/contact",
-        data={"channel": "phone", "outcome": "spoke", "csrf_token": token},
+        data={"channel": "phone", "outcome": "spoke", "csrf_token": token, **contact_time()},
     )
     assert response.status_code == 302
     db.session.expire_all()
@@ -181,6 +182,7 @@ def test_route_actions_and_invalid_transitions(app, world):
             "outcome": "spoke",
             "notes": "Agreed to call back Tuesday",
             "csrf_token": token,
+            **contact_time(),
         },
     )
     db.session.expire_all()

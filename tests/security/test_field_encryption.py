@@ -164,6 +164,8 @@ def test_inventory_lists_every_protected_field():
         ("people", "postcode"),
         ("people", "phone"),
         ("people", "email"),
+        ("contact_attempts", "notes"),
+        ("contact_attempts", "override_reason"),
     }
 
 

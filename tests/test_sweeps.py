@@ -21,6 +21,8 @@ PUBLIC_ENDPOINTS = {
     "accounts.code",
     "accounts.recovery",
     "accounts.enrol",
+    "accounts.open_setup_link",  # the emailed set-up link (single-use token)
+    "accounts.set_up",
     "api.openapi_document",
 }
 REQUIRED_HEADERS = {

@@ -155,6 +155,7 @@ def recovery() -> Any:
             form.code.errors = ["The recovery code is incorrect or has already been used"]
             status = 401
         else:
+            finished = _finish(user)  # clears the session: the message goes in after
             left = services.unused_recovery_codes(user)
             flash(
                 f"You used a recovery code. You have {left} "
@@ -162,7 +163,7 @@ def recovery() -> Any:
                 + " left. Each code works once: make new ones if few are left",
                 "info",
             )
-            return _finish(user)
+            return finished
     elif form.errors:
         status = 400
     return render_template("accounts/recovery.html", form=form), status

@@ -12,6 +12,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -48,6 +49,11 @@ class Defaults:
     # Working days to the first contact attempt, by risk level
     SLA_WORKING_DAYS: dict[str, int] = {"high": 1, "medium": 3, "standard": 5}
     SERVICE_URL: str | None = None  # public base URL for links in notifications
+    # Host header values this app answers (Flask): any other is a 400, so a forged Host is never
+    # echoed into an absolute redirect (probe F6). Production: SERVICE_URL's host unless set;
+    # DASERVICE_TRUSTED_HOSTS takes a comma-separated list (add a load balancer's health-check
+    # name). None (any host) in development and tests, which serve loopback.
+    TRUSTED_HOSTS: list[str] | None = None
 
     # Notifications (notify/): "log" (default), "smtp" or "govuk_notify"; checked at start-up
     NOTIFY_BACKEND = "log"  # refused in production unless NOTIFY_LOG_ONLY says so
@@ -171,6 +177,13 @@ def _derive(app: Flask) -> None:
         if uri.startswith(prefix):
             uri = "postgresql+psycopg://" + uri.removeprefix(prefix)
     config["SQLALCHEMY_DATABASE_URI"] = uri
+    hosts = config.get("TRUSTED_HOSTS")
+    if isinstance(hosts, str):  # from the environment
+        hosts = [h.strip() for h in hosts.split(",") if h.strip()]
+    if not hosts and config.get("ENV") not in ("development", "testing"):
+        service_host = urlsplit(str(config.get("SERVICE_URL") or "")).hostname
+        hosts = [service_host] if service_host else None
+    config["TRUSTED_HOSTS"] = hosts or None
     if not config.get("KEYS_FILE"):
         config["KEYS_FILE"] = str(Path(app.instance_path) / "keys.json")
 
@@ -208,6 +221,11 @@ def validate(config: Any) -> None:
         if not config.get("SERVICE_URL"):
             problems.append(
                 "SERVICE_URL is not set (the address staff are sent to in notifications)"
+            )
+        elif not config.get("TRUSTED_HOSTS"):
+            problems.append(
+                "TRUSTED_HOSTS is empty: set it, or a SERVICE_URL with a host name, so a forged "
+                "Host header is refused"
             )
     if config.get("PASSWORD_MAX_LENGTH", 0) < config.get("PASSWORD_MIN_LENGTH", 0):
         problems.append("PASSWORD_MAX_LENGTH is below PASSWORD_MIN_LENGTH")

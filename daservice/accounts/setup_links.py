@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import NoReturn
 
 import sqlalchemy as sa
+from flask import current_app
 
 from .. import audit, notify
 from ..extensions import db, utcnow
@@ -43,13 +44,13 @@ RESET = "account.reset"
 
 
 def register_templates() -> None:
-    """The two messages a holder is sent (fixed text; the only parameter is the link's token)."""
+    """The two messages a holder is sent (fixed text; the only parameter is the link)."""
     notify.register_template(
         NEW_ACCOUNT,
         subject="Set up your daservice account",
         body="An administrator has made you a daservice account. Use this link to choose your "
         "password and set up your authenticator app. It works once, within 24 hours:\n\n"
-        "{service_url}" + SETUP_PATH + "{token}\n\n"
+        "{link}\n\n"
         "If you were not expecting this email, tell your agency's administrator.",
         secret=True,
     )
@@ -58,7 +59,7 @@ def register_templates() -> None:
         subject="Your daservice sign-in has been reset",
         body="An administrator has reset your daservice password or authenticator app. Use this "
         "link to set them up again. It works once, within 2 hours:\n\n"
-        "{service_url}" + SETUP_PATH + "{token}\n\n"
+        "{link}\n\n"
         "If you did not ask for this, tell your agency's administrator at once.",
         secret=True,
     )
@@ -83,8 +84,17 @@ def send(actor: User | None, user: User, *, set_password: bool, new_account: boo
             expires_at=utcnow() + valid_for,
         )
     )
-    notify.enqueue(NEW_ACCOUNT if new_account else RESET, to=user.email, params={"token": token})
+    notify.enqueue(
+        NEW_ACCOUNT if new_account else RESET, to=user.email, params={"link": _link(token)}
+    )
     audit.record("account.setup_link_sent", actor=actor, target_type="user", target_id=user.id)
+
+
+def _link(token: str) -> str:
+    """The address to open: SERVICE_URL from configuration (never the request's Host), or just
+    the path where none is set (the local demo, which says so in the README)."""
+    base = str(current_app.config.get("SERVICE_URL") or "").rstrip("/")
+    return base + SETUP_PATH + token
 
 
 def pending(user_id: uuid.UUID) -> SetupLink | None:

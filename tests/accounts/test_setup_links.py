@@ -243,3 +243,20 @@ def test_the_demo_and_the_command_line_still_enrol_at_first_sign_in(client, runn
     assert not set(temporary) & set("0O1Il")  # no look-alikes to misread over the phone
     response = LoginActions(client).password("op@example.test", temporary)
     assert response.location.endswith("/sign-in/set-up-authenticator")
+
+
+def test_the_email_holds_an_absolute_link_without_a_double_slash(client, admin, app):
+    app.config["SERVICE_URL"] = "https://daservice.example.gov.uk/"
+    agency = factories.agency()
+    client.post(
+        "/admin/users/new",
+        data={
+            "email": "abs@example.test",
+            "display_name": "Abs",
+            "agency": str(agency.id),
+            "roles": ["referrer"],
+            "csrf_token": csrf_token(client, "/admin/users/new"),
+        },
+    )
+    (sent,) = factories.deliver()
+    assert "\nhttps://daservice.example.gov.uk/account/set-up/" in sent.body

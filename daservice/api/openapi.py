@@ -93,11 +93,13 @@ def document() -> dict[str, Any]:
                             },
                         ),
                         "400": _response(
-                            "Malformed JSON (or text that is not Unicode), or a bad header", ERROR
+                            "Malformed JSON (or text that is not Unicode, or a name given twice "
+                            "in one object), or a bad header",
+                            ERROR,
                         ),
                         **unauthorised,
                         "409": _response("Idempotency-Key reused with a different body", ERROR),
-                        "413": _response("Request too large", ERROR),
+                        "413": _response("Request too large (over 1 MiB, chunked or not)", ERROR),
                         "415": _response("Not JSON", ERROR),
                         "422": _response(
                             "Invalid fields, each named",
@@ -152,10 +154,10 @@ def document() -> dict[str, Any]:
                     },
                     "responses": {
                         "200": _response("The referral, with held routes released", referral),
-                        "400": _response("Malformed JSON", ERROR),
+                        "400": _response("Malformed JSON (or a name given twice)", ERROR),
                         **unauthorised,
                         "404": _response("No such referral, or not your agency's", ERROR),
-                        "413": _response("Request too large", ERROR),
+                        "413": _response("Request too large (over 1 MiB, chunked or not)", ERROR),
                         "415": _response("Not JSON", ERROR),
                         "422": _response('Not {"status": "given"}', VALIDATION_ERROR),
                     },

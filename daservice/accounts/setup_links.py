@@ -191,7 +191,10 @@ def complete(
     link = _usable(token)
     user, open_ = link.user, _describe(link)
     if throttle.account_locked(user):
-        raise SetupFailed("code", "There have been too many attempts. Try again later")
+        field = (
+            "code" if open_.enrol else "new_password" if open_.set_password else "current_password"
+        )
+        raise SetupFailed(field, "There have been too many attempts. Try again later")
     if open_.set_password:
         problems = passwords.policy_problems(new_password or "", email=user.email)
         if problems:

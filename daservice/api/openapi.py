@@ -99,7 +99,9 @@ def document() -> dict[str, Any]:
                         ),
                         **unauthorised,
                         "409": _response("Idempotency-Key reused with a different body", ERROR),
-                        "413": _response("Request too large (over the size limit, chunked or not)", ERROR),
+                        "413": _response(
+                            "Request too large (over the size limit, chunked or not)", ERROR
+                        ),
                         "415": _response("Not JSON", ERROR),
                         "422": _response(
                             "Invalid fields, each named",
@@ -157,7 +159,9 @@ def document() -> dict[str, Any]:
                         "400": _response("Malformed JSON (or a name given twice)", ERROR),
                         **unauthorised,
                         "404": _response("No such referral, or not your agency's", ERROR),
-                        "413": _response("Request too large (over the size limit, chunked or not)", ERROR),
+                        "413": _response(
+                            "Request too large (over the size limit, chunked or not)", ERROR
+                        ),
                         "415": _response("Not JSON", ERROR),
                         "422": _response('Not {"status": "given"}', VALIDATION_ERROR),
                     },

@@ -260,3 +260,20 @@ def test_the_email_holds_an_absolute_link_without_a_double_slash(client, admin, 
     )
     (sent,) = factories.deliver()
     assert "\nhttps://daservice.example.gov.uk/account/set-up/" in sent.body
+
+
+def test_a_locked_account_is_told_to_wait_on_a_password_only_link(client, admin, app):
+    from daservice.extensions import utcnow
+
+    target = factories.user()
+    client.post(
+        f"/admin/users/{target.id}/reset-password", data={"csrf_token": csrf_token(client, "/")}
+    )
+    link = _link_sent_to(target.email)
+    target.locked_until = utcnow() + timedelta(minutes=10)
+    db.session.commit()
+    response = _set_up(
+        app.test_client(), link, new_password=NEW_PASSWORD, confirm_password=NEW_PASSWORD
+    )
+    assert response.status_code == 400
+    assert "too many attempts" in response.get_data(as_text=True)

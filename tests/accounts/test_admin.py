@@ -6,22 +6,11 @@ import pytest
 import sqlalchemy as sa
 
 from daservice.accounts.models import Role, User
-from daservice.audit import AuditEvent
 from daservice.extensions import db
 
 from .. import factories
 from ..conftest import LoginActions, csrf_token, row_count
-
-
-@pytest.fixture()
-def admin(client, login_as):
-    user = factories.user(Role.ADMIN)
-    login_as(user)
-    return user
-
-
-def _actions() -> list[str]:
-    return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.seq)))
+from .conftest import recorded_actions
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.ADMIN])
@@ -58,7 +47,7 @@ def test_admin_creates_a_user_and_the_holder_is_emailed_a_set_up_link(client, ad
     user = db.session.scalar(sa.select(User).where(User.email == "new.person@example.test"))
     assert user.roles == {Role.REFERRER, Role.MANAGER}
     assert not user.must_change_password and not user.totp_confirmed
-    assert "user.created" in _actions() and "account.setup_link_sent" in _actions()
+    assert "user.created" in recorded_actions() and "account.setup_link_sent" in recorded_actions()
     sent = factories.deliver()
     assert [m.to for m in sent] == ["new.person@example.test"]
     assert "/account/set-up/" in sent[0].body
@@ -119,7 +108,7 @@ def test_admin_changes_roles(client, admin):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, target.id).roles == {Role.SERVICE_WORKER}
-    assert "user.roles_changed" in _actions()
+    assert "user.roles_changed" in recorded_actions()
 
 
 def test_admin_cannot_remove_own_admin_role_or_disable_self(client, admin):
@@ -170,7 +159,7 @@ def test_reset_mfa_removes_the_authenticator_and_emails_the_holder(client, admin
     response = LoginActions(app.test_client()).password(target.email)
     assert response.status_code == 403
     assert "Use the link we emailed you" in response.get_data(as_text=True)
-    assert "login.setup_link_required" in _actions()
+    assert "login.setup_link_required" in recorded_actions()
 
 
 def test_reset_password_emails_a_link_and_ends_sessions(client, admin, app):
@@ -256,7 +245,7 @@ def test_an_admin_sees_notifications_that_failed_and_can_send_them_again(client,
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(OutboxMessage, message_id).status == MessageStatus.PENDING
-    assert "notification.retried" in _actions()
+    assert "notification.retried" in recorded_actions()
     assert [m.to for m in factories.deliver()] == ["worker@demo.daservice.invalid"]
     assert "Every notification has been sent" in client.get("/admin/notifications").get_data(
         as_text=True

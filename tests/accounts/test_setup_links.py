@@ -7,32 +7,20 @@ import re
 from datetime import timedelta
 
 import pyotp
-import pytest
 import sqlalchemy as sa
 
 from daservice.accounts import passwords
-from daservice.accounts.models import Role, SetupLink, User
-from daservice.audit import AuditEvent
+from daservice.accounts.models import SetupLink, User
 from daservice.extensions import db
 from daservice.notify.models import OutboxMessage
 from daservice.security import tokens
 
 from .. import factories
 from ..conftest import LoginActions, csrf_token
+from .conftest import recorded_actions
 
 NEW_PASSWORD = "violet kettle harbour lamp"
 LINK = re.compile(r"/account/set-up/[A-Za-z0-9_-]+")
-
-
-@pytest.fixture()
-def admin(client, login_as):
-    user = factories.user(Role.ADMIN)
-    login_as(user)
-    return user
-
-
-def _actions() -> list[str]:
-    return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.seq)))
 
 
 def _invite(client, email: str = "holder@example.test", roles=("referrer",)) -> str:
@@ -80,7 +68,7 @@ def test_the_holder_chooses_a_password_and_enrols_from_the_link(client, admin, a
     db.session.refresh(user)
     assert user.totp_confirmed and passwords.verify_password(user.password_hash, NEW_PASSWORD)
     assert {"account.setup_link_opened", "mfa.enrolled", "account.setup_completed"} <= set(
-        _actions()
+        recorded_actions()
     )
     # Single use: the same link again does nothing.
     again = app.test_client().get(link)
@@ -105,7 +93,7 @@ def test_an_expired_link_does_not_work(client, admin, app):
     db.session.commit()
     response = app.test_client().get(link)
     assert response.status_code == 410
-    assert "account.setup_link_refused" in _actions()
+    assert "account.setup_link_refused" in recorded_actions()
 
 
 def test_a_new_account_link_lasts_24_hours_and_a_reset_link_2(client, admin):
@@ -171,7 +159,7 @@ def test_an_authenticator_reset_needs_the_current_password(client, admin, app):
     wrong = _set_up(browser, link, current_password="not the password at all")
     assert wrong.status_code == 400
     assert "Your current password is incorrect" in wrong.get_data(as_text=True)
-    assert "account.setup_failed" in _actions()
+    assert "account.setup_failed" in recorded_actions()
     db.session.refresh(target)
     assert target.failed_logins == 1 and not target.totp_confirmed
     right = _set_up(browser, link, current_password=factories.PASSWORD)

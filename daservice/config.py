@@ -12,6 +12,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -55,6 +56,12 @@ class Defaults:
     SUPPORT_HOURS = "Monday to Friday, 9am to 5pm (except bank holidays)"
     DPO_EMAIL = "dpo@partnership.example"
     DATA_CONTROLLER = "the Redbridge Community Safety Partnership's member agencies"
+
+    # Host header values this app answers (Flask): any other is a 400, so a forged Host is never
+    # echoed into an absolute redirect (probe F6). Production: SERVICE_URL's host unless set;
+    # DASERVICE_TRUSTED_HOSTS takes a comma-separated list (add a load balancer's health-check
+    # name). None (any host) in development and tests, which serve loopback.
+    TRUSTED_HOSTS: list[str] | None = None
 
     # Notifications (notify/): "log" (default), "smtp" or "govuk_notify"; checked at start-up
     NOTIFY_BACKEND = "log"  # refused in production unless NOTIFY_LOG_ONLY says so
@@ -179,6 +186,13 @@ def _derive(app: Flask) -> None:
         if uri.startswith(prefix):
             uri = "postgresql+psycopg://" + uri.removeprefix(prefix)
     config["SQLALCHEMY_DATABASE_URI"] = uri
+    hosts = config.get("TRUSTED_HOSTS")
+    if isinstance(hosts, str):  # from the environment
+        hosts = [h.strip() for h in hosts.split(",") if h.strip()]
+    if not hosts and config.get("ENV") not in ("development", "testing"):
+        service_host = urlsplit(str(config.get("SERVICE_URL") or "")).hostname
+        hosts = [service_host] if service_host else None
+    config["TRUSTED_HOSTS"] = hosts or None
     if not config.get("KEYS_FILE"):
         config["KEYS_FILE"] = str(Path(app.instance_path) / "keys.json")
 
@@ -216,6 +230,11 @@ def validate(config: Any) -> None:
         if not config.get("SERVICE_URL"):
             problems.append(
                 "SERVICE_URL is not set (the address staff are sent to in notifications)"
+            )
+        elif not config.get("TRUSTED_HOSTS"):
+            problems.append(
+                "TRUSTED_HOSTS is empty: set it, or a SERVICE_URL with a host name, so a forged "
+                "Host header is refused"
             )
     if config.get("PASSWORD_MAX_LENGTH", 0) < config.get("PASSWORD_MIN_LENGTH", 0):
         problems.append("PASSWORD_MAX_LENGTH is below PASSWORD_MIN_LENGTH")

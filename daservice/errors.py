@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, make_response, render_template, request
+from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -53,6 +54,10 @@ def _wants_json() -> bool:
 
 
 def _render(status: int, message: str | None = None) -> Any:
+    if request_ctx.url_adapter is None:
+        # The request never reached routing (a Host outside TRUSTED_HOSTS): no page can be built
+        # without URLs, and nothing from the request is echoed back.
+        return _default_message(status), status, {"Content-Type": "text/plain; charset=utf-8"}
     if _wants_json():
         return {"error": message or _default_message(status)}, status
     template = PAGES.get(status, "errors/400.html" if status < 500 else "errors/500.html")

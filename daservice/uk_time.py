@@ -32,3 +32,11 @@ def uk_date(moment: datetime | None, missing: str = "") -> str:
         return missing
     local = moment.astimezone(LONDON)
     return f"{local.day} {local:%B %Y}"
+
+
+def uk_relative(moment: datetime, now: datetime) -> str:
+    """``5pm today``, ``8:34am yesterday``, ``5pm tomorrow``, otherwise ``5pm on 14 June 2026``:
+    "today" and "tomorrow" meaning UK days, whatever the server's zone."""
+    day, today = moment.astimezone(LONDON).date(), now.astimezone(LONDON).date()
+    words = {0: "today", -1: "yesterday", 1: "tomorrow"}.get((day - today).days)
+    return f"{uk_clock(moment)} {words}" if words else uk_datetime(moment)

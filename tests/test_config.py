@@ -146,3 +146,53 @@ def test_wsgi_exposes_only_app():
     tree = ast.parse(Path(__file__).parent.parent.joinpath("wsgi.py").read_text())
     names = {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets}
     assert names == {"app"}
+
+
+# --- Trusted hosts (security probe F6) ----------------------------------------------------------
+
+
+def _production_app(**overrides):
+    return create_app(
+        _production(
+            SQLALCHEMY_DATABASE_URI="sqlite://", ALLOW_SQLITE_IN_PRODUCTION=True, **overrides
+        )
+    )
+
+
+def test_production_trusts_only_the_host_of_service_url():
+    app = _production_app()
+    assert app.config["TRUSTED_HOSTS"] == ["daservice.example.gov.uk"]
+    client = app.test_client()
+    # Werkzeug's strict-slash redirect builds an absolute URL from the Host header.
+    forged = client.get("/inbox", headers={"Host": "evil.example"})
+    assert forged.status_code == 400
+    assert "evil.example" not in forged.headers.get("Location", "")
+    assert "evil.example" not in forged.get_data(as_text=True)
+    good = client.get("/inbox", headers={"Host": "daservice.example.gov.uk"})
+    assert good.status_code == 308
+    assert good.headers["Location"].startswith("https://daservice.example.gov.uk/inbox/") or (
+        good.headers["Location"].startswith("http://daservice.example.gov.uk/inbox/")
+    )
+
+
+def test_trusted_hosts_can_be_listed_in_the_environment(monkeypatch):
+    monkeypatch.setenv("DASERVICE_TRUSTED_HOSTS", "daservice.example.gov.uk, app1.internal")
+    app = _production_app()
+    assert app.config["TRUSTED_HOSTS"] == ["daservice.example.gov.uk", "app1.internal"]
+    assert app.test_client().get("/inbox", headers={"Host": "app1.internal"}).status_code == 308
+
+
+def test_production_refuses_a_service_url_without_a_host():
+    with pytest.raises(ConfigError, match="TRUSTED_HOSTS"):
+        create_app(_production(SERVICE_URL="daservice"))
+
+
+def test_development_answers_any_host():
+    from flask import Flask
+
+    from daservice import config
+
+    app = Flask("x")
+    app.config.update(ENV="development", SERVICE_URL="https://daservice.example.gov.uk")
+    config._derive(app)
+    assert app.config["TRUSTED_HOSTS"] is None

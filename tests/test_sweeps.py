@@ -26,6 +26,8 @@ PUBLIC_ENDPOINTS = {
     "accounts.enrol",
     "accounts.timed_out",  # "You have been signed out": shown after the session has ended
     "accounts.session_status",  # the timeout dialog asks; answers "signed out" when it is
+    "accounts.open_setup_link",  # the emailed set-up link (single-use token)
+    "accounts.set_up",
     "api.openapi_document",
 }
 REQUIRED_HEADERS = {

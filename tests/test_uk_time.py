@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from daservice.uk_time import uk_clock, uk_date, uk_datetime
+from daservice.uk_time import uk_clock, uk_date, uk_datetime, uk_relative
 
 
 def test_winter_times_are_gmt_and_summer_times_bst():
@@ -27,3 +27,11 @@ def test_on_the_hour_has_no_minutes_and_midnight_and_midday_are_words():
 
 def test_nothing_recorded_reads_as_the_callers_word_for_it():
     assert uk_datetime(None, "Never") == "Never" and uk_date(None) == ""
+
+
+def test_nearby_days_are_said_relative_to_the_uk_day():
+    now = datetime(2026, 6, 14, 23, 30, tzinfo=UTC)  # already 15 June in London
+    assert uk_relative(datetime(2026, 6, 15, 16, 0, tzinfo=UTC), now) == "5pm today"
+    assert uk_relative(datetime(2026, 6, 14, 7, 34, tzinfo=UTC), now) == "8:34am yesterday"
+    assert uk_relative(datetime(2026, 6, 16, 11, 0, tzinfo=UTC), now) == "midday tomorrow"
+    assert uk_relative(datetime(2026, 6, 20, 8, 0, tzinfo=UTC), now) == "9am on 20 June 2026"

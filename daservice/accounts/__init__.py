@@ -37,7 +37,9 @@ def _force_password_change() -> Any:
 
 
 def init_app(app: Flask) -> None:
-    from . import admin_views, cli, session_views, views
+    from . import admin_views, cli, session_views, setup_links, views
+
+    setup_links.register_templates()
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the sign-in page explains itself

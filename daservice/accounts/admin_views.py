@@ -1,6 +1,7 @@
 """Administration of users: create, edit roles and agency, disable, reset MFA and password.
 
-Administrators manage accounts; they see no case content.
+Administrators manage accounts; they see no case content, and no passwords: new accounts and
+resets send the holder a set-up link (``setup_links``); these pages say only that it was sent.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from werkzeug.wrappers import Response
 
 from ..exceptions import NotFound, PermissionDenied
 from ..security.permissions import Permission, protect
-from . import actor, services
-from .forms import ActionForm, UserForm
+from . import actor, administration, services
+from .forms import ROLE_HINTS, ActionForm, UserForm
 from .models import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -25,8 +26,20 @@ protect(bp, Permission.MANAGE_USERS)
 
 def _agency_choices(form: UserForm) -> None:
     form.agency.choices = [("", "Select an agency")] + [
-        (str(a.id), f"{a.name} ({a.code})") for a in services.list_agencies()
+        (str(a.id), a.name) for a in services.list_agencies()
     ]
+
+
+def _role_items() -> list[dict[str, Any]]:
+    """Each role's checkbox with a hint saying what it can see and do (in the form's order)."""
+    return [{"hint": {"text": ROLE_HINTS[Role(value)]}} for value, _ in UserForm.ROLE_CHOICES]
+
+
+def _form_page(form: UserForm, user: services.User | None, **context: Any) -> Any:
+    page = render_template(
+        "admin/user_form.html", form=form, user=user, role_items=_role_items(), **context
+    )
+    return page, 400 if form.errors else 200
 
 
 def _user_or_404(user_id: uuid.UUID) -> services.User:
@@ -38,7 +51,7 @@ def _user_or_404(user_id: uuid.UUID) -> services.User:
 
 @bp.route("/users")
 def users() -> str:
-    return render_template("admin/users.html", users=services.list_users(actor()))
+    return render_template("admin/users.html", users=administration.list_users(actor()))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -47,7 +60,7 @@ def new_user() -> Any:
     _agency_choices(form)
     if form.validate_on_submit():
         try:
-            user, temporary = services.create_user(
+            user = administration.invite_user(
                 actor(),
                 email=form.email.data,
                 display_name=form.display_name.data,
@@ -57,12 +70,8 @@ def new_user() -> Any:
         except services.AccountProblem as exc:
             form[exc.field].errors = [str(exc)]
         else:
-            return render_template(
-                "admin/temporary_password.html", user=user, password=temporary, created=True
-            )
-    return render_template(
-        "admin/user_form.html", form=form, user=None
-    ), 400 if form.errors else 200
+            return redirect(url_for("admin.link_sent", user_id=user.id, reason="new"))
+    return _form_page(form, None)
 
 
 @bp.route("/users/<uuid:user_id>", methods=["GET", "POST"])
@@ -76,7 +85,7 @@ def edit_user(user_id: uuid.UUID) -> Any:
         form.roles.data = sorted(r.value for r in user.roles)
     if form.validate_on_submit():
         try:
-            services.update_user(
+            administration.update_user(
                 actor(),
                 user.id,
                 display_name=form.display_name.data,
@@ -90,8 +99,8 @@ def edit_user(user_id: uuid.UUID) -> Any:
         else:
             flash(f"Saved changes to {user.display_name}", "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user, action=ActionForm()), (
-        400 if form.errors else 200
+    return _form_page(
+        form, user, action=ActionForm(), link=administration.setup_link_of(actor(), user.id)
     )
 
 
@@ -113,7 +122,7 @@ def _toggle(user_id: uuid.UUID, disabled: bool) -> Response:
     user = _user_or_404(user_id)
     if ActionForm().validate_on_submit():
         try:
-            services.set_disabled(actor(), user.id, disabled)
+            administration.set_disabled(actor(), user.id, disabled)
         except PermissionDenied as exc:
             flash(str(exc), "error")
         else:
@@ -125,12 +134,10 @@ def _toggle(user_id: uuid.UUID, disabled: bool) -> Response:
 @bp.route("/users/<uuid:user_id>/reset-mfa", methods=["POST"])
 def reset_mfa(user_id: uuid.UUID) -> Response:
     user = _user_or_404(user_id)
-    if ActionForm().validate_on_submit():
-        services.reset_mfa(actor(), user.id)
-        flash(
-            f"{user.display_name} will set up a new authenticator at their next sign-in", "success"
-        )
-    return redirect(url_for("admin.edit_user", user_id=user.id))
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    administration.reset_mfa(actor(), user.id)
+    return redirect(url_for("admin.link_sent", user_id=user.id, reason="authenticator"))
 
 
 @bp.route("/users/<uuid:user_id>/reset-password", methods=["POST"])
@@ -138,9 +145,33 @@ def reset_password(user_id: uuid.UUID) -> Any:
     user = _user_or_404(user_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("admin.edit_user", user_id=user.id))
-    user, temporary = services.reset_password(actor(), user.id)
+    administration.reset_password(actor(), user.id)
+    return redirect(url_for("admin.link_sent", user_id=user.id, reason="password"))
+
+
+LINK_SENT_TITLES = {
+    "new": "User added",
+    "password": "Password reset",
+    "authenticator": ("Authenticator app reset"),
+}
+
+
+@bp.route("/users/<uuid:user_id>/link-sent")
+def link_sent(user_id: uuid.UUID) -> Any:
+    """What the administrator sees after adding or resetting a user: that the holder was sent a
+    link, and until when it works. Never a password."""
+    user = _user_or_404(user_id)
+    reason = request.args.get("reason", "")
+    if reason not in LINK_SENT_TITLES:
+        abort(404)
     return render_template(
-        "admin/temporary_password.html", user=user, password=temporary, created=False
+        "admin/setup_link_sent.html",
+        user=user,
+        title=LINK_SENT_TITLES[reason],
+        reason=reason,
+        link=administration.setup_link_of(actor(), user.id),
+        # A worker sees nothing until added to a service, which is done on the directory's page.
+        is_worker=user.has_role(Role.SERVICE_WORKER, Role.PROGRAMME_WORKER),
     )
 
 
@@ -153,7 +184,7 @@ protect(notifications_bp, Permission.MANAGE_NOTIFICATIONS)
 def index() -> str:
     return render_template(
         "admin/notifications.html",
-        failed=services.failed_notifications(actor()),
+        failed=administration.failed_notifications(actor()),
         action=ActionForm(),
     )
 
@@ -162,6 +193,6 @@ def index() -> str:
 def retry(message_id: uuid.UUID) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
-    if services.retry_notification(actor(), message_id):
+    if administration.retry_notification(actor(), message_id):
         flash("The notification will be sent again within a minute.", "success")
     return redirect(url_for("notifications.index"))

@@ -14,7 +14,11 @@ def users() -> None:
 
 
 @users.command(
-    "create", help="Create an account. Prints a temporary password unless --password is given."
+    "create",
+    help="Create an account from the server (to start an installation: the first administrator). "
+    "Prints a temporary password, shown once, for you to give its holder; they must change it "
+    "and set up their authenticator app at first sign-in. Administrators add everyone else on "
+    "the web, where the holder is emailed a set-up link instead.",
 )
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True, help="Full name")

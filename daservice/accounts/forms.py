@@ -31,6 +31,8 @@ from .models import Role
 # reserved domains that stricter validators refuse.
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 EMAIL_FORMAT_MESSAGE = "Enter an email address in the correct format, like name@example.gov.uk"
+# Any six digits pass the form, including ١٢٣٤٥٦ or １２３４５６: they reach the check and count
+# as a failed attempt there (mfa.matching_step takes ASCII digits only), like any other wrong code.
 _SIX_DIGITS = re.compile(r"\d{6}")
 
 
@@ -67,18 +69,27 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class CodeForm(FlaskForm):
-    code = StringField(
+def six_digits(form: FlaskForm, field: StringField) -> None:
+    if not _SIX_DIGITS.fullmatch(field.data or ""):
+        raise ValidationError("Enter the security code as 6 digits, like 123456")
+
+
+def security_code_field() -> StringField:
+    """A TOTP code: spaces and hyphens forgiven, then six digits."""
+    return StringField(
         "Security code",
         widget=GovTextInput(),
         filters=[_digits_only],
-        validators=[DataRequired("Enter the 6-digit security code from your authenticator app")],
+        validators=[
+            DataRequired("Enter the 6-digit security code from your authenticator app"),
+            six_digits,
+        ],
     )
-    submit = SubmitField("Continue", widget=GovSubmitInput())
 
-    def validate_code(self, field: StringField) -> None:
-        if not _SIX_DIGITS.fullmatch(field.data or ""):
-            raise ValidationError("Enter the security code as 6 digits, like 123456")
+
+class CodeForm(FlaskForm):
+    code = security_code_field()
+    submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
 class RecoveryCodeForm(FlaskForm):
@@ -119,6 +130,60 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
+# What each role can see and do, as the hint under its checkbox (permissions.ROLE_PERMISSIONS and
+# the policies are the truth; this says it in words for the administrator choosing).
+ROLE_HINTS = {
+    Role.REFERRER: "Makes referrals. Sees only the referrals they made.",
+    Role.SERVICE_WORKER: "Works the inbox of each service they are added to, including the "
+    "victim's contact and safe-contact details. Add them to a service after saving.",
+    Role.PROGRAMME_WORKER: "Works a perpetrator programme's inbox. Never sees a victim's "
+    "address or safe-contact details.",
+    Role.TRAINING_COORDINATOR: "Runs the training programme. Sees no referrals.",
+    Role.AGENCY_TRAINING_LEAD: "Follows their agency's staff training. Sees no referrals.",
+    Role.MANAGER: "Sees totals and reports only, never a single referral.",
+    Role.DPO: "Sees who viewed or changed a record, from the audit trail. Sees no case content.",
+    Role.ADMIN: "Manages users, agencies and services. Sees no case content, and cannot also "
+    "be a referrer, service worker or programme worker.",
+}
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """The signed-in user's password again, before something that makes a second factor."""
+
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter your password"), password_within_limit],
+    )
+    submit = SubmitField("Make new recovery codes", widget=GovSubmitInput())
+
+
+class SetUpAccountForm(FlaskForm):
+    """The set-up link's page: a new password (or the current one) and a first security code.
+    The view removes the fields a link does not ask for."""
+
+    new_password = PasswordField(
+        "Create a password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter a password"), password_within_limit],
+    )
+    confirm_password = PasswordField(
+        "Confirm your password",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired("Confirm your password"),
+            EqualTo("new_password", "The passwords do not match"),
+        ],
+    )
+    current_password = PasswordField(
+        "Your current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter your current password"), password_within_limit],
+    )
+    code = security_code_field()
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
 class UserForm(FlaskForm):
     email = StringField(
         "Email address",
@@ -142,10 +207,11 @@ class UserForm(FlaskForm):
     agency = SelectField(
         "Agency", widget=GovSelect(), validators=[DataRequired("Select an agency")]
     )
+    ROLE_CHOICES = [(r.value, r.label) for r in Role]
     roles = SelectMultipleField(
         "Roles",
         widget=GovCheckboxesInput(),
-        choices=[(r.value, r.label) for r in Role],
+        choices=ROLE_CHOICES,
         validators=[DataRequired("Select at least one role")],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import time
 
 import pyotp
@@ -10,6 +11,7 @@ import segno
 
 STEP_SECONDS = 30
 DRIFT_STEPS = 1  # accept the previous and next 30-second code for clock drift
+CODE = re.compile(r"[0-9]{6}")  # ASCII only: compare_digest refuses other characters
 
 
 def new_secret() -> str:
@@ -17,7 +19,10 @@ def new_secret() -> str:
 
 
 def matching_step(secret: str, code: str, now: float | None = None) -> int | None:
-    """The time step whose code equals ``code`` within the drift window, or None."""
+    """The time step whose code equals ``code`` within the drift window, or None (also for
+    anything but six ASCII digits, which no step's code can equal)."""
+    if not CODE.fullmatch(code):
+        return None
     totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
     current = int((now if now is not None else time.time()) // STEP_SECONDS)
     found = None

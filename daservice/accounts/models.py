@@ -16,6 +16,7 @@ __all__ = [
     "ROLE_LABELS",
     "Agency",
     "RecoveryCode",
+    "SetupLink",
     "Role",
     "User",
     "UserRole",
@@ -140,3 +141,28 @@ class UserSession(db.Model):  # type: ignore[name-defined]
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class SetupLink(db.Model, UUIDModel):  # type: ignore[name-defined]
+    """A single-use, expiring link, emailed to an account's holder, with which they choose their
+    password and set up their authenticator themselves (accounts/setup_links.py). Only its digest
+    is stored. One per user: sending another replaces it. While a user has one that is unused
+    (expired or not), their authenticator can be set up only through a link, never at sign-in."""
+
+    __tablename__ = "account_setup_links"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # True for a new account or a password reset: the holder chooses a password. False for an
+    # authenticator reset: the holder proves they know their current password instead.
+    set_password: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<SetupLink {self.id}>"

@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
 from ..exceptions import DomainError
+from ..security.tokens import HumanCode
 
 # A small deny-list of passwords that meet the length rule but are still guessed first.
 COMMON = frozenset(
@@ -102,6 +103,13 @@ def policy_problems(password: str, *, email: str = "") -> list[str]:
     return problems
 
 
+# A password read out or copied from a terminal: no characters read as one another (0/O, 1/I/l),
+# 20 symbols of the kernel's unambiguous alphabet in groups of 5 (99 bits).
+TEMPORARY_PASSWORD = HumanCode(length=20, group=5, at_least_bits=96)
+
+
 def temporary_password() -> str:
-    """A one-time password an admin hands over; the user must change it at first sign-in."""
-    return "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    """A one-time password the operator of ``flask users create`` hands over; the user must
+    change it at first sign-in. (Administrators on the web never see one.)"""
+    code, _ = TEMPORARY_PASSWORD.issue()
+    return code

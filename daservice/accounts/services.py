@@ -9,13 +9,13 @@ from typing import NoReturn
 
 import sqlalchemy as sa
 
-from .. import audit, events, notify
+from .. import audit
 from ..exceptions import DomainError, NotFound, PermissionDenied
 from ..extensions import db, utcnow
 from ..security import tokens
-from ..security.permissions import CASE_PERMISSIONS, ROLE_PERMISSIONS, Permission, require
+from ..security.permissions import CASE_PERMISSIONS, ROLE_PERMISSIONS
 from ..security.ratelimit import RateLimited
-from . import mfa, passwords, policy, sessions, throttle
+from . import mfa, passwords, sessions, setup_links, throttle
 from .models import Agency, RecoveryCode, Role, User, UserRole
 
 RECOVERY_CODES = 10  # each tokens.RECOVERY_CODE: 12 symbols, 59.45 bits
@@ -50,7 +50,7 @@ CASE_ROLES = frozenset(
 )
 
 
-def _check_roles(roles: set[Role]) -> None:
+def check_roles(roles: set[Role]) -> None:
     if Role.ADMIN in roles and roles & CASE_ROLES:
         raise RoleConflict(
             "An administrator cannot also be a referrer, service worker or programme worker"
@@ -101,14 +101,14 @@ def check_password(email: str, password: str, source: str) -> User:
     user = find_user_by_email(email)
     if user is None:
         passwords.burn_time(password)
-        _failed(None, "login.failed")
+        record_failure(None, "login.failed")
     if throttle.account_locked(user):
         passwords.burn_time(password)
-        _failed(user, "login.failed_locked", count=False)
+        record_failure(user, "login.failed_locked", count=False)
     if not passwords.verify_password(user.password_hash, password):
-        _failed(user, "login.failed")
+        record_failure(user, "login.failed")
     if user.disabled:
-        _failed(user, "login.failed_disabled", count=False)
+        record_failure(user, "login.failed_disabled", count=False)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     audit.record("login.password_ok", actor=user)
@@ -117,7 +117,7 @@ def check_password(email: str, password: str, source: str) -> User:
     return user
 
 
-def _failed(
+def record_failure(
     user: User | None, action: str, *, source: str | None = None, count: bool = True
 ) -> NoReturn:
     """Record a failed step and raise SignInFailed. ``source``: the address to count it against
@@ -136,11 +136,11 @@ def check_second_factor(user_id: uuid.UUID, code: str, source: str) -> User:
     """Second factor for an enrolled user: a TOTP code, used once. Commits the attempt."""
     user = get_user(user_id)
     if user.disabled or throttle.account_locked(user) or not user.totp_confirmed:
-        _failed(user, "login.mfa_failed", source=source, count=False)
+        record_failure(user, "login.mfa_failed", source=source, count=False)
     secret = user.totp_secret
     step = mfa.matching_step(secret, code) if secret else None
     if step is None:
-        _failed(user, "login.mfa_failed", source=source)
+        record_failure(user, "login.mfa_failed", source=source)
     # Claim the time step in one conditional UPDATE, so two requests racing with the same code
     # cannot both succeed.
     claimed = tokens.conditional_update(
@@ -157,24 +157,24 @@ def check_second_factor(user_id: uuid.UUID, code: str, source: str) -> User:
         db.session.commit()
         raise CodeAlreadyUsed()
     db.session.refresh(user)
-    return _signed_in(user, "login.succeeded")
+    return finish_sign_in(user, "login.succeeded")
 
 
 def check_recovery_code(user_id: uuid.UUID, code: str, source: str) -> User:
     """Second factor by a single-use recovery code."""
     user = get_user(user_id)
     if user.disabled or throttle.account_locked(user):
-        _failed(user, "login.recovery_failed", source=source, count=False)
+        record_failure(user, "login.recovery_failed", source=source, count=False)
     # Found and used up in one statement: of two requests racing with the same code, one wins.
     wanted = tokens.RECOVERY_CODE.digest(code)
     if wanted is None or not tokens.claim_once(
         RecoveryCode.used_at, RecoveryCode.user_id == user.id, RecoveryCode.code_hash == wanted
     ):
-        _failed(user, "login.recovery_failed", source=source)
-    return _signed_in(user, "login.succeeded_recovery_code")
+        record_failure(user, "login.recovery_failed", source=source)
+    return finish_sign_in(user, "login.succeeded_recovery_code")
 
 
-def _signed_in(user: User, action: str) -> User:
+def finish_sign_in(user: User, action: str) -> User:
     throttle.clear_account(user)
     user.last_login_at = utcnow()
     sessions.start(user)
@@ -183,11 +183,24 @@ def _signed_in(user: User, action: str) -> User:
     return user
 
 
+def must_use_setup_link(user: User) -> bool:
+    """Whether the user's authenticator may be set up only from the link emailed to them (after
+    an administrator made the account or reset it), not at sign-in with a password alone."""
+    return not user.totp_confirmed and setup_links.pending(user.id) is not None
+
+
+def refuse_enrolment_at_sign_in(user: User) -> None:
+    """Audit a correct password from someone who must set up from the emailed link. Commits."""
+    audit.record("login.setup_link_required", actor=user, target_type="user", target_id=user.id)
+    db.session.commit()
+
+
 def enrolment_secret(user_id: uuid.UUID) -> str:
-    """The TOTP secret being enrolled; created on first call. Only for users not yet enrolled."""
+    """The TOTP secret being enrolled at sign-in; created on first call. Only for users not yet
+    enrolled who were not sent a set-up link (accounts made on the command line)."""
     user = get_user(user_id)
-    if user.totp_confirmed:
-        raise PermissionDenied("already enrolled")
+    if user.totp_confirmed or must_use_setup_link(user):
+        raise PermissionDenied("not enrolling at sign-in")
     secret = user.totp_secret
     if secret is None:
         secret = mfa.new_secret()
@@ -199,19 +212,24 @@ def enrolment_secret(user_id: uuid.UUID) -> str:
 def confirm_enrolment(user_id: uuid.UUID, code: str, source: str) -> tuple[User, list[str]]:
     """Confirm the authenticator with a first code; returns the user and new recovery codes."""
     user = get_user(user_id)
-    if user.totp_confirmed or user.totp_secret is None or throttle.account_locked(user):
-        _failed(user, "mfa.enrol_failed", source=source, count=False)
+    if (
+        user.totp_confirmed
+        or user.totp_secret is None
+        or throttle.account_locked(user)
+        or must_use_setup_link(user)
+    ):
+        record_failure(user, "mfa.enrol_failed", source=source, count=False)
     step = mfa.matching_step(user.totp_secret or "", code)
     if step is None:
-        _failed(user, "mfa.enrol_failed", source=source)
+        record_failure(user, "mfa.enrol_failed", source=source)
     user.totp_confirmed = True
     user.totp_last_step = step
-    codes = _replace_recovery_codes(user)
+    codes = replace_recovery_codes(user)
     audit.record("mfa.enrolled", actor=user, target_type="user", target_id=user.id)
-    return _signed_in(user, "login.succeeded"), codes
+    return finish_sign_in(user, "login.succeeded"), codes
 
 
-def _replace_recovery_codes(user: User) -> list[str]:
+def replace_recovery_codes(user: User) -> list[str]:
     issued: dict[str, str] = {}
     while len(issued) < RECOVERY_CODES:  # distinct, so a typed code is one row's
         code, digest = tokens.RECOVERY_CODE.issue()
@@ -220,9 +238,26 @@ def _replace_recovery_codes(user: User) -> list[str]:
     return list(issued)
 
 
-def new_recovery_codes(user: User) -> list[str]:
-    """Replace a signed-in user's recovery codes; the old ones stop working."""
-    codes = _replace_recovery_codes(user)
+def unused_recovery_codes(user: User) -> int:
+    return sum(1 for r in user.recovery_codes if r.used_at is None)
+
+
+class WrongPassword(Exception):
+    """The signed-in user's password, asked for again, was wrong (the attempt is counted)."""
+
+
+def new_recovery_codes(user: User, password: str) -> list[str]:
+    """Replace a signed-in user's recovery codes; the old ones stop working. Asks for the
+    password again, so a session left open (or taken) cannot mint a second factor."""
+    if not passwords.verify_password(user.password_hash, password):
+        audit.record(
+            "mfa.recovery_codes_refused", actor=user, target_type="user", target_id=user.id
+        )
+        if throttle.note_account_failure(user):
+            audit.record("login.lockout", actor=user, target_type="user", target_id=user.id)
+        db.session.commit()
+        raise WrongPassword()
+    codes = replace_recovery_codes(user)
     audit.record("mfa.recovery_codes_replaced", actor=user, target_type="user", target_id=user.id)
     db.session.commit()
     return codes
@@ -254,20 +289,37 @@ def change_password(user: User, current: str, new: str) -> list[str]:
     return []
 
 
-# --- Administration ---------------------------------------------------------------------------
+# --- Accounts made on the server's command line ------------------------------------------------
 
 
 def list_agencies() -> list[Agency]:
     return list(db.session.scalars(sa.select(Agency).order_by(Agency.name)))
 
 
-def list_users(actor: User) -> list[User]:
-    policy.require_admin(actor)
-    return list(db.session.scalars(sa.select(User).order_by(User.display_name)))
+def new_user(
+    *, email: str, display_name: str, agency_id: uuid.UUID, roles: Iterable[Role], password: str
+) -> User:
+    """An account in the session (not committed), after checking the address and roles."""
+    if find_user_by_email(email) is not None:
+        raise EmailTaken("An account with this email address already exists")
+    if db.session.get(Agency, agency_id) is None:
+        raise UnknownAgency("Select an agency")
+    wanted = set(roles)
+    check_roles(wanted)
+    user = User(
+        email=normalise_email(email),
+        display_name=display_name.strip(),
+        agency_id=agency_id,
+        password_hash=passwords.hash_password(password),
+    )
+    user.role_rows = [UserRole(role=r) for r in sorted(wanted)]
+    db.session.add(user)
+    db.session.flush()
+    return user
 
 
 def create_user(
-    actor: User | None,
+    actor: None,
     *,
     email: str,
     display_name: str,
@@ -275,122 +327,15 @@ def create_user(
     roles: Iterable[Role],
     password: str | None = None,
 ) -> tuple[User, str]:
-    """Create an account. Without ``password`` a temporary one is made, to be changed at first use.
-
-    ``actor`` is None only for the command line (an operator on the server)."""
-    if actor is not None:
-        policy.require_admin(actor)
-    if find_user_by_email(email) is not None:
-        raise EmailTaken("An account with this email address already exists")
-    if db.session.get(Agency, agency_id) is None:
-        raise UnknownAgency("Select an agency")
-    wanted = set(roles)
-    _check_roles(wanted)
-    temporary = password is None
+    """Create an account from the server's command line (``flask users create``, ``demo load``):
+    the operator is trusted with the server, so may be shown a password to hand over. Without
+    ``password`` a temporary one is made, to be changed at first sign-in. Administrators on the
+    web use ``administration.invite_user``, which shows them none. ``actor`` is always None."""
     secret = password or passwords.temporary_password()
-    user = User(
-        email=normalise_email(email),
-        display_name=display_name.strip(),
-        agency_id=agency_id,
-        password_hash=passwords.hash_password(secret),
-        must_change_password=temporary,
+    user = new_user(
+        email=email, display_name=display_name, agency_id=agency_id, roles=roles, password=secret
     )
-    user.role_rows = [UserRole(role=r) for r in sorted(wanted)]
-    db.session.add(user)
-    db.session.flush()
+    user.must_change_password = password is None
     audit.record("user.created", actor=actor, target_type="user", target_id=user.id)
     db.session.commit()
     return user, secret
-
-
-def update_user(
-    actor: User,
-    user_id: uuid.UUID,
-    *,
-    display_name: str,
-    agency_id: uuid.UUID,
-    roles: Iterable[Role],
-) -> User:
-    policy.require_admin(actor)
-    user = get_user(user_id)
-    wanted = set(roles)
-    if not policy.can_change_own_admin_rights(actor, user) and Role.ADMIN not in wanted:
-        raise PermissionDenied("You cannot remove your own administrator role")
-    _check_roles(wanted)
-    if db.session.get(Agency, agency_id) is None:
-        raise UnknownAgency("Select an agency")
-    moved = user.agency_id != agency_id
-    user.display_name = display_name.strip()
-    user.agency_id = agency_id
-    # Every change before the first audit record: the audit chain's head is locked last, after
-    # the directory's version row (which a membership change renews), in every transaction.
-    if moved:
-        sessions.end_all(user.id)  # what they may see changes with the agency
-        events.publish(UserMovedAgency(user.id))  # the directory drops her memberships
-    if wanted != user.roles:
-        user.role_rows = [UserRole(role=r) for r in sorted(wanted)]
-        audit.record("user.roles_changed", actor=actor, target_type="user", target_id=user.id)
-    audit.record("user.updated", actor=actor, target_type="user", target_id=user.id)
-    db.session.commit()
-    return user
-
-
-def set_disabled(actor: User, user_id: uuid.UUID, disabled: bool) -> User:
-    policy.require_admin(actor)
-    user = get_user(user_id)
-    if disabled and not policy.can_change_own_admin_rights(actor, user):
-        raise PermissionDenied("You cannot disable your own account")
-    user.disabled = disabled
-    if disabled:
-        sessions.end_all(user.id)
-    else:
-        throttle.clear_account(user)
-    audit.record(
-        "user.disabled" if disabled else "user.enabled",
-        actor=actor,
-        target_type="user",
-        target_id=user.id,
-    )
-    db.session.commit()
-    return user
-
-
-def reset_mfa(actor: User, user_id: uuid.UUID) -> User:
-    """The user enrols a new authenticator at their next sign-in."""
-    policy.require_admin(actor)
-    user = get_user(user_id)
-    user.totp_secret = None
-    user.totp_confirmed = False
-    user.totp_last_step = None
-    user.recovery_codes = []
-    sessions.end_all(user.id)
-    audit.record("user.mfa_reset", actor=actor, target_type="user", target_id=user.id)
-    db.session.commit()
-    return user
-
-
-def reset_password(actor: User, user_id: uuid.UUID) -> tuple[User, str]:
-    """Set a temporary password (shown once to the admin) that must be changed at next sign-in."""
-    policy.require_admin(actor)
-    user = get_user(user_id)
-    temporary = passwords.temporary_password()
-    user.password_hash = passwords.hash_password(temporary)
-    user.must_change_password = True
-    throttle.clear_account(user)
-    sessions.end_all(user.id)
-    audit.record("user.password_reset", actor=actor, target_type="user", target_id=user.id)
-    db.session.commit()
-    return user, temporary
-
-
-def failed_notifications(actor: User) -> list[tuple[notify.OutboxMessage, str]]:
-    """Notifications delivery gave up on, each with its subject (fixed text: no case detail),
-    for an administrator."""
-    require(actor, Permission.MANAGE_NOTIFICATIONS)
-    return [(message, notify.subject_of(message)) for message in notify.failed()]
-
-
-def retry_notification(actor: User, message_id: uuid.UUID) -> bool:
-    """Send a failed notification again. Commits."""
-    require(actor, Permission.MANAGE_NOTIFICATIONS)
-    return notify.retry(actor, message_id)

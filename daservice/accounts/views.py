@@ -23,8 +23,15 @@ from werkzeug.wrappers import Response
 
 from ..security import ratelimit
 from ..security.guard import public
-from . import mfa, services
-from .forms import ActionForm, ChangePasswordForm, CodeForm, LoginForm, RecoveryCodeForm
+from . import mfa, services, setup_links
+from .forms import (
+    ChangePasswordForm,
+    CodeForm,
+    ConfirmPasswordForm,
+    LoginForm,
+    RecoveryCodeForm,
+    SetUpAccountForm,
+)
 
 bp = Blueprint("accounts", __name__)
 
@@ -48,8 +55,11 @@ def _pending_user_id() -> uuid.UUID | None:
 
 def _safe_next(target: str | None) -> str | None:
     """A path on this site to return to after signing in; anything else (another host, a
-    scheme-relative or backslash URL) is ignored, so sign-in is never an open redirect."""
+    scheme-relative or backslash URL, or one with control characters, which ``urlsplit`` drops
+    silently but a Location header refuses) is ignored, so sign-in is never an open redirect."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
@@ -89,6 +99,12 @@ def login() -> Any:
             session["pending_user"], session["pending_at"] = str(user.id), time.time()
             if target:
                 session["next"] = target
+            if services.must_use_setup_link(user):
+                # After an administrator's reset the authenticator is set up only from the link
+                # emailed to the holder: a password alone (perhaps someone else's) is not enough.
+                session.clear()
+                services.refuse_enrolment_at_sign_in(user)
+                return render_template("accounts/use_setup_link.html"), 403
             if not user.totp_confirmed:
                 return redirect(url_for("accounts.enrol"))
             return redirect(url_for("accounts.code"))
@@ -139,11 +155,15 @@ def recovery() -> Any:
             form.code.errors = ["The recovery code is incorrect or has already been used"]
             status = 401
         else:
+            finished = _finish(user)  # clears the session: the message goes in after
+            left = services.unused_recovery_codes(user)
             flash(
-                "You used a recovery code. Each code works once: make new ones if few are left",
+                f"You used a recovery code. You have {left} "
+                + ("code" if left == 1 else "codes")
+                + " left. Each code works once: make new ones if few are left",
                 "info",
             )
-            return _finish(user)
+            return finished
     elif form.errors:
         status = 400
     return render_template("accounts/recovery.html", form=form), status
@@ -158,6 +178,9 @@ def enrol() -> Any:
     user = services.get_user(user_id)
     if user.totp_confirmed:
         return redirect(url_for("accounts.code"))
+    if services.must_use_setup_link(user):
+        session.clear()
+        return render_template("accounts/use_setup_link.html"), 403
     secret = services.enrolment_secret(user_id)
     form = CodeForm()
     status = 200
@@ -214,9 +237,102 @@ def change_password() -> Any:
 
 @bp.route("/account/recovery-codes", methods=["GET", "POST"])
 def recovery_codes() -> Any:
-    form = ActionForm()
+    form = ConfirmPasswordForm()
+    status = 200
     if form.validate_on_submit():
-        codes = services.new_recovery_codes(current_user)
-        return render_template("accounts/recovery_codes.html", codes=codes, first_time=False)
-    remaining = sum(1 for r in current_user.recovery_codes if r.used_at is None)
-    return render_template("accounts/recovery_codes_new.html", form=form, remaining=remaining)
+        try:
+            codes = services.new_recovery_codes(current_user, form.password.data)
+        except services.WrongPassword:
+            form.password.errors = ["Your password is incorrect"]
+            status = 400
+        else:
+            return render_template("accounts/recovery_codes.html", codes=codes, first_time=False)
+    elif form.errors:
+        status = 400
+    remaining = services.unused_recovery_codes(current_user)
+    return render_template(
+        "accounts/recovery_codes_new.html", form=form, remaining=remaining
+    ), status
+
+
+# --- Setting up an account from the emailed link (setup_links) ---------------------------------
+
+SETUP_TOKEN = "setup_token"  # noqa: S105 - the session key's name, not a secret
+
+
+def _link_does_not_work() -> Any:
+    session.pop(SETUP_TOKEN, None)
+    return render_template("accounts/setup_link_invalid.html"), 410
+
+
+@bp.route("/account/set-up/<token>")
+@public
+def open_setup_link(token: str) -> Any:
+    """The link from the email. Its token moves into the session and the browser goes on to a
+    page without it, so it is not left in the history or sent on."""
+    try:
+        setup_links.open_link(token, first_visit=True)
+    except setup_links.LinkNotUsable:
+        return _link_does_not_work()
+    if current_user.is_authenticated:  # someone else's session on this browser ends here
+        services.sign_out(current_user)
+        logout_user()
+    session.clear()
+    session[SETUP_TOKEN] = token
+    return redirect(url_for("accounts.set_up"))
+
+
+@bp.route("/account/set-up", methods=["GET", "POST"])
+@public
+def set_up() -> Any:
+    token = session.get(SETUP_TOKEN)
+    if not isinstance(token, str):
+        return _link_does_not_work()
+    try:
+        link = setup_links.open_link(token)
+    except setup_links.LinkNotUsable:
+        return _link_does_not_work()
+    form = SetUpAccountForm()
+    if link.set_password:
+        del form.current_password
+    else:
+        del form.new_password, form.confirm_password
+    if not link.enrol:
+        del form.code
+    status = 200
+    if form.validate_on_submit():
+        try:
+            done = setup_links.complete(
+                token,
+                source=_source(),
+                new_password=form.new_password.data if link.set_password else None,
+                current_password=None if link.set_password else form.current_password.data,
+                code=form.code.data if link.enrol else None,
+            )
+        except setup_links.LinkNotUsable:
+            return _link_does_not_work()
+        except setup_links.SetupFailed as problem:
+            form[problem.field].errors = [problem.message]
+            status = 400
+        else:
+            session.clear()
+            if not done.signed_in:
+                flash(
+                    "Your new password is set. Sign in with it and your authenticator app",
+                    "success",
+                )
+                return redirect(url_for("accounts.login"))
+            login_user(done.user)
+            # Shown once, in this response only; never stored anywhere readable.
+            return render_template(
+                "accounts/recovery_codes.html", codes=done.recovery_codes, first_time=True
+            )
+    elif form.errors:
+        status = 400
+    context: dict[str, Any] = {"form": form, "link": link}
+    if link.enrol and link.user.totp_secret:
+        uri = mfa.provisioning_uri(
+            link.user.totp_secret, link.user.email, current_app.config["SERVICE_NAME"]
+        )
+        context.update(qr=mfa.qr_data_uri(uri), secret=mfa.grouped_secret(link.user.totp_secret))
+    return render_template("accounts/set_up.html", **context), status

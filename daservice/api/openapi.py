@@ -93,11 +93,15 @@ def document() -> dict[str, Any]:
                             },
                         ),
                         "400": _response(
-                            "Malformed JSON (or text that is not Unicode), or a bad header", ERROR
+                            "Malformed JSON (or text that is not Unicode, or a name given twice "
+                            "in one object), or a bad header",
+                            ERROR,
                         ),
                         **unauthorised,
                         "409": _response("Idempotency-Key reused with a different body", ERROR),
-                        "413": _response("Request too large", ERROR),
+                        "413": _response(
+                            "Request too large (over the size limit, chunked or not)", ERROR
+                        ),
                         "415": _response("Not JSON", ERROR),
                         "422": _response(
                             "Invalid fields, each named",
@@ -128,7 +132,7 @@ def document() -> dict[str, Any]:
             "/api/v1/referrals/{referral_id}/consent": {
                 "post": {
                     "operationId": "recordConsent",
-                    "summary": "She has now given consent: send the referrals held for it",
+                    "summary": "They have now given consent: send the referrals held for it",
                     "parameters": [
                         {
                             "name": "referral_id",
@@ -152,10 +156,12 @@ def document() -> dict[str, Any]:
                     },
                     "responses": {
                         "200": _response("The referral, with held routes released", referral),
-                        "400": _response("Malformed JSON", ERROR),
+                        "400": _response("Malformed JSON (or a name given twice)", ERROR),
                         **unauthorised,
                         "404": _response("No such referral, or not your agency's", ERROR),
-                        "413": _response("Request too large", ERROR),
+                        "413": _response(
+                            "Request too large (over the size limit, chunked or not)", ERROR
+                        ),
                         "415": _response("Not JSON", ERROR),
                         "422": _response('Not {"status": "given"}', VALIDATION_ERROR),
                     },

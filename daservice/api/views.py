@@ -53,15 +53,39 @@ def _read_json() -> Any:
         raw = request.get_data(cache=True)
     except RequestEntityTooLarge:
         raise _Refusal(413, "request too large") from None
+    # A chunked body (no Content-Length) is read only up to the limit and silently cut there
+    # (Werkzeug's LimitedStream): a body that reaches the limit was longer than we read.
+    if request.content_length is None and len(raw) >= current_app.config["MAX_CONTENT_LENGTH"]:
+        raise _Refusal(413, "request too large")
     try:
-        body = json.loads(raw, parse_constant=_not_json)
+        body = json.loads(raw, parse_constant=_not_json, object_pairs_hook=_one_value_per_name)
         # Lone surrogates ("\ud800", or their bytes) parse, but are not text: they cannot be
         # stored. They can only come from an escape or a non-ASCII byte, so only then is it asked.
         if b"\\u" in raw or not raw.isascii():
             json.dumps(body, ensure_ascii=False).encode()
+    except _DuplicateName as duplicate:
+        raise _Refusal(400, f'malformed JSON: the name "{duplicate.name}" appears twice') from None
     except (ValueError, UnicodeError, RecursionError):
         raise _Refusal(400, "malformed JSON") from None
     return body
+
+
+class _DuplicateName(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _one_value_per_name(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object, refusing a name given twice: JSON leaves that undefined, and a gateway or
+    validator in front that keeps the first value would disagree with Python, which keeps the
+    last (``{"consent": refused, "consent": given}``)."""
+    found: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in found:
+            raise _DuplicateName(name[:40])
+        found[name] = value
+    return found
 
 
 def _not_json(constant: str) -> Any:

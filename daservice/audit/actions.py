@@ -35,6 +35,7 @@ class AuditAction(enum.StrEnum):
     MFA_ENROLLED = "mfa.enrolled"
     MFA_ENROL_FAILED = "mfa.enrol_failed"
     MFA_RECOVERY_CODES_REPLACED = "mfa.recovery_codes_replaced"
+    MFA_RECOVERY_CODES_REFUSED = "mfa.recovery_codes_refused"
     PASSWORD_CHANGED = "password.changed"
     PASSWORD_CHANGE_FAILED = "password.change_failed"
     # Administration of users
@@ -45,6 +46,13 @@ class AuditAction(enum.StrEnum):
     USER_ENABLED = "user.enabled"
     USER_MFA_RESET = "user.mfa_reset"
     USER_PASSWORD_RESET = "user.password_reset"
+    # Setting up an account from the emailed link (accounts/setup_links.py)
+    ACCOUNT_SETUP_LINK_SENT = "account.setup_link_sent"
+    ACCOUNT_SETUP_LINK_OPENED = "account.setup_link_opened"
+    ACCOUNT_SETUP_LINK_REFUSED = "account.setup_link_refused"
+    ACCOUNT_SETUP_FAILED = "account.setup_failed"
+    ACCOUNT_SETUP_COMPLETED = "account.setup_completed"
+    LOGIN_SETUP_LINK_REQUIRED = "login.setup_link_required"
     # The directory of services
     SERVICE_CREATED = "service.created"
     SERVICE_UPDATED = "service.updated"
@@ -96,6 +104,7 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.LOGOUT_TIMED_OUT: "Signed out by the timeout warning (no activity)",
     AuditAction.MFA_ENROLLED: "Set up an authenticator app",
     AuditAction.MFA_ENROL_FAILED: "Failed to set up an authenticator app",
+    AuditAction.MFA_RECOVERY_CODES_REFUSED: ("Failed to make new recovery codes (wrong password)"),
     AuditAction.MFA_RECOVERY_CODES_REPLACED: "Replaced their recovery codes",
     AuditAction.PASSWORD_CHANGED: "Changed their password",
     AuditAction.PASSWORD_CHANGE_FAILED: "Failed to change their password",
@@ -106,6 +115,16 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.USER_ENABLED: "Enabled a user account",
     AuditAction.USER_MFA_RESET: "Reset a user's authenticator app",
     AuditAction.USER_PASSWORD_RESET: "Reset a user's password",
+    AuditAction.ACCOUNT_SETUP_LINK_SENT: "Sent a user a link to set up their account",
+    AuditAction.ACCOUNT_SETUP_LINK_OPENED: "Opened the link to set up their account",
+    AuditAction.ACCOUNT_SETUP_LINK_REFUSED: "Tried a set-up link that had expired or been used",
+    AuditAction.ACCOUNT_SETUP_FAILED: (
+        "Failed to set up their account (wrong current password or security code)"
+    ),
+    AuditAction.ACCOUNT_SETUP_COMPLETED: "Set up their account from the emailed link",
+    AuditAction.LOGIN_SETUP_LINK_REQUIRED: (
+        "Signed in with their password but must set up their authenticator from the emailed link"
+    ),
     AuditAction.SERVICE_CREATED: "Added a service to the directory",
     AuditAction.SERVICE_UPDATED: "Changed a service in the directory",
     AuditAction.SERVICE_MEMBER_ADDED: "Gave a worker access to a service's inbox",

@@ -6,7 +6,8 @@ from flask import Blueprint, current_app, jsonify, render_template
 
 from ..accounts import actor
 from ..security.guard import public
-from . import health, wording
+from ..uk_time import uk_relative
+from . import health
 from . import home as home_page
 
 bp = Blueprint("main", __name__)
@@ -33,7 +34,7 @@ def home() -> str:
         "home.html",
         user=user,
         home=home_page.for_user(user),
-        by_when=wording.by_when,
+        by_when=uk_relative,
         status_words=home_page.CHANGE_WORDS,
     )
 

@@ -42,13 +42,17 @@ class Backend(Protocol):
 
 class LogBackend:
     """Writes each message's recipient and subject to the log, and keeps the last few in memory
-    (for the demo and the tests). Bodies are not logged."""
+    (for the demo and the tests). Bodies are logged only in development (``log_bodies``), where
+    the log is the demo's mailbox: an account set-up link is read there (`make run`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, log_bodies: bool = False) -> None:
         self.sent: deque[Email] = deque(maxlen=100)
+        self.log_bodies = log_bodies
 
     def send(self, email: Email) -> None:
         logger.info("notification to %s: %s", email.to, email.subject)
+        if self.log_bodies:
+            logger.info("notification body (development only):\n%s", email.body)
         self.sent.append(email)
 
 
@@ -115,7 +119,7 @@ BACKENDS = ("log", "smtp", "govuk_notify")
 def from_config(config: dict[str, Any], templates: list[Template]) -> Backend:
     name = config.get("NOTIFY_BACKEND", "log")
     if name == "log":
-        return LogBackend()
+        return LogBackend(log_bodies=config.get("ENV") == "development")
     if name == "smtp":
         return SmtpBackend(config)
     if name == "govuk_notify":

@@ -230,6 +230,8 @@ def _attempt(
     message.status = MessageStatus.SENT
     message.sent_at = now
     message.last_error = None
+    if templates.get(message.template).secret:
+        message.params = None
     db.session.commit()
     return True
 

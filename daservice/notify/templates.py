@@ -29,6 +29,9 @@ class Template:
     name: str
     subject: str
     body: str
+    # A template whose parameters carry a secret (a set-up link's token): the outbox forgets its
+    # parameters once the message is sent, so the secret is not kept at rest any longer than that.
+    secret: bool = False
 
     @functools.cached_property
     def params(self) -> frozenset[str]:
@@ -49,9 +52,9 @@ class Template:
 _TEMPLATES: dict[str, Template] = {}
 
 
-def register(name: str, *, subject: str, body: str) -> Template:
+def register(name: str, *, subject: str, body: str, secret: bool = False) -> Template:
     """Register a template (idempotent for the same text, so an app can be created twice)."""
-    template = Template(name, subject, body)
+    template = Template(name, subject, body, secret)
     existing = _TEMPLATES.get(name)
     if existing is not None and existing != template:
         raise ValueError(f"template {name!r} is already registered with other text")

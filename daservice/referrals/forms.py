@@ -95,7 +95,7 @@ class ContactForm(FlaskForm):
     time = StringField("Time", widget=GovTextInput())
     notes = _notes("Notes (optional)", "Notes")
     override_reason = TextAreaField(
-        "Why do you need to go against her instructions?",
+        "Why do you need to go against their instructions?",
         widget=GovCharacterCount(),
         validators=[
             Optional(),

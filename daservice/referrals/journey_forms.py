@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import (
     DateField,
     Field,
@@ -33,7 +34,7 @@ class GovDateField(DateField):
     it looks only at the day box and would silently discard "  /  / 1990"."""
 
     def __init__(self, label: str, message: str, **kwargs: Any) -> None:
-        super().__init__(label, format="%d %m %Y", **kwargs)
+        super().__init__(label, format="%d %m %Y", widget=GovDateInput(), **kwargs)
         self.message = message
 
     def process_formdata(self, valuelist: list[str]) -> None:

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from ..uk_time import LONDON, uk_datetime
+from ..uk_time import uk_relative
 from . import drafts
 from .drafts import NO_OVERRIDE
+from .plain import LAWFUL_BASES, NEED_LABELS
 from .risk import DASH_ERRORS, DASH_QUESTIONS
 from .validation import NEEDS, Invalid, parse
 
@@ -28,37 +29,10 @@ Values = Mapping[str, Any]  # a page's submitted values, by question name
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
 RISK_CHOICES = (("yes", "Yes"), ("no", "No"), ("not_known", "Not known"))
-NEED_LABELS = {
-    "housing": "Housing or a safe place to stay",
-    "children": "Support with children",
-    "substance_use": "Drugs or alcohol",
-    "mental_health": "Mental health",
-    "immigration": "Immigration status",
-    "financial": "Money or debt",
-    "legal": "Legal advice",
-}
 CONSENT_CHOICES = (
     ("given", "Yes, they have given consent"),
     ("refused", "No, they have refused"),
     ("not_sought", "I have not been able to ask them"),
-)
-# The lawful bases in plain English; the legal reference is the option's hint.
-LAWFUL_BASES = (
-    (
-        "dpa2018_sch1_para18",
-        "To safeguard a child or an adult at risk",
-        "UK GDPR Art. 6(1)(e) and Art. 9(2)(g); DPA 2018 Sch. 1 para 18",
-    ),
-    (
-        "cda1998_s115",
-        "To prevent or detect crime",
-        "UK GDPR Art. 6(1)(e); Crime and Disorder Act 1998 s.115",
-    ),
-    (
-        "vital_interests",
-        "To protect someone's life",
-        "UK GDPR Art. 6(1)(d) and Art. 9(2)(c)",
-    ),
 )
 
 
@@ -1012,17 +986,6 @@ def answer_rows(a: Mapping[str, Any]) -> list[Group]:
 # --- The referrer's list of drafts ------------------------------------------------------------
 
 
-def saved_when(moment: datetime, now: datetime) -> str:
-    """``8:34am today``, ``4:10pm yesterday`` or ``28 November 2026 at 9:05am``, UK time."""
-    local, today = moment.astimezone(LONDON), now.astimezone(LONDON).date()
-    clock = f"{local.hour % 12 or 12}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
-    if local.date() == today:
-        return f"{clock} today"
-    if (today - local.date()).days == 1:
-        return f"{clock} yesterday"
-    return uk_datetime(moment)
-
-
 def describe_draft(answers: Mapping[str, Any], updated_at: datetime, now: datetime) -> str:
     """One draft told apart from the others: ``Referral for A. K., 3 of 7 sections done, saved
     8:34am today`` (initials only: the list is a link text anyone near the screen can read)."""
@@ -1030,4 +993,4 @@ def describe_draft(answers: Mapping[str, Any], updated_at: datetime, now: dateti
     who = initials(answers)
     return (
         f"Referral for {who}" if who else "Referral (no name yet)"
-    ) + f", {done} of {total} sections done, saved {saved_when(updated_at, now)}"
+    ) + f", {done} of {total} sections done, saved {uk_relative(updated_at, now)}"

@@ -5,10 +5,38 @@ from __future__ import annotations
 from datetime import date
 
 CONSENT_WORDS = {
-    "given": "Yes, she has agreed to this referral",
-    "refused": "No, she has not agreed to this referral",
-    "not_sought": "She has not been asked yet",
+    "given": "Yes, they have agreed to this referral",
+    "refused": "No, they have not agreed to this referral",
+    "not_sought": "They have not been asked yet",
 }
+NEED_LABELS = {
+    "housing": "Housing or a safe place to stay",
+    "children": "Support with children",
+    "substance_use": "Drugs or alcohol",
+    "mental_health": "Mental health",
+    "immigration": "Immigration status",
+    "financial": "Money or debt",
+    "legal": "Legal advice",
+}
+# The lawful bases in plain English; the legal reference is the option's hint.
+LAWFUL_BASES = (
+    (
+        "dpa2018_sch1_para18",
+        "To safeguard a child or an adult at risk",
+        "UK GDPR Art. 6(1)(e) and Art. 9(2)(g); DPA 2018 Sch. 1 para 18",
+    ),
+    (
+        "cda1998_s115",
+        "To prevent or detect crime",
+        "UK GDPR Art. 6(1)(e); Crime and Disorder Act 1998 s.115",
+    ),
+    (
+        "vital_interests",
+        "To protect someone's life",
+        "UK GDPR Art. 6(1)(d) and Art. 9(2)(c)",
+    ),
+)
+LAWFUL_BASIS_WORDS = {code: f"{plain} ({legal})" for code, plain, legal in LAWFUL_BASES}
 ANSWER_WORDS = {"yes": "Yes", "no": "No", "not_known": "Not known"}
 STATUS_WORDS = {
     "held_for_consent": "Held for consent",

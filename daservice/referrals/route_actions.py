@@ -36,7 +36,7 @@ CONTACT_CHANNELS = {
     THROUGH_A_PROFESSIONAL: "Through the referrer or another professional",
 }
 CONTACT_OUTCOMES = {
-    "spoke": "Spoke to her",
+    "spoke": "Spoke to them",
     "no_answer": "No answer, no message left",
     "voicemail": "Left a voicemail",
     "unsafe": "Not safe to talk: ended the contact",
@@ -44,7 +44,7 @@ CONTACT_OUTCOMES = {
 }
 CLOSE_OUTCOMES = {
     "support_completed": "Support completed",
-    "declined_support": "She declined support",
+    "declined_support": "They declined support",
     "no_contact": "Could not make contact",
     "moved_away": "Moved out of the area",
     "referred_on": "Referred on to another service",
@@ -76,13 +76,13 @@ def unsafe_because(safe_contact: dict[str, Any] | None, channel: str, outcome: s
     because = []
     if channel != THROUGH_A_PROFESSIONAL:
         if not sc.get("safe_to_contact"):
-            because.append("It is not safe to contact her directly: speak to the referrer first.")
+            because.append("It is not safe to contact them directly: speak to the referrer first.")
         if channel == "text" and not sc.get("text_ok"):
-            because.append("Her instructions say do not text her.")
+            because.append("Their instructions say do not text them.")
         if channel == "letter" and not sc.get("letters_ok"):
-            because.append("Her instructions say do not send her letters.")
+            because.append("Their instructions say do not send them letters.")
         if outcome == "voicemail" and not sc.get("voicemail_ok"):
-            because.append("Her instructions say do not leave her a voicemail.")
+            because.append("Their instructions say do not leave them a voicemail.")
     return because
 
 
@@ -234,7 +234,7 @@ def log_contact(
     An attempt her safe-contact instructions forbid raises ``UnsafeContact`` unless the worker
     gives ``override_reason``; then it is logged with the reason and audited as such."""
     if channel not in CONTACT_CHANNELS or outcome not in CONTACT_OUTCOMES:
-        raise UnknownChoice("Select how you tried to contact her and what happened")
+        raise UnknownChoice("Select how you tried to contact them and what happened")
     now = now or utcnow()
     at = at or now
     route = _worker_route(user, route_id)

@@ -72,7 +72,7 @@ def for_route(
     names = _names({m.actor_id for m in moves if m.actor_id} | {a.actor_id for a in route.attempts})
     events = [Event(referral.created_at, "Referral sent", referred_by)]
     if route.released_at and route.released_at > route.created_at:
-        events.append(Event(route.released_at, f"Sent to {route.service.name} once she consented"))
+        events.append(Event(route.released_at, f"Sent to {route.service.name} once they consented"))
     else:
         events.append(Event(route.created_at, f"Sent to {route.service.name}"))
     for move in moves:
@@ -92,7 +92,7 @@ def for_route(
     for attempt in route.attempts:
         notes = []
         if attempt.override_reason:
-            notes.append(("Why her instructions were not followed", attempt.override_reason))
+            notes.append(("Why their instructions were not followed", attempt.override_reason))
         if attempt.notes:
             notes.append(("Notes", attempt.notes))
         events.append(

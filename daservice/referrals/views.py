@@ -15,10 +15,8 @@ from ..extensions import utcnow
 from ..security.permissions import Permission, permission_required, protect
 from . import disclosure, plain, policy, queries, route_actions, services
 from .forms import ActionForm, CloseForm, ContactForm, DeclineForm
-from .journey_forms import NEED_LABELS
 from .journey_sections import describe_draft
 from .risk import DASH_CREDIT, DASH_QUESTIONS
-from .validation import LEGAL_BASES
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 inbox_bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -60,11 +58,11 @@ def detail(referral_id: uuid.UUID) -> str:
         referred_by=view.referred_by,
         timelines=view.timelines,
         close_outcomes=route_actions.CLOSE_OUTCOMES,
-        need_labels=NEED_LABELS,
+        need_labels=plain.NEED_LABELS,
         plain=plain,
         questions=DASH_QUESTIONS,
         dash_credit=DASH_CREDIT,
-        legal_bases=LEGAL_BASES,
+        legal_bases=plain.LAWFUL_BASIS_WORDS,
         channels=route_actions.CONTACT_CHANNELS,
         outcomes=route_actions.CONTACT_OUTCOMES,
         next_actions=policy.next_actions,
@@ -178,7 +176,7 @@ def contact(route_id: uuid.UUID) -> Any:
             unsafe = refused.because
             form.override_reason.errors = [
                 "Her safe-contact instructions say not to contact her this way. Choose another "
-                "way, or say why you need to go against her instructions"
+                "way, or say why you need to go against their instructions"
             ]
         except route_actions.BadContactTime as wrong:
             form.when.errors = [str(wrong)]

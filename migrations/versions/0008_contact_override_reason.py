@@ -4,7 +4,7 @@
 every attempt made before the upgrade, which were never checked against the instructions.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01 12:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import sqlalchemy as sa
 
 from daservice.accounts.models import Role, User
-from daservice.audit import AuditEvent
 from daservice.extensions import db
 
 from .. import factories
 from ..conftest import LoginActions, csrf_token, row_count
-
-
-@pytest.fixture()
-def admin(client, login_as):
-    user = factories.user(Role.ADMIN)
-    login_as(user)
-    return user
-
-
-def _actions() -> list[str]:
-    return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.seq)))
+from .conftest import recorded_actions
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.ADMIN])
@@ -39,7 +26,7 @@ def test_non_admins_are_refused_user_administration(client, login_as, role):
     assert not target.disabled
 
 
-def test_admin_creates_a_user_with_a_one_time_temporary_password(client, admin):
+def test_admin_creates_a_user_and_the_holder_is_emailed_a_set_up_link(client, admin):
     agency = factories.agency("TST", "Test Agency")
     token = csrf_token(client, "/admin/users/new")
     response = client.post(
@@ -51,15 +38,19 @@ def test_admin_creates_a_user_with_a_one_time_temporary_password(client, admin):
             "roles": ["referrer", "manager"],
             "csrf_token": token,
         },
+        follow_redirects=True,
     )
     body = response.get_data(as_text=True)
     assert response.status_code == 200
-    temporary = re.search(r'id="temporary-password">([^<]+)<', body).group(1)
+    assert "We have emailed New Person at new.person@example.test a link" in body
+    assert "temporary-password" not in body and "You will not see their password" in body
     user = db.session.scalar(sa.select(User).where(User.email == "new.person@example.test"))
     assert user.roles == {Role.REFERRER, Role.MANAGER}
-    assert user.must_change_password and not user.totp_confirmed
-    assert temporary not in user.password_hash and user.password_hash.startswith("$argon2id$")
-    assert "user.created" in _actions()
+    assert not user.must_change_password and not user.totp_confirmed
+    assert "user.created" in recorded_actions() and "account.setup_link_sent" in recorded_actions()
+    sent = factories.deliver()
+    assert [m.to for m in sent] == ["new.person@example.test"]
+    assert "/account/set-up/" in sent[0].body
 
 
 def test_invalid_user_form_explains_each_field_and_keeps_input(client, admin):
@@ -117,7 +108,7 @@ def test_admin_changes_roles(client, admin):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, target.id).roles == {Role.SERVICE_WORKER}
-    assert "user.roles_changed" in _actions()
+    assert "user.roles_changed" in recorded_actions()
 
 
 def test_admin_cannot_remove_own_admin_role_or_disable_self(client, admin):
@@ -153,32 +144,40 @@ def test_disabling_a_user_ends_their_sessions(client, admin, app):
     assert not db.session.get(User, target.id).disabled
 
 
-def test_reset_mfa_makes_the_user_enrol_again(client, admin, login_as, app):
+def test_reset_mfa_removes_the_authenticator_and_emails_the_holder(client, admin, app):
     target = factories.user()
     token = csrf_token(client, "/")
-    client.post(f"/admin/users/{target.id}/reset-mfa", data={"csrf_token": token})
+    response = client.post(f"/admin/users/{target.id}/reset-mfa", data={"csrf_token": token})
+    assert "a link to set up a new authenticator app" in client.get(response.location).get_data(
+        as_text=True
+    )
     db.session.expire_all()
     reset = db.session.get(User, target.id)
     assert reset.totp_secret is None and not reset.totp_confirmed
-    other = app.test_client()
-    response = LoginActions(other).password(target.email)
-    assert response.location.endswith("/sign-in/set-up-authenticator")
+    assert [m.to for m in factories.deliver()] == [target.email]
+    # Signing in with the password does not offer enrolment: the link does.
+    response = LoginActions(app.test_client()).password(target.email)
+    assert response.status_code == 403
+    assert "Use the link we emailed you" in response.get_data(as_text=True)
+    assert "login.setup_link_required" in recorded_actions()
 
 
-def test_reset_password_issues_a_temporary_password_and_ends_sessions(client, admin):
+def test_reset_password_emails_a_link_and_ends_sessions(client, admin, app):
     target = factories.user()
+    theirs = app.test_client()
+    LoginActions(theirs)(target)
     token = csrf_token(client, "/")
     response = client.post(f"/admin/users/{target.id}/reset-password", data={"csrf_token": token})
-    temporary = re.search(
-        r'id="temporary-password">([^<]+)<', response.get_data(as_text=True)
-    ).group(1)
+    page = client.get(response.location).get_data(as_text=True)
+    assert "a link to choose a new password" in page and "temporary-password" not in page
+    assert theirs.get("/").status_code == 302
     db.session.expire_all()
-    user = db.session.get(User, target.id)
-    assert user.must_change_password
     from daservice.accounts import passwords
 
-    assert passwords.verify_password(user.password_hash, temporary)
+    user = db.session.get(User, target.id)
     assert not passwords.verify_password(user.password_hash, factories.PASSWORD)
+    assert not user.must_change_password and user.totp_confirmed
+    assert [m.to for m in factories.deliver()] == [target.email]
 
 
 def test_admin_pages_show_no_case_content_links(client, admin):
@@ -246,7 +245,7 @@ def test_an_admin_sees_notifications_that_failed_and_can_send_them_again(client,
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(OutboxMessage, message_id).status == MessageStatus.PENDING
-    assert "notification.retried" in _actions()
+    assert "notification.retried" in recorded_actions()
     assert [m.to for m in factories.deliver()] == ["worker@demo.daservice.invalid"]
     assert "Every notification has been sent" in client.get("/admin/notifications").get_data(
         as_text=True

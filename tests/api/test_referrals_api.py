@@ -435,3 +435,78 @@ def test_recording_consent_twice_changes_nothing_the_second_time(client, token):
     assert db.session.get(Referral, uuid.UUID(created["id"])).consent_recorded_at == recorded
     actions = db.session.scalars(sa.select(AuditEvent.action)).all()
     assert actions.count("consent.given") == 1
+
+
+def _chunked(client, token, body: bytes):
+    """A body sent with Transfer-Encoding: chunked, as gunicorn hands it over (no Content-Length,
+    the stream terminated by the server)."""
+    import io
+
+    return client.post(
+        "/api/v1/referrals",
+        input_stream=io.BytesIO(body),
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Transfer-Encoding": "chunked",
+        },
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+
+
+def test_an_oversized_chunked_body_is_413_as_documented(client, token, app):
+    """Probe F8: without a Content-Length the body was cut at the limit and answered 400."""
+    app.config["MAX_CONTENT_LENGTH"] = 2000
+    body = json.dumps(factories.referral_payload(narrative="x" * 5000)).encode()
+    response = _chunked(client, token, body)
+    assert response.status_code == 413
+    assert response.json == {"error": "request too large"}
+    assert row_count("referrals") == 0
+
+
+def test_a_small_chunked_body_is_accepted(client, token):
+    response = _chunked(client, token, json.dumps(factories.referral_payload()).encode())
+    assert response.status_code == 201, response.json
+
+
+def test_duplicate_member_names_are_refused_naming_the_key(client, token):
+    """A gateway that keeps the first value would disagree with one that keeps the last."""
+    body = json.dumps(factories.referral_payload())[:-1] + ', "consent": {"status": "refused"}}'
+    response = client.post(
+        "/api/v1/referrals",
+        data=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json == {"error": 'malformed JSON: the name "consent" appears twice'}
+    assert row_count("referrals") == 0
+
+
+def test_duplicate_names_in_a_nested_object_are_refused(client, token):
+    body = json.dumps(factories.referral_payload()).replace(
+        '"first_name": "Amira"', '"first_name": "Amira", "first_name": "Zed"', 1
+    )
+    response = client.post(
+        "/api/v1/referrals",
+        data=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400 and "first_name" in response.json["error"]
+
+
+def test_an_api_override_names_the_partner_system_and_its_agency_as_the_decider(client, token):
+    """docs/api.md: through the API, the decider of record for an override is the partner
+    system that sent it and its agency (which answers for who decided, in its own records)."""
+    body = factories.referral_payload(
+        consent={
+            "status": "not_sought",
+            "override": {"legal_basis": "cda1998_s115", "reason": "Synthetic: Marac."},
+        }
+    )
+    result = post(client, token, body).json
+    stored = db.session.scalar(sa.select(ApiClient))
+    referral = db.session.get(Referral, uuid.UUID(result["id"]))
+    assert referral.api_client_id == stored.id and referral.override_by_id is None
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "consent.override"))
+    assert event.actor_id == stored.id and event.agency_id == stored.agency_id
+    assert event.target_id in {str(referral.id), referral.id.hex}

@@ -62,7 +62,7 @@ def test_an_unsafe_contact_attempt_is_refused_then_confirmed_with_a_reason(
     _press(page, page.get_by_role("button", name="Log a contact attempt"))
     page.wait_for_url("**/contact")
     expect(
-        page.get_by_text("Not safe: her instructions say do not leave her a voicemail.")
+        page.get_by_text("Not safe: their instructions say do not leave a voicemail.")
     ).to_be_visible()
     assert_accessible(page, "contact attempt form")
     page.get_by_label("Phone call").focus()
@@ -79,7 +79,7 @@ def test_an_unsafe_contact_attempt_is_refused_then_confirmed_with_a_reason(
     expect(summary).to_contain_text("Her safe-contact instructions say not to contact her this way")
     expect(page.get_by_label("Notes (optional)")).to_have_value("Rang at 10:15, left a message")
     expect(page.locator(".app-safe-contact--unsafe").last).to_contain_text(
-        "Her instructions say do not leave her a voicemail."
+        "Their instructions say do not leave them a voicemail."
     )
     assert_accessible(page, "contact attempt refused")
     page.set_viewport_size({"width": 320, "height": 800})
@@ -94,7 +94,7 @@ def test_an_unsafe_contact_attempt_is_refused_then_confirmed_with_a_reason(
         "Contact attempt logged"
     )
     timeline = page.locator(".app-timeline")
-    expect(timeline).to_contain_text("Against her safe-contact instructions")
+    expect(timeline).to_contain_text("Against their safe-contact instructions")
     expect(timeline).to_contain_text("She asked the referrer today for a voicemail")
     expect(timeline).to_contain_text("Rang at 10:15, left a message")
     assert_accessible(page, "referral page with the timeline")
@@ -107,7 +107,7 @@ def test_not_safe_to_contact_is_a_warning_naming_the_referrer(page: Page, live_s
     sign_in(page, worker)
     page.goto(f"/referrals/{referral.id}")
     warning = page.locator(".app-safe-contact--unsafe .govuk-warning-text")
-    expect(warning).to_contain_text("Do not contact her directly. It is not safe.")
+    expect(warning).to_contain_text("Do not contact them directly. It is not safe.")
     expect(warning).to_contain_text(f"Speak to {referrer.display_name}")
     assert_accessible(page, "referral page, not safe to contact")
     page.set_viewport_size({"width": 320, "height": 800})

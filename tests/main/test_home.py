@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from daservice.accounts.models import Role
 from daservice.directory.models import Service, ServiceKind, ServiceMember
 from daservice.extensions import db, utcnow
-from daservice.main.wording import by_when, clock_time
 from daservice.notify.models import MessageStatus, OutboxMessage
 from daservice.referrals import attention, route_actions
 from daservice.referrals.models import Route, RouteStatus
+from daservice.uk_time import uk_relative as by_when
 
 from .. import factories
 
@@ -188,14 +188,3 @@ def test_roles_with_nothing_built_yet_get_an_honest_page(client, login_as, role)
     login_as(factories.user(role))
     page = _text(client.get("/"))
     assert "Nothing to do here yet" in page and "are not available yet" in page
-
-
-def test_deadlines_are_said_in_uk_time_relative_to_today():
-    now = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
-    assert by_when(datetime(2026, 12, 2, 17, 0, tzinfo=UTC), now) == "5pm tomorrow"
-    assert by_when(datetime(2026, 12, 1, 17, 30, tzinfo=UTC), now) == "5:30pm today"
-    assert by_when(datetime(2026, 12, 4, 17, 0, tzinfo=UTC), now) == "5pm on 4 December 2026"
-    # Summer: 16:00 UTC is 5pm in London (BST), and "tomorrow" is a UK day.
-    summer = datetime(2026, 6, 14, 22, 30, tzinfo=UTC)  # 11:30pm BST on the 14th
-    assert by_when(datetime(2026, 6, 15, 16, 0, tzinfo=UTC), summer) == "5pm tomorrow"
-    assert clock_time(datetime(2026, 12, 1, 12, 0, tzinfo=UTC)) == "midday"

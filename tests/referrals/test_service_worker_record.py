@@ -126,7 +126,7 @@ def test_not_safe_is_a_warning_with_the_instruction_first_and_the_number_last(ap
         html = client.get(path).get_data(as_text=True)
         warning = html.index("govuk-warning-text")
         assert "app-safe-contact--unsafe" in html
-        assert warning < html.index("Do not contact her directly") < html.index("07700 900123")
+        assert warning < html.index("Do not contact them directly") < html.index("07700 900123")
         assert "Speak to PC Jones at Metropolitan Police Service first" in html
         assert html.index("No – do not leave voicemail") < html.index("07700 900123")
         assert "It is safe to contact her" not in html
@@ -135,9 +135,9 @@ def test_not_safe_is_a_warning_with_the_instruction_first_and_the_number_last(ap
 def test_safe_to_contact_looks_different_and_gives_the_number_first(app, case):
     html = _as(app, case["worker"]).get(f"/referrals/{case['referral'].id}").get_data(as_text=True)
     assert "app-safe-contact--safe" in html and "app-safe-contact--unsafe" not in html
-    assert "It is safe to contact her directly: Weekdays 10:00 to 14:00" in html
+    assert "It is safe to contact them directly: Weekdays 10:00 to 14:00" in html
     assert html.index("Safe phone number") < html.index("Voicemail")
-    assert "Do not contact her directly" not in html
+    assert "Do not contact them directly" not in html
 
 
 def test_the_service_refuses_contact_her_instructions_forbid_without_a_reason(app, case):
@@ -152,7 +152,7 @@ def test_the_service_refuses_contact_her_instructions_forbid_without_a_reason(ap
     route_actions.log_contact(worker, case["route_id"], channel="text", outcome="spoke", notes=None)
     _unsafe(case, safe_to_contact=False)
     for channel in ("phone", "text", "email", "in_person", "video"):
-        with pytest.raises(route_actions.UnsafeContact, match="not safe to contact her directly"):
+        with pytest.raises(route_actions.UnsafeContact, match="not safe to contact them directly"):
             route_actions.log_contact(
                 worker, case["route_id"], channel=channel, outcome="spoke", notes=None
             )
@@ -166,13 +166,13 @@ def test_an_unsafe_attempt_is_refused_on_the_page_and_kept_as_typed(app, case):
     _accept(case)
     client = _as(app, case["worker"])
     form = client.get(f"/inbox/routes/{case['route_id']}/contact").get_data(as_text=True)
-    assert "Not safe: her instructions say do not leave her a voicemail." in form
-    assert "Not safe: Her instructions say do not send her letters." in form
+    assert "Not safe: their instructions say do not leave a voicemail." in form
+    assert "Not safe: Their instructions say do not send them letters." in form
     response = _contact(client, case, outcome="voicemail", notes="Rang at 10:15")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "There is a problem" in html and 'href="#override_reason"' in html
-    assert "Her instructions say do not leave her a voicemail." in html
+    assert "Their instructions say do not leave them a voicemail." in html
     assert "Rang at 10:15" in html  # what was typed is kept
     assert _attempts(case) == []
 
@@ -202,7 +202,7 @@ def test_an_override_with_a_reason_is_logged_audited_and_shown(app, case):
         (case["worker"].id, str(case["route_id"]))
     ]
     page = _text(client.get(f"/referrals/{case['referral'].id}"))
-    assert "Against her safe-contact instructions" in page
+    assert "Against their safe-contact instructions" in page
     assert "She asked the referrer for a voicemail today" in page
     assert "Left a neutral message" in page
 
@@ -227,7 +227,7 @@ def test_an_attempt_can_be_dated_and_shows_in_uk_time_with_its_notes(app, case):
     assert attempt.at == summer
     page = _text(client.get(f"/referrals/{case['referral'].id}"))
     assert "Contact attempt: Phone call, no answer, no message left" in page
-    assert "14 June 2026 at 10:15am, by Sam Worker" in page
+    assert "10:15am on 14 June 2026, by Sam Worker" in page
     assert "Rang at 10:15, no answer" in page
     assert db.session.get(Route, case["route_id"]).first_contact_at == summer
 
@@ -318,7 +318,7 @@ def test_the_service_sees_who_referred_her_and_how_to_reach_them(app, case):
     assert "Agency Metropolitan Police Service" in page and "POLX" not in page
     assert "Role Referrer (frontline professional)" in page
     assert "Email pc.jones@police.example" in page
-    assert re.search(r"Sent \d{1,2} \w+ \d{4} at \d{1,2}:\d\d[ap]m", page)
+    assert re.search(r"Sent (\d{1,2}(:\d\d)?[ap]m|midday|midnight) on \d{1,2} \w+ \d{4}", page)
 
 
 def test_the_service_sees_every_answer_it_may_see_in_plain_words(app, case):
@@ -331,13 +331,13 @@ def test_the_service_sees_every_answer_it_may_see_in_plain_words(app, case):
         "Refer to a perpetrator programme Yes",
         "Address 4 Harm Street, Ilford",
         "Date of birth 12 February 1988",
-        "Relationship to her son",
+        "Relationship to the person referred son",
         "Relationship to the person causing harm stepson",
         "School or nursery Canary Primary",
         "Date of birth 12 February 2018",
         "1. Has the current incident resulted in injury? No",
         "24. ",
-        "Has she agreed to this referral? Yes, she has agreed to this referral",
+        "Have they agreed to this referral? Yes, they have agreed to this referral",
     ):
         assert line in page, line
     assert "1991-06-14" not in page and "not_sought" not in page and "Consent: given" not in page

@@ -56,6 +56,7 @@ REQUIRED: dict[str, set[Permission]] = {
     "admin.enable": {Permission.MANAGE_USERS},
     "admin.reset_mfa": {Permission.MANAGE_USERS},
     "admin.reset_password": {Permission.MANAGE_USERS},
+    "admin.link_sent": {Permission.MANAGE_USERS},
     "directory.index": {Permission.MANAGE_DIRECTORY},
     "directory.new": {Permission.MANAGE_DIRECTORY},
     "directory.edit": {Permission.MANAGE_DIRECTORY},

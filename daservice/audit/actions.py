@@ -59,8 +59,10 @@ class AuditAction(enum.StrEnum):
     REFERRAL_CREATED = "referral.created"
     REFERRAL_VIEWED = "referral.viewed"
     PERSON_LINKED = "person.linked"
+    PERSON_ADDED = "person.added"
     CONSENT_GIVEN = "consent.given"
     CONSENT_OVERRIDE = "consent.override"
+    CONSENT_AWAITED = "consent.awaited"
     CONSENT_SHARED_WITHOUT_CONSENT = "consent.shared_without_consent"
     ROUTE_UNAVAILABLE = "route.unavailable"
     ROUTE_ACCEPTED = "route.accepted"
@@ -113,8 +115,10 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.REFERRAL_CREATED: "Made a referral",
     AuditAction.REFERRAL_VIEWED: "Viewed a referral",
     AuditAction.PERSON_LINKED: "Linked a referral to someone already known",
+    AuditAction.PERSON_ADDED: "Added someone not known before to the person index",
     AuditAction.CONSENT_GIVEN: "Recorded that she gave consent",
     AuditAction.CONSENT_OVERRIDE: "Shared without consent on a recorded lawful basis",
+    AuditAction.CONSENT_AWAITED: "Received without consent: nothing shared until she gives it",
     AuditAction.CONSENT_SHARED_WITHOUT_CONSENT: "Routed without consent under the routing rules",
     AuditAction.ROUTE_UNAVAILABLE: "A service a referral needed was unavailable",
     AuditAction.ROUTE_ACCEPTED: "Accepted a referral for a service",

@@ -141,6 +141,7 @@ class Side:
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
     workers: int = 2
+    root: Path = ROOT  # the checkout the server runs (bench/matching_timing.py runs an older one)
     probe: Path | None = None  # folder for bench/_intake_probe.py's per-worker stats
     ok: int = 0  # 201s received, warm-up included
     wall: float = 0.0  # seconds spent driving it, warm-up included
@@ -237,7 +238,7 @@ def start(side: Side, folder: Path) -> None:
     side.port = _free_port()
     side.log = folder / f"gunicorn-{side.name}.log"
     command = [sys.executable, "-m", "gunicorn", "--workers", str(side.workers)]
-    command += ["--bind", f"{HOST}:{side.port}", "--chdir", str(ROOT)]
+    command += ["--bind", f"{HOST}:{side.port}", "--chdir", str(side.root)]
     env = dict(side.env)
     if side.probe is not None:
         side.probe.mkdir()
@@ -249,7 +250,7 @@ def start(side: Side, folder: Path) -> None:
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
-            cwd=ROOT,
+            cwd=side.root,
         )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # up when both workers have loaded the app

@@ -229,14 +229,12 @@ def plan(submitter: Submitter, data: ReferralInput, now: datetime) -> IntakePlan
         repeat=_is_repeat(victim.person_id, now, thresholds.repeat_months),
     )
     other_victims, serial = None, False
-    if perpetrator is not None:  # counted for a new perpetrator too, for the same reason
+    if perpetrator is not None:  # asked for a new perpetrator too, for the same reason
         other_victims = sa.select(Referral.id).where(
             Referral.perpetrator_id == perpetrator.person_id,
             Referral.victim_id != victim.person_id,
         )
-        serial = bool(
-            db.session.scalar(sa.select(sa.func.count()).select_from(other_victims.subquery()))
-        )
+        serial = bool(db.session.scalar(sa.select(other_victims.exists())))
 
     referral = _referral(submitter, data, assessment, victim, perpetrator, now)
     referral.serial_perpetrator = serial
@@ -271,15 +269,17 @@ def plan(submitter: Submitter, data: ReferralInput, now: datetime) -> IntakePlan
 
 
 def _is_repeat(victim_id: uuid.UUID, now: datetime, months: int) -> bool:
+    """Was she referred to Marac in the last ``months``? An EXISTS, not a count: it stops at the
+    first such referral, so its cost does not grow with how often she was referred to Marac."""
     since = now - timedelta(days=round(months * 30.44))
     return bool(
         db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Referral)
-            .where(
-                Referral.victim_id == victim_id,
-                Referral.marac.is_(True),
-                Referral.created_at >= since,
+            sa.select(
+                sa.exists().where(
+                    Referral.victim_id == victim_id,
+                    Referral.marac.is_(True),
+                    Referral.created_at >= since,
+                )
             )
         )
     )

@@ -84,8 +84,13 @@ def next_reference(now: datetime) -> str:
 class Planned:
     """A row planned whatever matching found, and whether it is written."""
 
-    row: Any  # a model object, or a dict of column values
+    values: dict[str, Any]  # its column values, read when planned (outside the write lock)
     kept: bool
+    obj: Any = None  # the model object it came from, joined to the session once written
+
+    @classmethod
+    def of(cls, obj: Any, kept: bool) -> Planned:
+        return cls(column_values(obj), kept, obj)
 
 
 @dataclass
@@ -95,10 +100,11 @@ class IntakePlan:
     the audit events, and which other referrals of the perpetrator are now serial."""
 
     referral: Referral
-    people: list[Planned]  # Person objects not in the session
-    index_rows: list[Planned]  # column values
-    routes: list[Planned]  # Route objects
-    messages: list[Planned]  # OutboxMessage objects
+    rows: NewRows  # the referral's
+    people: list[Planned]
+    index_rows: list[Planned]
+    routes: list[Planned]
+    messages: list[Planned]
     events: list[audit.Entry]
     flag_serial: sa.Select[Any] | None  # the other referrals of a perpetrator now serial
     now: datetime
@@ -107,14 +113,13 @@ class IntakePlan:
         """Only writes, in the caller's transaction; the first takes the lock. The statements,
         and the rows each binds, are the same whatever matching found."""
         writer_slot.take()  # SQLite: wait for the other writers in the kernel, not by polling
-        referral = NewRows([self.referral])
-        referral.set(self.referral, "reference", next_reference(self.now))
+        self.rows.set(self.referral, "reference", next_reference(self.now))
         _insert_kept(_PEOPLE, self.people)  # before the referral, which refers to them
         _insert_kept(_INDEX, self.index_rows)
-        referral.insert()
+        self.rows.insert()
         _insert_kept(_ROUTES, self.routes)
         _insert_kept(_MESSAGES, self.messages)
-        routes = [planned.row for planned in self.routes if planned.kept]
+        routes = [planned.obj for planned in self.routes if planned.kept]
         for route in routes:  # joined to the session as if flushed: nothing is loaded again
             make_transient_to_detached(route)
         db.session.add_all(routes)
@@ -142,7 +147,7 @@ def _insert_kept(table: sa.Table, planned: list[Planned]) -> None:
     ... WHERE kept)."""
     if not planned:
         return
-    rows = [p.row if isinstance(p.row, dict) else column_values(p.row) for p in planned]
+    rows = [p.values for p in planned]
     names = tuple(column.key for column in table.columns if any(column.key in row for row in rows))
     connection = db.session.connection()
     statement = _kept_insert(table, names, connection.dialect.name == "postgresql")
@@ -246,17 +251,18 @@ def plan(submitter: Submitter, data: ReferralInput, now: datetime) -> IntakePlan
     )
     routes, unavailable, without_consent = _routes(referral, facts, data, now)
     messages = [
-        Planned(
+        Planned.of(
             notify.new_message(WAITING, audience=(SERVICE_WORKERS, str(route.service_id)), now=now),
             planned.kept,
         )
         for planned in routes
-        for route in (planned.row,)
+        for route in (planned.obj,)
         if route.status == RouteStatus.PENDING
     ]
     return IntakePlan(
         referral=referral,
-        people=[Planned(person.new, not person.known) for person in resolved],
+        rows=NewRows([referral]),
+        people=[Planned.of(person.new, not person.known) for person in resolved],
         index_rows=[
             Planned(row, not person.known) for person in resolved for row in person.index_rows
         ],
@@ -369,7 +375,7 @@ def _routes(
             release(route, referral, now)
             if not shareable and kept:
                 without_consent.append(kind.value)
-        routes.append(Planned(route, kept))
+        routes.append(Planned.of(route, kept))
     return routes, unavailable, without_consent
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import api_intake, crypto_overhead, inbox, matching, pdf_render, reencrypt
+from . import api_intake, crypto_overhead, inbox, matching, matching_timing, pdf_render, reencrypt
 
 if __name__ == "__main__":
     crypto_overhead.main()
@@ -10,4 +10,5 @@ if __name__ == "__main__":
     matching.main()
     inbox.main()
     api_intake.main()
+    matching_timing.main()
     pdf_render.main([])

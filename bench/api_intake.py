@@ -141,6 +141,7 @@ class Side:
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
     workers: int = 2
+    root: Path = ROOT  # the checkout the server runs (bench/matching_timing.py runs an older one)
     probe: Path | None = None  # folder for bench/_intake_probe.py's per-worker stats
     ok: int = 0  # 201s received, warm-up included
     wall: float = 0.0  # seconds spent driving it, warm-up included
@@ -237,7 +238,7 @@ def start(side: Side, folder: Path) -> None:
     side.port = _free_port()
     side.log = folder / f"gunicorn-{side.name}.log"
     command = [sys.executable, "-m", "gunicorn", "--workers", str(side.workers)]
-    command += ["--bind", f"{HOST}:{side.port}", "--chdir", str(ROOT)]
+    command += ["--bind", f"{HOST}:{side.port}", "--chdir", str(side.root)]
     env = dict(side.env)
     if side.probe is not None:
         side.probe.mkdir()
@@ -249,7 +250,7 @@ def start(side: Side, folder: Path) -> None:
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
-            cwd=ROOT,
+            cwd=side.root,
         )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # up when both workers have loaded the app
@@ -461,7 +462,7 @@ SECTIONS = [
     ("daservice.referrals.intake", "build_referral", "intake.build_referral"),
     ("daservice.referrals.intake", "plan", "intake.plan (read and work out)"),
     ("daservice.referrals.intake:IntakePlan", "write", "IntakePlan.write (the writes)"),
-    ("daservice.people.matching", "find_or_new", "people.find_or_new"),
+    ("daservice.people.matching", "resolve", "people.resolve"),
     ("daservice.people.matching", "find_matches", "people.find_matches"),
     ("daservice.referrals.intake", "_is_repeat", "intake._is_repeat"),
     ("daservice.referrals.intake", "next_reference", "intake.next_reference"),
@@ -470,7 +471,7 @@ SECTIONS = [
     ("daservice.directory.cache:Directory", "service_for", "directory service_for (merge)"),
     ("daservice.audit", "record_all", "audit.record_all"),
     ("daservice.inserts:NewRows", "insert", "NewRows.insert"),
-    ("daservice.people.matching", "insert_index_rows", "people.insert_index_rows"),
+    ("daservice.referrals.intake", "_insert_kept", "intake._insert_kept"),
     ("daservice.referrals.risk", "assess", "risk.assess"),
     ("daservice.referrals.routing", "plan", "routing.plan"),
     ("daservice.security.fields:Encrypted", "__set__", "protected field writes (encrypt)"),

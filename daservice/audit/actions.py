@@ -69,8 +69,10 @@ class AuditAction(enum.StrEnum):
     REFERRAL_CREATED = "referral.created"
     REFERRAL_VIEWED = "referral.viewed"
     PERSON_LINKED = "person.linked"
+    PERSON_ADDED = "person.added"
     CONSENT_GIVEN = "consent.given"
     CONSENT_OVERRIDE = "consent.override"
+    CONSENT_AWAITED = "consent.awaited"
     CONSENT_SHARED_WITHOUT_CONSENT = "consent.shared_without_consent"
     ROUTE_UNAVAILABLE = "route.unavailable"
     ROUTE_ACCEPTED = "route.accepted"
@@ -138,8 +140,10 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.REFERRAL_CREATED: "Sent the referral",
     AuditAction.REFERRAL_VIEWED: "Viewed the referral",
     AuditAction.PERSON_LINKED: "Linked a referral to someone already known",
+    AuditAction.PERSON_ADDED: "Added someone not known before to the person index",
     AuditAction.CONSENT_GIVEN: "Recorded that consent was given",
     AuditAction.CONSENT_OVERRIDE: "Shared without consent on a recorded lawful basis",
+    AuditAction.CONSENT_AWAITED: "Received without consent: nothing shared without it until it is given",
     AuditAction.CONSENT_SHARED_WITHOUT_CONSENT: "Routed without consent under the routing rules",
     AuditAction.ROUTE_UNAVAILABLE: "A service the referral needed was unavailable",
     AuditAction.ROUTE_ACCEPTED: "Accepted the referral",

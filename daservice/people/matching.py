@@ -11,7 +11,7 @@ import functools
 import uuid
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -103,7 +103,7 @@ def index_rows(person: Person, indexer: BlindIndexer | None = None) -> list[Pers
 
 
 def new_person(kind: PersonKind, **fields: Any) -> Person:
-    """A new person, not yet in the session: add it, flush, then ``insert_index_rows``."""
+    """A new person, not yet in the session (``index_values`` gives its index rows)."""
     person = Person(kind=kind)
     for name, value in fields.items():
         setattr(person, name, value)
@@ -123,15 +123,6 @@ def index_values(
     ]
 
 
-_INSERT_INDEX_ROWS = sa.insert(PersonIndex.__table__)
-
-
-def insert_index_rows(rows: list[dict[str, Any]]) -> None:
-    """Write index rows (from ``index_values``) of people just inserted, in one statement."""
-    if rows:
-        db.session.connection().execute(_INSERT_INDEX_ROWS, rows)
-
-
 def create_person(kind: PersonKind, **fields: Any) -> Person:
     """A new person with its index rows, added to the session (the caller commits)."""
     person = new_person(kind, **fields)
@@ -145,16 +136,36 @@ def create_person(kind: PersonKind, **fields: Any) -> Person:
 LINKING_COMPOUNDS = ("surname_dob", "initial_surname_dob")
 
 
-def find_or_new(
-    kind: PersonKind, identity: Identity, fields: dict[str, Any]
-) -> tuple[Person, bool]:
-    """The person this is about, and whether they were known: the first known person matching on
-    name and date of birth, else a new one, not yet in the session (``index_values`` gives its
-    index rows). A match is never changed: each referral or placement keeps its own copy."""
-    matches = find_matches(kind, identity, on=LINKING_COMPOUNDS)
-    if matches:
-        return min(matches, key=lambda person: person.created_at), True
-    return new_person(kind, **fields), False
+@dataclass(frozen=True)
+class Resolved:
+    """Who a referral is about, worked out with the same work whoever she is (DESIGN §3: the time
+    to answer must not tell a referrer whether she was known, security probe F1).
+
+    ``person_id`` is the person the referral links to: the earliest known match on name and date
+    of birth, else ``new``. ``new`` is always made (what was typed, encrypted) and so are its
+    blind-index rows; they are written only if she was not known, by statements run either way
+    (``referrals.intake`` writes them). A match is never changed: each referral or placement keeps
+    its own copy of what was typed."""
+
+    person_id: uuid.UUID
+    known: bool
+    new: Person  # not in the session
+    index_rows: list[dict[str, Any]]  # ``new``'s, as column values
+
+
+def resolve(
+    kind: PersonKind, identity: Identity, fields: dict[str, Any], now: datetime
+) -> Resolved:
+    """Match ``identity`` to a known person of ``kind`` on name and date of birth, doing the same
+    work whether or not anyone matches: the same query, the same decryptions (a confirmation of
+    the new person stands in for a match's), the same encryptions and HMACs. Loads no one."""
+    new = new_person(kind, created_at=now, **fields)
+    rows = index_values([new])
+    matched = _matching(kind, identity, LINKING_COMPOUNDS, stand_in=new)
+    if matched:
+        earliest = min(matched, key=lambda match: match[1])[0]
+        return Resolved(earliest, True, new, rows)
+    return Resolved(new.id, False, new, rows)
 
 
 def find_matches(
@@ -162,16 +173,30 @@ def find_matches(
 ) -> list[Person]:
     """People of ``kind`` sharing at least one exact normalised compound with ``identity``,
     counting only the compounds named in ``on``."""
+    matched = _matching(kind, identity, on)
+    if not matched:
+        return []
+    return list(db.session.scalars(_PEOPLE, {"ids": [person_id for person_id, _ in matched]}))
+
+
+def _matching(
+    kind: PersonKind, identity: Identity, on: Collection[str], stand_in: Person | None = None
+) -> list[tuple[uuid.UUID, datetime]]:
+    """The ids (and creation times) of people of ``kind`` confirmed to share a compound named in
+    ``on``. With a ``stand_in``, a lookup that confirms no one confirms the stand-in instead and
+    forgets the answer, so that it decrypts as much as a lookup that found her."""
     parts = _parts(identity)
     wanted = {name: value for name, value in _compounds(parts).items() if name in on}
     if not wanted:
         return []
     indexer = _indexer()
     params: dict[str, Any] = {"kind": kind}
+    looked_up: set[str] = set()
     count = 0
     for name, normalised in wanted.items():
         if _IMPLIED_BY.get(name) in wanted:
             continue
+        looked_up.add(name)
         for key_id, value in indexer.lookup_values(name, normalised):
             params[f"name_{count}"], params[f"key_{count}"] = name, key_id
             params[f"value_{count}"] = value
@@ -179,17 +204,17 @@ def find_matches(
     # One row per index entry that hit, of a person of this kind not erased, with the stored
     # identity fields: confirming decrypts only what it needs, and only matches are loaded.
     candidates: dict[uuid.UUID, _Candidate] = {}
-    for person_id, name, *stored in db.session.execute(_lookup(count), params):
+    for person_id, created_at, name, *stored in db.session.execute(_lookup(count), params):
         candidate = candidates.get(person_id)
         if candidate is None:
             candidate = candidates[person_id] = _Candidate(
-                person_id, dict(zip(_ENCRYPTED, stored, strict=True))
+                person_id, dict(zip(_ENCRYPTED, stored, strict=True)), created_at
             )
         candidate.hits.add(name)
-    matched = [c.id for c in candidates.values() if _confirmed(c, wanted, parts)]
-    if not matched:
-        return []
-    return list(db.session.scalars(_PEOPLE, {"ids": matched}))
+    matched = [(c.id, c.created_at) for c in candidates.values() if _confirmed(c, wanted, parts)]
+    if not matched and stand_in is not None:
+        _confirmed(_Candidate.of(stand_in, looked_up), wanted, parts)
+    return matched
 
 
 # Compounds not looked up, because everyone they match also matches another compound the query
@@ -229,7 +254,7 @@ def _lookup(count: int) -> sa.Select[Any]:
         for n in range(count)
     ]
     return (
-        sa.select(PersonIndex.person_id, PersonIndex.name, *_STORED)
+        sa.select(PersonIndex.person_id, Person.created_at, PersonIndex.name, *_STORED)
         .join(Person, Person.id == PersonIndex.person_id)
         .where(sa.or_(*hit), Person.kind == sa.bindparam("kind"), Person.erased_at.is_(None))
     )
@@ -239,11 +264,25 @@ class _Candidate:
     """A person whose blind index hit: the names that hit, and the stored identity fields, each
     decrypted and normalised on first use."""
 
-    def __init__(self, person_id: uuid.UUID, stored: dict[str, str | None]) -> None:
+    def __init__(
+        self, person_id: uuid.UUID, stored: dict[str, str | None], created_at: datetime
+    ) -> None:
         self.id = person_id
+        self.created_at = created_at
         self.hits: set[str] = set()
         self._stored = stored
         self._parts: dict[str, str] = {}
+
+    @classmethod
+    def of(cls, person: Person, hits: set[str]) -> _Candidate:
+        """A person not yet written, as if the index had found her under ``hits``."""
+        stored = {
+            field: getattr(person, descriptor.stored(Person).key)
+            for field, descriptor in _ENCRYPTED.items()
+        }
+        candidate = cls(person.id, stored, person.created_at)
+        candidate.hits.update(hits)
+        return candidate
 
     def part(self, field: str) -> str:
         found = self._parts.get(field)

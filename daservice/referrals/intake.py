@@ -6,10 +6,20 @@ the new people's blind-index HMACs) happens in ``plan``; ``IntakePlan.write`` th
 the database's write lock (all of SQLite, while it is held) is held for the writes alone. Neither
 commits: the use case that calls ``build_referral`` adds what it needs (a claimed draft, an
 idempotency record) and commits once.
+
+Whether the victim (or the perpetrator) was already known must not change the time the request
+takes: a referrer is never told, and the time to answer would tell her (DESIGN §3; security probe
+F1). So the request does the same work either way. Matching always confirms one candidate's worth
+of decryptions and always makes the new person and her index rows; the repeat and serial queries
+always run; the Marac and Idva routes an earlier Marac referral would add, and their messages, are
+planned whenever the referrer's answers alone meet no Marac criterion. Every planned row goes to
+the database in the same statements, each row saying whether it is kept (``_insert_kept``), and
+the audit events are as many either way (``person.linked`` or ``person.added``).
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,14 +27,18 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit, notify, writer_slot
 from ..accounts.models import User
 from ..directory import cache
 from ..extensions import db, insert_if_absent, utcnow
 from ..inserts import NewRows
+from ..inserts import _column_values as column_values  # what NewRows inserts for an object
+from ..notify.models import OutboxMessage
 from ..people import matching as people
-from ..people.models import Person, PersonKind
+from ..people.models import Person, PersonIndex, PersonKind
 from . import risk, routing, sla
 from .models import ConsentStatus, ReferenceCounter, Referral, Route, RouteStatus
 from .notifications import SERVICE_WORKERS, WAITING
@@ -66,32 +80,100 @@ def next_reference(now: datetime) -> str:
     return f"DA-{year}-{row:06d}"
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A row planned whatever matching found, and whether it is written."""
+
+    values: dict[str, Any]  # its column values, read when planned (outside the write lock)
+    kept: bool
+    obj: Any = None  # the model object it came from, joined to the session once written
+
+    @classmethod
+    def of(cls, obj: Any, kept: bool) -> Planned:
+        return cls(column_values(obj), kept, obj)
+
+
 @dataclass
 class IntakePlan:
-    """A referral worked out and ready to write: its new rows (people, the referral, its routes,
-    the messages to the services now waiting), the new people's index rows, the audit events, and
-    whether the perpetrator's other referrals are to be flagged serial."""
+    """A referral worked out and ready to write: the referral, the people's rows and index rows,
+    its routes and the messages to the services now waiting (each planned whether or not kept),
+    the audit events, and which other referrals of the perpetrator are now serial."""
 
     referral: Referral
-    rows: NewRows
-    index_rows: list[dict[str, Any]]
+    rows: NewRows  # the referral's
+    people: list[Planned]
+    index_rows: list[Planned]
+    routes: list[Planned]
+    messages: list[Planned]
     events: list[audit.Entry]
     flag_serial: sa.Select[Any] | None  # the other referrals of a perpetrator now serial
     now: datetime
 
     def write(self) -> None:
-        """Only writes, in the caller's transaction; the first takes the lock."""
+        """Only writes, in the caller's transaction; the first takes the lock. The statements,
+        and the rows each binds, are the same whatever matching found."""
         writer_slot.take()  # SQLite: wait for the other writers in the kernel, not by polling
         self.rows.set(self.referral, "reference", next_reference(self.now))
+        _insert_kept(_PEOPLE, self.people)  # before the referral, which refers to them
+        _insert_kept(_INDEX, self.index_rows)
         self.rows.insert()
-        people.insert_index_rows(self.index_rows)
+        _insert_kept(_ROUTES, self.routes)
+        _insert_kept(_MESSAGES, self.messages)
+        routes = [planned.obj for planned in self.routes if planned.kept]
+        for route in routes:  # joined to the session as if flushed: nothing is loaded again
+            make_transient_to_detached(route)
+        db.session.add_all(routes)
+        set_committed_value(self.referral, "routes", routes)
         if self.flag_serial is not None:
             db.session.connection().execute(
                 sa.update(Referral.__table__)
-                .where(Referral.__table__.c.id.in_(self.flag_serial))
+                .where(
+                    Referral.__table__.c.id.in_(self.flag_serial),
+                    Referral.__table__.c.serial_perpetrator.is_not(True),  # flagged once
+                )
                 .values(serial_perpetrator=True)
             )
         audit.record_all(self.events)
+
+
+_KEPT = "kept_row"
+_PEOPLE, _INDEX = Person.__table__, PersonIndex.__table__
+_ROUTES, _MESSAGES = Route.__table__, OutboxMessage.__table__
+
+
+def _insert_kept(table: sa.Table, planned: list[Planned]) -> None:
+    """Insert the kept rows of ``table`` in one statement that binds every planned row, so the
+    database is sent the same work whichever are kept (it skips the others: INSERT ... SELECT
+    ... WHERE kept)."""
+    if not planned:
+        return
+    rows = [p.values for p in planned]
+    names = tuple(column.key for column in table.columns if any(column.key in row for row in rows))
+    connection = db.session.connection()
+    statement = _kept_insert(table, names, connection.dialect.name == "postgresql")
+    connection.execute(
+        statement,
+        [
+            {**{n: row.get(n) for n in names}, _KEPT: p.kept}
+            for p, row in zip(planned, rows, strict=True)
+        ],
+    )
+
+
+@functools.cache
+def _kept_insert(table: sa.Table, names: tuple[str, ...], typed: bool) -> sa.Insert:
+    """INSERT INTO table (names) SELECT :name, ... WHERE :kept_row. PostgreSQL gives a bare
+    parameter in a select list no type, so there each is cast to its column's; SQLite needs (and,
+    for its date-times, must have) none."""
+
+    def value(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        parameter = sa.bindparam(column.key, type_=column.type)
+        return sa.cast(parameter, column.type) if typed else parameter
+
+    kept = value(sa.column(_KEPT, sa.Boolean))
+    return table.insert().from_select(
+        list(names), sa.select(*(value(table.c[name]) for name in names)).where(kept)
+    )
 
 
 def build_referral(
@@ -105,7 +187,8 @@ def build_referral(
 
 
 def plan(submitter: Submitter, data: ReferralInput, now: datetime) -> IntakePlan:
-    """Read and work out everything a referral needs; write nothing."""
+    """Read and work out everything a referral needs; write nothing. Whether anyone was known
+    changes the values worked out, never the work (see the module's docstring)."""
     v = data.victim
     victim_fields = {
         "first_name": v.first_name,
@@ -118,12 +201,13 @@ def plan(submitter: Submitter, data: ReferralInput, now: datetime) -> IntakePlan
         "phone": v.phone,
         "email": v.email,
     }
-    victim, victim_known = people.find_or_new(
+    victim = people.resolve(
         PersonKind.VICTIM,
         people.Identity(v.first_name, v.last_name, v.date_of_birth, v.phone, v.postcode),
         victim_fields,
+        now,
     )
-    perpetrator, perpetrator_fields, perpetrator_known = None, None, False
+    perpetrator, perpetrator_fields = None, None
     if data.perpetrator:
         p = data.perpetrator
         perpetrator_fields = {
@@ -132,11 +216,13 @@ def plan(submitter: Submitter, data: ReferralInput, now: datetime) -> IntakePlan
             "date_of_birth": p.date_of_birth,
             "address": p.address,
         }
-        perpetrator, perpetrator_known = people.find_or_new(
+        perpetrator = people.resolve(
             PersonKind.PERPETRATOR,
             people.Identity(p.first_name, p.last_name, p.date_of_birth),
             perpetrator_fields,
+            now,
         )
+    resolved = [person for person in (victim, perpetrator) if person is not None]
 
     thresholds = risk.Thresholds.from_config(current_app.config)
     assessment = risk.assess(
@@ -144,20 +230,19 @@ def plan(submitter: Submitter, data: ReferralInput, now: datetime) -> IntakePlan
         thresholds=thresholds,
         professional_judgement=data.professional_judgement,
         incidents_past_12_months=data.incidents_past_12_months,
-        # A person this referral creates has no earlier referrals: no need to ask.
-        repeat=victim_known and _is_repeat(victim, now, thresholds.repeat_months),
+        # Asked for a new person too (who has none): skipping it would show she was new.
+        repeat=_is_repeat(victim.person_id, now, thresholds.repeat_months),
     )
-    other_victims = None
-    if perpetrator is not None and perpetrator_known:
+    other_victims, serial = None, False
+    if perpetrator is not None:  # asked for a new perpetrator too, for the same reason
         other_victims = sa.select(Referral.id).where(
-            Referral.perpetrator_id == perpetrator.id, Referral.victim_id != victim.id
+            Referral.perpetrator_id == perpetrator.person_id,
+            Referral.victim_id != victim.person_id,
         )
-        count = db.session.scalar(sa.select(sa.func.count()).select_from(other_victims.subquery()))
-        if not count:
-            other_victims = None
+        serial = bool(db.session.scalar(sa.select(other_victims.exists())))
 
     referral = _referral(submitter, data, assessment, victim, perpetrator, now)
-    referral.serial_perpetrator = other_victims is not None
+    referral.serial_perpetrator = serial
     referral.victim_snapshot = _snapshot(victim_fields)
     referral.perpetrator_snapshot = _snapshot(perpetrator_fields) if perpetrator_fields else None
 
@@ -165,43 +250,42 @@ def plan(submitter: Submitter, data: ReferralInput, now: datetime) -> IntakePlan
         assessment, bool(data.children), frozenset(data.needs), data.refer_perpetrator_to_programme
     )
     routes, unavailable, without_consent = _routes(referral, facts, data, now)
-    referral.routes = routes  # a new referral: nothing to load
     messages = [
-        notify.new_message(WAITING, audience=(SERVICE_WORKERS, str(route.service_id)), now=now)
-        for route in routes
+        Planned.of(
+            notify.new_message(WAITING, audience=(SERVICE_WORKERS, str(route.service_id)), now=now),
+            planned.kept,
+        )
+        for planned in routes
+        for route in (planned.obj,)
         if route.status == RouteStatus.PENDING
-    ]
-
-    new_people = [
-        person
-        for person, known in ((victim, victim_known), (perpetrator, perpetrator_known))
-        if person is not None and not known
-    ]
-    linked = [
-        person
-        for person, known in ((victim, victim_known), (perpetrator, perpetrator_known))
-        if person is not None and known
     ]
     return IntakePlan(
         referral=referral,
-        rows=NewRows([*new_people, referral, *routes], write_only=messages),
-        index_rows=people.index_values(new_people),  # the HMACs, outside the write lock
-        events=_events(submitter, referral, data, linked, unavailable, without_consent),
-        flag_serial=other_victims,
+        rows=NewRows([referral]),
+        people=[Planned.of(person.new, not person.known) for person in resolved],
+        index_rows=[
+            Planned(row, not person.known) for person in resolved for row in person.index_rows
+        ],
+        routes=routes,
+        messages=messages,
+        events=_events(submitter, referral, data, resolved, unavailable, without_consent),
+        flag_serial=other_victims,  # run for a new perpetrator too (it then changes nothing)
         now=now,
     )
 
 
-def _is_repeat(victim: Person, now: datetime, months: int) -> bool:
+def _is_repeat(victim_id: uuid.UUID, now: datetime, months: int) -> bool:
+    """Was she referred to Marac in the last ``months``? An EXISTS, not a count: it stops at the
+    first such referral, so its cost does not grow with how often she was referred to Marac."""
     since = now - timedelta(days=round(months * 30.44))
     return bool(
         db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Referral)
-            .where(
-                Referral.victim_id == victim.id,
-                Referral.marac.is_(True),
-                Referral.created_at >= since,
+            sa.select(
+                sa.exists().where(
+                    Referral.victim_id == victim_id,
+                    Referral.marac.is_(True),
+                    Referral.created_at >= since,
+                )
             )
         )
     )
@@ -215,8 +299,8 @@ def _referral(
     submitter: Submitter,
     data: ReferralInput,
     assessment: risk.Assessment,
-    victim: Person,
-    perpetrator: Person | None,
+    victim: people.Resolved,
+    perpetrator: people.Resolved | None,
     now: datetime,
 ) -> Referral:
     consent = ConsentStatus(data.consent_status)
@@ -224,8 +308,8 @@ def _referral(
         referrer_id=submitter.user.id if submitter.user else None,
         api_client_id=submitter.client.id if submitter.client else None,
         agency_id=submitter.agency_id,
-        victim_id=victim.id,
-        perpetrator_id=perpetrator.id if perpetrator else None,
+        victim_id=victim.person_id,
+        perpetrator_id=perpetrator.person_id if perpetrator else None,
         created_at=now,
         risk_score=assessment.score,
         risk_level=assessment.level.value,
@@ -261,20 +345,22 @@ def _referral(
 
 def _routes(
     referral: Referral, facts: routing.Facts, data: ReferralInput, now: datetime
-) -> tuple[list[Route], list[str], list[str]]:
-    """The routes to the directory's services, those with no active service, and those made
-    without consent because the rules make them lawful without it."""
+) -> tuple[list[Planned], list[str], list[str]]:
+    """The routes to the directory's services (with those an earlier Marac referral would add,
+    planned but not kept: ``routing.plan_either_way``), the kinds with no active service, and
+    those routed without consent because the rules make them lawful without it."""
     shareable = referral.consent_status == ConsentStatus.GIVEN or bool(data.override_legal_basis)
     directory = cache.current()
-    routes: list[Route] = []
+    routes: list[Planned] = []
     unavailable: list[str] = []
     without_consent: list[str] = []
-    for kind, lawful_without_consent in routing.plan(facts).items():
+    for kind, (lawful_without_consent, kept) in routing.plan_either_way(facts).items():
         service = directory.service_for(kind)
         if service is None:
-            # Recorded for the partnership to act on; the directory needs an active service.
-            current_app.logger.warning("no active %s service to route to", kind.value)
-            unavailable.append(kind.value)
+            if kept:
+                # Recorded for the partnership to act on; the directory needs an active service.
+                current_app.logger.warning("no active %s service to route to", kind.value)
+                unavailable.append(kind.value)
             continue
         held = not (shareable or (lawful_without_consent and service.receives_without_consent))
         route = Route(
@@ -287,9 +373,9 @@ def _routes(
         )
         if not held:
             release(route, referral, now)
-            if not shareable:
+            if not shareable and kept:
                 without_consent.append(kind.value)
-        routes.append(route)
+        routes.append(Planned.of(route, kept))
     return routes, unavailable, without_consent
 
 
@@ -311,20 +397,21 @@ def _events(
     submitter: Submitter,
     referral: Referral,
     data: ReferralInput,
-    linked: list[Person],
+    resolved: list[people.Resolved],
     unavailable: list[str],
     without_consent: list[str],
 ) -> list[audit.Entry]:
     actor = submitter.audit_actor
     events = [audit.Entry("referral.created", actor, "referral", referral.id)]
-    for person in linked:
+    for person in resolved:  # one event per person either way, as alike as can be
         events.append(
             audit.Entry(
-                "person.linked",
+                "person.linked" if person.known else "person.added",
                 actor,
                 "person",
-                person.id,
-                "tell your story once: matched on name and date of birth",
+                person.person_id,
+                "tell your story once: "
+                + ("matched on name and date of birth" if person.known else "no one matched"),
             )
         )
     if unavailable:
@@ -333,6 +420,11 @@ def _events(
                 "route.unavailable", actor, "referral", referral.id, ",".join(unavailable)[:120]
             )
         )
+    shareable = data.consent_status == ConsentStatus.GIVEN or bool(data.override_legal_basis)
+    if not shareable and not without_consent:
+        # As many events as when the routes an earlier Marac referral adds were shared without
+        # consent (the next event): whether she was known must not change the work.
+        events.append(audit.Entry("consent.awaited", actor, "referral", referral.id))
     if without_consent:
         # Lawful without consent under the routing rules (safeguarding / Marac); reportable.
         events.append(

@@ -4,7 +4,7 @@ be made without the victim's consent (DESIGN.md §4)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..directory.models import ServiceKind
 from .risk import Assessment, Criterion
@@ -73,3 +73,22 @@ def plan(facts: Facts) -> dict[ServiceKind, bool]:
             for kind in rule.to:
                 kinds[kind] = kinds.get(kind, False) or rule.lawful_without_consent
     return kinds
+
+
+def plan_either_way(facts: Facts) -> dict[ServiceKind, tuple[bool, bool]]:
+    """``plan(facts)`` as ``{kind: (lawful without consent, routed)}``, with the kinds a referral
+    would also go to had she been referred to Marac before, or not (those not ``routed``).
+
+    When the referrer's answers meet no Marac criterion, whether she was referred to Marac before
+    decides the Marac and Idva routes. Intake plans them either way, so that a request about her
+    does the same work as one about someone new (DESIGN §3): only the kept ones are written."""
+    planned = plan(facts)
+    told = tuple(c for c in facts.assessment.criteria if c != Criterion.REPEAT)
+    if told:  # Marac on what the referrer said: an earlier referral changes no route
+        return {kind: (lawful, True) for kind, lawful in planned.items()}
+    # As a repeat it goes everywhere it would go as a first referral, and to Marac and Idva.
+    as_repeat = replace(facts, assessment=replace(facts.assessment, criteria=(Criterion.REPEAT,)))
+    return {
+        kind: (planned.get(kind, lawful), kind in planned)
+        for kind, lawful in plan(as_repeat).items()
+    }

@@ -158,3 +158,53 @@ def test_a_person_not_yet_committed_is_found(app):
     person = create_person(PersonKind.VICTIM, last_name="Okafor", date_of_birth=date(2000, 1, 1))
     assert find_matches(PersonKind.VICTIM, Identity(None, "okafor", date(2000, 1, 1))) == [person]
     db.session.rollback()
+
+
+def _decryptions(monkeypatch) -> list[int]:
+    from daservice.security.crypto import ColumnCipher
+
+    calls = [0]
+    original = ColumnCipher.decrypt
+
+    def counted(self, *args, **kwargs):
+        calls[0] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ColumnCipher, "decrypt", counted)
+    return calls
+
+
+def test_resolve_links_the_earliest_match_loading_no_one_and_decrypting_as_for_someone_new(
+    app, monkeypatch
+):
+    from daservice.people.matching import resolve
+
+    fields = {"first_name": "Kate", "last_name": "Kellaway", "date_of_birth": date(1971, 3, 13)}
+    earliest = create_person(PersonKind.VICTIM, **fields)
+    earliest.created_at = utcnow().replace(year=2020)
+    create_person(PersonKind.VICTIM, **fields)  # the same woman, entered again later
+    db.session.commit()
+    earliest_id = earliest.id
+    db.session.expunge_all()
+    loaded: list[Person] = []
+
+    def count(target: Person, context: object) -> None:
+        loaded.append(target)
+
+    sa.event.listen(Person, "load", count)
+    calls = _decryptions(monkeypatch)
+    try:
+        known = resolve(PersonKind.VICTIM, Identity(**fields), fields, utcnow())
+        for_her = calls[0]
+        new_fields = {**fields, "last_name": "Newcombe"}
+        new = resolve(PersonKind.VICTIM, Identity(**new_fields), new_fields, utcnow())
+    finally:
+        sa.event.remove(Person, "load", count)
+    assert known.known and known.person_id == earliest_id
+    assert not new.known and new.person_id == new.new.id
+    assert loaded == []  # matching needs no one's row loaded
+    # Two candidates confirmed for her (date of birth, then surname, each); for someone new, the
+    # new person stands in for a match, so the lookup decrypts what one confirmed match costs.
+    assert for_her == 4 and calls[0] - for_her == 2
+    # Both are ready to be written the same way: what was typed, and its index rows.
+    assert len(known.index_rows) == len(new.index_rows) == 2

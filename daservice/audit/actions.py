@@ -143,7 +143,7 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.PERSON_ADDED: "Added someone not known before to the person index",
     AuditAction.CONSENT_GIVEN: "Recorded that consent was given",
     AuditAction.CONSENT_OVERRIDE: "Shared without consent on a recorded lawful basis",
-    AuditAction.CONSENT_AWAITED: "Received without consent: nothing shared without it until it is given",
+    AuditAction.CONSENT_AWAITED: "Received without consent: held until consent is given",
     AuditAction.CONSENT_SHARED_WITHOUT_CONSENT: "Routed without consent under the routing rules",
     AuditAction.ROUTE_UNAVAILABLE: "A service the referral needed was unavailable",
     AuditAction.ROUTE_ACCEPTED: "Accepted the referral",

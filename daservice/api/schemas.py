@@ -87,6 +87,7 @@ def referral_request() -> dict[str, Any]:
             "other_names": _text(200),
             "date_of_birth": _date(),
             "gender": _text(50),
+            "pronouns": _text(50),
             "address": _text(500),
             "postcode": _text(10, pattern=POSTCODE_PATTERN, description="A UK postcode"),
             "phone": PHONE,

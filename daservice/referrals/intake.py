@@ -326,6 +326,7 @@ def _referral(
     referral.needs = list(data.needs)
     referral.victim_details = {
         "language": v.language,
+        "pronouns": v.pronouns,
         "interpreter_needed": v.interpreter_needed,
         "disability": v.disability,
     }

@@ -5,7 +5,7 @@ Everything the journey shows or decides comes from this declaration: the forms
 validation error belongs to which field, each section's task-list status and the rows of Check
 answers. A draft's answers are API-shaped (``drafts.as_referral``), so the web and the API share
 ``validation.parse``; the few answers only the journey needs (whether the person causing harm is
-known, whether there are children, pronouns, which pages were saved) live under ``_`` keys.
+known, whether there are children, which pages were saved) live under ``_`` keys.
 """
 
 from __future__ import annotations
@@ -432,7 +432,7 @@ SECTIONS: tuple[Section, ...] = (
                     text(
                         "pronouns",
                         "Pronouns",
-                        ("_pronouns",),
+                        (VICTIM, "pronouns"),
                         limit=50,
                         hint="For example, she/her, he/him, they/them. Ask them if you can.",
                         width="govuk-input--width-20",
@@ -847,7 +847,7 @@ def page_problems(
         value = q.load(a)
         if q.required and value in (None, "") and q.name not in found:
             found[q.name] = [q.required]
-        # Answers only the journey keeps (pronouns) have no shared rule: their limit is here.
+        # An answer only the journey keeps has no shared rule: its limit is checked here.
         if q.limit and isinstance(value, str) and len(value) > q.limit and q.name not in found:
             found[q.name] = [f"{q.label} must be {q.limit:,} characters or fewer"]
     return found

@@ -52,6 +52,7 @@ class Victim:
     other_names: str | None = None
     date_of_birth: date | None = None
     gender: str | None = None
+    pronouns: str | None = None
     address: str | None = None
     postcode: str | None = None
     phone: str | None = None

@@ -146,6 +146,9 @@ def test_whole_journey_creates_one_routed_referral(client, referrer):
     assert "govuk-notification-banner" not in page
     assert "What happens next" in page and "The first attempt is due by" in page
     assert "may contact you" in page
+    # Every answer travels with the referral: the pronouns asked are the ones the service sees.
+    referral = db.session.scalar(sa.select(Referral))
+    assert referral.victim_details["pronouns"] == "she/her"
 
 
 def test_a_new_draft_starts_at_the_task_list_with_nothing_started(client, referrer):

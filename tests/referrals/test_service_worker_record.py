@@ -47,6 +47,7 @@ def case(app):
     db.session.commit()
     body = factories.referral_payload(
         victim__gender="Female",
+        victim__pronouns="she/her",
         needs=["housing", "mental_health"],
         perpetrator={
             "first_name": "Kyle",
@@ -325,6 +326,7 @@ def test_the_service_sees_every_answer_it_may_see_in_plain_words(app, case):
     page = _text(_as(app, case["worker"]).get(f"/referrals/{case['referral'].id}"))
     for line in (
         "Gender Female",
+        "Pronouns she/her",
         "Date of birth 14 June 1991",
         "Housing or a safe place to stay",
         "Mental health",

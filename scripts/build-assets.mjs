@@ -71,7 +71,7 @@ function buildJs () {
   const dist = join(GOVUK, 'dist', 'govuk')
   copy(join(dist, 'govuk-frontend.min.js'), 'govuk-frontend.min.js')
   copy(join(dist, 'govuk-frontend.min.js.map'), 'govuk-frontend.min.js.map')
-  for (const name of ['app.js', 'timeout-dialog.js']) copy(join(ASSETS, 'js', name), name)
+  for (const name of ['app.js', 'timeout-dialog.js', 'focus-fragment.js']) copy(join(ASSETS, 'js', name), name)
 }
 
 function buildIcons () {
@@ -93,7 +93,7 @@ try {
 }
 
 for (const name of [
-  'app.css', 'app.js', 'timeout-dialog.js', 'govuk-frontend.min.js', 'govuk-frontend.min.js.map', 'manifest.json',
+  'app.css', 'app.js', 'timeout-dialog.js', 'focus-fragment.js', 'govuk-frontend.min.js', 'govuk-frontend.min.js.map', 'manifest.json',
   'images/favicon.svg', 'images/favicon.ico',
   'images/icon-180.png', 'images/icon-192.png', 'images/icon-512.png'
 ]) {

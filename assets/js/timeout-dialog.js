@@ -66,10 +66,10 @@ class TimeoutDialog {
 
     dialog.querySelector('[data-timeout-stay]').addEventListener('click', () => this.stay())
     dialog.querySelector('[data-timeout-close]').addEventListener('click', () => this.close())
-    dialog.querySelector('[data-timeout-sign-out]').addEventListener('click', () => this.signOut())
+    dialog.querySelector('[data-timeout-sign-out]').addEventListener('click', () => this.signOut({ chosen: true }))
     dialog.querySelector('[data-timeout-sign-out-link]').addEventListener('click', (event) => {
       event.preventDefault()
-      this.signOut()
+      this.signOut({ chosen: true })
     })
     // Escape means "Stay signed in" (or just "Close" once nothing can extend the session).
     dialog.addEventListener('cancel', (event) => {
@@ -198,26 +198,28 @@ class TimeoutDialog {
     }
   }
 
-  signOut () {
+  // chosen: the user pressed "Sign out" rather than letting the time run out.
+  signOut ({ chosen = false } = {}) {
     clearInterval(this.timer)
     this.busy = true
     if (this.saveForm) {
       const flag = document.createElement('input')
       flag.type = 'hidden'
       flag.name = 'timed_out'
-      flag.value = '1'
+      flag.value = chosen ? 'chosen' : '1'
       this.saveForm.appendChild(flag)
       // The form element's own submit(): no validation, no submit handlers.
       HTMLFormElement.prototype.submit.call(this.saveForm)
     } else {
-      this.goToSignedOut()
+      this.goToSignedOut(chosen)
     }
   }
 
-  goToSignedOut () {
+  goToSignedOut (chosen = false) {
     const url = new URL(this.dialog.dataset.timedOutUrl, window.location.href)
     if (Array.from(document.forms).some(isDirty)) url.searchParams.set('lost', '1')
-    if (this.atLimit) url.searchParams.set('reason', 'limit')
+    if (chosen) url.searchParams.set('reason', 'chosen')
+    else if (this.atLimit) url.searchParams.set('reason', 'limit')
     window.location.assign(url.href)
   }
 }

@@ -29,7 +29,7 @@ from flask_login import current_user, login_url, logout_user
 from .. import errors
 from ..extensions import login_manager
 from ..security.guard import public
-from . import _ALLOWED_BEFORE_PASSWORD_CHANGE, actor, sessions
+from . import _ALLOWED_BEFORE_PASSWORD_CHANGE, actor, services, sessions
 from .views import bp
 
 # Answered as JSON, for the dialog's fetch(); never a redirect to an HTML page.
@@ -71,13 +71,18 @@ def timed_out() -> Any:
     A GET, because the dialog and the journey's save-then-redirect both arrive here by
     navigation. A link on another site must not sign anyone out, so a cross-site request
     (``Sec-Fetch-Site``, sent by every current browser) only goes to the home page."""
+    chosen = request.args.get("reason") == "chosen"
     if current_user.is_authenticated:
         if request.headers.get("Sec-Fetch-Site") == "cross-site":
             return redirect(url_for("main.home"))
-        sessions.end_timed_out(actor())
+        if chosen:  # "Sign out" in the warning: an ordinary sign-out, recorded as one
+            services.sign_out(actor())
+        else:
+            sessions.end_timed_out(actor())
     _forget_session()
     return render_template(
         "accounts/timed_out.html",
+        chosen=chosen,
         lost=request.args.get("lost") == "1",
         at_limit=request.args.get("reason") == "limit",
         **_limits(),

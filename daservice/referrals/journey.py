@@ -52,12 +52,15 @@ protect(bp, Permission.REFER)
 
 
 def _timed_out_url() -> str:
-    """The "You have been signed out" page the session-timeout dialog ends on."""
+    """The "You have been signed out" page the session-timeout dialog ends on (saying so when
+    the user chose "Sign out" in the dialog rather than letting the time run out)."""
+    if request.form.get("timed_out") == "chosen":
+        return url_for("accounts.timed_out", reason="chosen")
     return url_for("accounts.timed_out")
 
 
 def _timing_out() -> bool:
-    return request.method == "POST" and request.form.get("timed_out") == "1"
+    return request.method == "POST" and request.form.get("timed_out") in ("1", "chosen")
 
 
 def _returning() -> bool:

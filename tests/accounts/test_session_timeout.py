@@ -137,6 +137,15 @@ def test_the_timed_out_page_says_when_the_absolute_limit_ended_it(client, signed
     assert "you had been signed in for 8 hours" in text
 
 
+def test_choosing_sign_out_in_the_warning_is_an_ordinary_sign_out(client, signed_in):
+    text = client.get("/signed-out/timed-out?reason=chosen").get_data(as_text=True)
+    assert "You have signed out" in text and "We saved your answers." in text
+    assert "did not do anything" not in text
+    assert row_count("user_sessions") == 0
+    actions = db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert "logout" in actions and "logout.timed_out" not in actions
+
+
 def test_the_timed_out_page_is_honest_when_typing_was_lost(client, signed_in):
     text = client.get("/signed-out/timed-out?lost=1").get_data(as_text=True)
     assert NOT_SAVED in text and "We saved your answers" not in text

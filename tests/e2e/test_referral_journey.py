@@ -225,6 +225,17 @@ def test_refer_through_the_task_list_by_keyboard(page: Page, live_server, app, t
     expect(page.get_by_text("Yes, they have given consent")).to_be_visible()
     change = page.get_by_role("link", name="Change Postcode")
     assert change.get_attribute("href").endswith("/victim-address?return=check#postcode")
+    # By keyboard: the Change link opens the page with focus in the postcode box itself, and
+    # saving goes straight back to Check answers.
+    tab_to(page, change)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/victim-address?return=check#postcode")
+    expect(page.locator("#postcode")).to_be_focused()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("IG1 2AB")
+    save(page)
+    page.wait_for_url("**/check")
+    expect(page.get_by_text("IG1 2AB")).to_be_visible()
     page.set_viewport_size({"width": 320, "height": 900})
     fits(page, "check your answers")
     assert_accessible(page, "check your answers at 320px")

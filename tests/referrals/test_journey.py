@@ -47,6 +47,11 @@ def errors(response) -> list[str]:
     )
 
 
+def url_for_in(app, endpoint: str, **values: str) -> str:
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
 def answers() -> dict:
     db.session.expire_all()
     return db.session.scalar(sa.select(ReferralDraft)).answers
@@ -475,6 +480,10 @@ def test_a_timed_out_page_saves_what_is_valid_without_errors(client, referrer, a
     )
     assert response.location == expected
     assert answers()["children"][0]["school"] == "St Synthetic"  # typed, never dropped
+    # "Sign out" chosen in the warning saves the page the same way and says so.
+    response = fill(client, f"{draft}/victim", {"first_name": "Amara", "timed_out": "chosen"})
+    assert response.location == url_for_in(app, "accounts.timed_out", reason="chosen")
+    assert answers()["victim"]["first_name"] == "Amara"
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""JSON Schemas of API v1's bodies, built from the same constants validation uses.
+"""JSON Schemas of API v1's bodies, built from the declaration validation reads
+(``referrals.referral_fields``: each field's kind, limit and whether it is required).
 
 What ``referrals.validation.parse`` accepts, as far as JSON Schema can: a field that may be left
 out may also be null, and optional text may be empty (both mean "not given"); required text must
@@ -12,8 +13,9 @@ from datetime import date
 from typing import Any
 
 from ..referrals.models import RouteStatus
+from ..referrals.referral_fields import Field, fields_of
 from ..referrals.risk import DASH_QUESTIONS, Answer, Criterion, Level
-from ..referrals.validation import CONSENT, LEGAL_BASES, MAX_CHILDREN, NEEDS, SPACE_CLASS
+from ..referrals.validation import MAX_CHILDREN, SPACE_CLASS
 
 S = f"[{SPACE_CLASS}]"  # a space, as validation counts them (not \s: regex dialects differ)
 NOT_BLANK = f"[^{SPACE_CLASS}]"  # somewhere, a character that is not a space
@@ -57,12 +59,50 @@ def _date() -> dict[str, Any]:
 
 
 BOOLEAN = {"type": ["boolean", "null"]}
-PHONE = _text(
-    30,
-    pattern=PHONE_PATTERN,
-    description="A UK phone number, like 07700 900 982 or +44 20 7946 0000 (spaces, brackets and "
-    "hyphens are ignored)",
-)
+# What a text field in a format says besides its length.
+FORMATS: dict[str, dict[str, str]] = {
+    "phone": {
+        "pattern": PHONE_PATTERN,
+        "description": "A UK phone number, like 07700 900 982 or +44 20 7946 0000 (spaces, "
+        "brackets and hyphens are ignored)",
+    },
+    "postcode": {"pattern": POSTCODE_PATTERN, "description": "A UK postcode"},
+    "email": {"pattern": EMAIL_PATTERN, "description": "An email address"},
+}
+
+
+def _field(f: Field) -> dict[str, Any]:
+    """One declared field's schema."""
+    about = {"description": f.note} if f.note else {}
+    if f.kind == "date":
+        return _date()
+    if f.kind == "bool":
+        return {"type": "boolean"} if f.required else BOOLEAN
+    if f.kind == "enum":
+        if f.required:
+            return {"type": "string", "enum": list(f.choices), **about}
+        return {"type": ["string", "null"], "enum": [*f.choices, None], **about}
+    if f.kind == "list":
+        items = {"type": "string", "enum": list(f.choices)}
+        return {"type": ["array", "null"], "items": items, **about}
+    if f.limit is None:
+        raise ValueError(f"{f.path} is text without a character limit")
+    return _text(f.limit, required=f.required, **FORMATS.get(f.kind, {}), **about)
+
+
+def _declared(
+    parent: str, more: dict[str, Any] | None = None, required: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """An object's schema: its declared fields, with ``more`` properties the declaration does not
+    hold (the objects in it, and fields with rules of their own). ``required`` lists those of
+    ``more`` that are required, first (a declared field may be named to keep the list's order);
+    the declared fields that are required follow."""
+    fields = fields_of(parent)
+    properties = {**(more or {}), **{f.key: _field(f) for f in fields}}
+    declared = [f.key for f in fields if f.required and f.key not in required]
+    return _obj(properties, [*required, *declared])
+
+
 ERROR = _obj({"error": {"type": "string"}}, ["error"])
 VALIDATION_ERROR = _obj(
     {
@@ -80,58 +120,10 @@ VALIDATION_ERROR = _obj(
 
 
 def referral_request() -> dict[str, Any]:
-    victim = _obj(
-        {
-            "first_name": _text(100, required=True),
-            "last_name": _text(100, required=True),
-            "other_names": _text(200),
-            "date_of_birth": _date(),
-            "gender": _text(50),
-            "pronouns": _text(50),
-            "address": _text(500),
-            "postcode": _text(10, pattern=POSTCODE_PATTERN, description="A UK postcode"),
-            "phone": PHONE,
-            "email": _text(254, pattern=EMAIL_PATTERN, description="An email address"),
-            "language": _text(50),
-            "interpreter_needed": BOOLEAN,
-            "disability": _text(500),
-        },
-        ["first_name", "last_name"],
-    )
-    safe_contact = _obj(
-        {
-            "safe_to_contact": {"type": "boolean"},
-            "phone": PHONE,
-            "safe_times": _text(200),
-            "voicemail_ok": BOOLEAN,
-            "text_ok": BOOLEAN,
-            "letters_ok": BOOLEAN,
-            "code_word": _text(50),
-            "notes": _text(1000),
-            "who_must_not_know": _text(500),
-        },
-        ["safe_to_contact"],
-    )
-    perpetrator = _obj(
-        {
-            "first_name": _text(100, required=True),
-            "last_name": _text(100, required=True),
-            "date_of_birth": _date(),
-            "relationship": _text(100, required=True),
-            "address": _text(500),
-        },
-        ["first_name", "last_name", "relationship"],
-    )
-    child = _obj(
-        {
-            "name": _text(100, required=True),
-            "date_of_birth": _date(),
-            "relationship_to_victim": _text(50),
-            "relationship_to_perpetrator": _text(50),
-            "school": _text(200),
-        },
-        ["name"],
-    )
+    victim = _declared("victim")
+    safe_contact = _declared("safe_contact")
+    perpetrator = _declared("perpetrator")
+    child = _declared("children")
     answers = _obj(
         {
             n: {"type": "string", "enum": [a.value for a in Answer], "description": q}
@@ -139,50 +131,29 @@ def referral_request() -> dict[str, Any]:
         },
         list(DASH_QUESTIONS),
     )
-    risk = _obj(
+    risk = _declared(
+        "risk",
         {
-            "tool": {"type": "string", "enum": ["dash"]},
             "answers": answers,
-            "professional_judgement": BOOLEAN,
-            "judgement_reason": _text(
-                2000, description="Required when professional_judgement is true"
-            ),
             "incidents_past_12_months": {
                 "type": ["integer", "null"],
                 "minimum": 0,
                 "maximum": 366,
             },
         },
-        ["tool", "answers"],
+        required=("tool", "answers"),
     )
     risk["if"] = _is_true("professional_judgement")
     risk["then"] = {
         "properties": {"judgement_reason": {"type": "string", "pattern": NOT_BLANK}},
         "required": ["judgement_reason"],
     }
-    consent = _obj(
-        {
-            "status": {"type": "string", "enum": list(CONSENT)},
-            "override": _optional(
-                _obj(
-                    {
-                        "legal_basis": {
-                            "type": "string",
-                            "enum": list(LEGAL_BASES),
-                            "description": "; ".join(f"{k}: {v}" for k, v in LEGAL_BASES.items()),
-                        },
-                        "reason": _text(2000, required=True),
-                    },
-                    ["legal_basis", "reason"],
-                )
-            ),
-        },
-        ["status"],
-    )
+    consent = _declared("consent", {"override": _optional(_declared("consent.override"))})
     # A lawful basis for sharing without consent is only recorded when she has not given it.
     consent["if"] = {"properties": {"status": {"const": "given"}}, "required": ["status"]}
     consent["then"] = {"properties": {"override": {"type": "null"}}}
-    request = _obj(
+    request = _declared(
+        "",
         {
             "victim": victim,
             "safe_contact": safe_contact,
@@ -190,15 +161,8 @@ def referral_request() -> dict[str, Any]:
             "children": {"type": ["array", "null"], "items": child, "maxItems": MAX_CHILDREN},
             "risk": risk,
             "consent": consent,
-            "needs": {
-                "type": ["array", "null"],
-                "items": {"type": "string", "enum": list(NEEDS)},
-                "description": "Each need once; a repeat is ignored",
-            },
-            "narrative": _text(10000, required=True),
-            "refer_perpetrator_to_programme": BOOLEAN,
         },
-        ["victim", "safe_contact", "risk", "consent", "narrative"],
+        required=("victim", "safe_contact", "risk", "consent"),
     )
     # Referring the perpetrator to a programme needs their details.
     request["if"] = _is_true("refer_perpetrator_to_programme")

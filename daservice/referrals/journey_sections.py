@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..uk_time import uk_relative
-from . import drafts
+from . import drafts, referral_fields
 from .drafts import NO_OVERRIDE
 from .plain import LAWFUL_BASES, NEED_LABELS
 from .risk import DASH_ERRORS, DASH_QUESTIONS
@@ -127,13 +127,14 @@ def text(
     label: str,
     path: tuple[str, ...],
     *,
-    limit: int,
+    declared: str | None = None,
     textarea: bool = False,
     optional: bool = True,
     normalise: Callable[[str | None], str | None] = lambda v: v,
     **kwargs: Any,
 ) -> Question:
-    """A text answer (a character count on a text area)."""
+    """A text answer (a character count on a text area), as long as ``referral_fields`` lets the
+    field at ``path`` be (``declared``: the field's declared path, when not ``path``)."""
     kwargs.setdefault("error_paths", (".".join(path),))
     return Question(
         name=name,
@@ -142,7 +143,7 @@ def text(
         load=lambda a: _get(a, path),
         save=_saver(path, lambda v: normalise(v or None)),
         show=lambda a: _get(a, path) or None,
-        limit=limit,
+        limit=referral_fields.limit(declared or ".".join(path)),
         optional_label=optional,
         **kwargs,
     )
@@ -298,7 +299,7 @@ def _override_question(status: str, kind: str) -> Question:
         label="Why must it be shared without their consent?",
         short="Why without consent",
         kind="textarea",
-        limit=2000,
+        limit=referral_fields.limit(".".join(path)),
         load=lambda a: _get(a, path),
         save=save,
         show=lambda a: _get(a, path),
@@ -404,7 +405,6 @@ SECTIONS: tuple[Section, ...] = (
                         "first_name",
                         "First name",
                         (VICTIM, "first_name"),
-                        limit=100,
                         optional=False,
                         width="govuk-!-width-two-thirds",
                     ),
@@ -412,7 +412,6 @@ SECTIONS: tuple[Section, ...] = (
                         "last_name",
                         "Last name",
                         (VICTIM, "last_name"),
-                        limit=100,
                         optional=False,
                         width="govuk-!-width-two-thirds",
                     ),
@@ -420,7 +419,6 @@ SECTIONS: tuple[Section, ...] = (
                         "other_names",
                         "Other names they are known by",
                         (VICTIM, "other_names"),
-                        limit=200,
                     ),
                     a_date(
                         "date_of_birth",
@@ -433,7 +431,6 @@ SECTIONS: tuple[Section, ...] = (
                         "pronouns",
                         "Pronouns",
                         (VICTIM, "pronouns"),
-                        limit=50,
                         hint="For example, she/her, he/him, they/them. Ask them if you can.",
                         width="govuk-input--width-20",
                     ),
@@ -441,7 +438,6 @@ SECTIONS: tuple[Section, ...] = (
                         "gender",
                         "Gender",
                         (VICTIM, "gender"),
-                        limit=50,
                         width="govuk-input--width-20",
                     ),
                 ),
@@ -450,12 +446,11 @@ SECTIONS: tuple[Section, ...] = (
                 "victim-address",
                 "Where {person} lives",
                 (
-                    text("address", "Address", (VICTIM, "address"), limit=500, textarea=True),
+                    text("address", "Address", (VICTIM, "address"), textarea=True),
                     text(
                         "postcode",
                         "Postcode",
                         (VICTIM, "postcode"),
-                        limit=10,
                         width="govuk-input--width-10",
                         normalise=normal_postcode,
                     ),
@@ -463,14 +458,11 @@ SECTIONS: tuple[Section, ...] = (
                         "phone",
                         "Phone number",
                         (VICTIM, "phone"),
-                        limit=30,
                         width="govuk-input--width-20",
                         input_type="tel",
                         hint="How to contact them safely comes in the next section.",
                     ),
-                    text(
-                        "email", "Email address", (VICTIM, "email"), limit=254, input_type="email"
-                    ),
+                    text("email", "Email address", (VICTIM, "email"), input_type="email"),
                 ),
             ),
             Page(
@@ -481,7 +473,6 @@ SECTIONS: tuple[Section, ...] = (
                         "language",
                         "Preferred language",
                         (VICTIM, "language"),
-                        limit=50,
                         width="govuk-input--width-20",
                     ),
                     yes_no(
@@ -495,7 +486,6 @@ SECTIONS: tuple[Section, ...] = (
                         "disability",
                         "Disability or access needs",
                         (VICTIM, "disability"),
-                        limit=500,
                         textarea=True,
                     ),
                 ),
@@ -521,7 +511,6 @@ SECTIONS: tuple[Section, ...] = (
                         "safe_phone",
                         "Safe phone number",
                         ("safe_contact", "phone"),
-                        limit=30,
                         width="govuk-input--width-20",
                         input_type="tel",
                     ),
@@ -529,7 +518,6 @@ SECTIONS: tuple[Section, ...] = (
                         "safe_times",
                         "When is it safe to contact them?",
                         ("safe_contact", "safe_times"),
-                        limit=200,
                         textarea=True,
                         hint="For example, weekdays 10am to 2pm",
                     ),
@@ -557,7 +545,6 @@ SECTIONS: tuple[Section, ...] = (
                         "code_word",
                         "Code word",
                         ("safe_contact", "code_word"),
-                        limit=50,
                         hint="A word they can use to show it is safe to talk",
                         width="govuk-input--width-20",
                     ),
@@ -565,14 +552,12 @@ SECTIONS: tuple[Section, ...] = (
                         "who_must_not_know",
                         "Who must not know about this referral?",
                         ("safe_contact", "who_must_not_know"),
-                        limit=500,
                         textarea=True,
                     ),
                     text(
                         "notes",
                         "Anything else about contacting them safely",
                         ("safe_contact", "notes"),
-                        limit=1000,
                         textarea=True,
                     ),
                 ),
@@ -607,7 +592,6 @@ SECTIONS: tuple[Section, ...] = (
                         "perp_first_name",
                         "Their first name",
                         ("perpetrator", "first_name"),
-                        limit=100,
                         optional=False,
                         width="govuk-!-width-two-thirds",
                     ),
@@ -615,7 +599,6 @@ SECTIONS: tuple[Section, ...] = (
                         "perp_last_name",
                         "Their last name",
                         ("perpetrator", "last_name"),
-                        limit=100,
                         optional=False,
                         width="govuk-!-width-two-thirds",
                     ),
@@ -623,7 +606,6 @@ SECTIONS: tuple[Section, ...] = (
                         "relationship",
                         "Their relationship to {person}",
                         ("perpetrator", "relationship"),
-                        limit=100,
                         optional=False,
                         hint="For example, partner, ex-partner, son",
                     ),
@@ -638,7 +620,6 @@ SECTIONS: tuple[Section, ...] = (
                         "perp_address",
                         "Their address",
                         ("perpetrator", "address"),
-                        limit=500,
                         textarea=True,
                     ),
                     yes_no(
@@ -699,7 +680,6 @@ SECTIONS: tuple[Section, ...] = (
                         "judgement_reason",
                         "Why should it go to Marac?",
                         ("risk", "judgement_reason"),
-                        limit=2000,
                         textarea=True,
                         optional=False,
                         reveal=("professional_judgement", "yes"),
@@ -738,7 +718,6 @@ SECTIONS: tuple[Section, ...] = (
                         "narrative",
                         "What happened?",
                         ("narrative",),
-                        limit=10000,
                         textarea=True,
                         optional=False,
                         hint="Say what happened in their words where you can.",
@@ -780,7 +759,7 @@ CHILD_QUESTIONS: tuple[Question, ...] = (
         "name",
         "Child's name",
         ("name",),
-        limit=100,
+        declared="children.name",
         optional=False,
         width="govuk-!-width-two-thirds",
     ),
@@ -795,16 +774,16 @@ CHILD_QUESTIONS: tuple[Question, ...] = (
         "relationship_to_victim",
         "Relationship to {person}",
         ("relationship_to_victim",),
-        limit=50,
+        declared="children.relationship_to_victim",
         hint="For example, son, daughter, stepson",
     ),
     text(
         "relationship_to_perpetrator",
         "Relationship to the person causing harm",
         ("relationship_to_perpetrator",),
-        limit=50,
+        declared="children.relationship_to_perpetrator",
     ),
-    text("school", "School or nursery", ("school",), limit=200),
+    text("school", "School or nursery", ("school",), declared="children.school"),
 )
 
 PAGES: dict[str, Page] = {p.slug: p for s in SECTIONS for p in s.pages}

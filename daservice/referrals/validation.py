@@ -11,6 +11,7 @@ import re
 from datetime import date
 from typing import Any
 
+from .referral_fields import FIELD, fields_of
 from .referral_input import (
     ANSWERS,
     CONSENT,
@@ -126,32 +127,42 @@ class _Reader:
             return None
         return parsed
 
-    def phone(self, data: dict[str, Any], key: str, path: str) -> str | None:
-        value = self.text(data, key, path, "a phone number", limit=30)
-        if value and not UK_PHONE.fullmatch(PHONE_SEPARATORS.sub("", value)):
-            self.fail(
-                f"{path}.{key}", "Enter a UK phone number, like 07700 900 982 or 020 7946 0000"
-            )
+    def declared(self, data: dict[str, Any], name: str, at: str | None = None) -> str | None:
+        """A text field read as ``referral_fields`` declares it: its label, limit, whether it is
+        required and, for a phone number, postcode or email address, its format. ``at`` is the
+        path it was sent at when that is not its declared one (``children.0``)."""
+        f = FIELD[name]
+        path = f.parent if at is None else at
+        value = self.text(data, f.key, path, f.label, required=f.required, limit=f.limit or 0)
+        full = f"{path}.{f.key}" if path else f.key
+        if f.kind == "phone" and value and not UK_PHONE.fullmatch(PHONE_SEPARATORS.sub("", value)):
+            self.fail(full, "Enter a UK phone number, like 07700 900 982 or 020 7946 0000")
             return None
-        return value
-
-    def postcode(self, data: dict[str, Any], key: str, path: str) -> str | None:
-        value = self.text(data, key, path, "a postcode", limit=10)
         # ASCII only: str.upper() would turn some other letters (a dotless i, say) into A-Z.
-        if value and not (value.isascii() and UK_POSTCODE.fullmatch(value.upper())):
-            self.fail(f"{path}.{key}", "Enter a real postcode, like IG1 1DD")
-            return None
-        return value.upper() if value else None
-
-    def email(self, data: dict[str, Any], key: str, path: str) -> str | None:
-        value = self.text(data, key, path, "an email address", limit=254)
-        if value and not EMAIL.fullmatch(value):
-            self.fail(
-                f"{path}.{key}",
-                "Enter an email address in the correct format, like name@example.com",
-            )
+        if f.kind == "postcode" and value:
+            if not (value.isascii() and UK_POSTCODE.fullmatch(value.upper())):
+                self.fail(full, "Enter a real postcode, like IG1 1DD")
+                return None
+            return value.upper()
+        if f.kind == "email" and value and not EMAIL.fullmatch(value):
+            self.fail(full, "Enter an email address in the correct format, like name@example.com")
             return None
         return value
+
+    def yes_no(self, data: dict[str, Any], name: str) -> bool | None:
+        """A true-or-false field read as ``referral_fields`` declares it."""
+        f = FIELD[name]
+        return self.boolean(data, f.key, f.parent, f.label, required=f.required)
+
+    def born(self, data: dict[str, Any], name: str, at: str | None = None) -> date | None:
+        """A date field read as ``referral_fields`` declares it."""
+        f = FIELD[name]
+        return self.past_date(data, f.key, f.parent if at is None else at, f.label)
+
+
+def _keys(parent: str, *more: str) -> set[str]:
+    """The names an object may hold: its declared fields and the objects or special fields in it."""
+    return {f.key for f in fields_of(parent)} | set(more)
 
 
 def parse(data: Any) -> ReferralInput:
@@ -160,17 +171,7 @@ def parse(data: Any) -> ReferralInput:
         r.obj(
             data,
             "",
-            {
-                "victim",
-                "safe_contact",
-                "perpetrator",
-                "children",
-                "risk",
-                "consent",
-                "needs",
-                "narrative",
-                "refer_perpetrator_to_programme",
-            },
+            _keys("", "victim", "safe_contact", "perpetrator", "children", "risk", "consent"),
         )
         if isinstance(data, dict)
         else None
@@ -178,107 +179,45 @@ def parse(data: Any) -> ReferralInput:
     if top is None:
         raise Invalid({"": ["The referral must be a JSON object"]})
 
-    v = r.obj(
-        top.get("victim"),
-        "victim",
-        {
-            "first_name",
-            "last_name",
-            "other_names",
-            "date_of_birth",
-            "gender",
-            "pronouns",
-            "address",
-            "postcode",
-            "phone",
-            "email",
-            "language",
-            "interpreter_needed",
-            "disability",
-        },
-    )
+    v = r.obj(top.get("victim"), "victim", _keys("victim"))
     victim = Victim(
-        first_name=r.text(v, "first_name", "victim", "their first name", required=True, limit=100)
-        or "",
-        last_name=r.text(v, "last_name", "victim", "their last name", required=True, limit=100)
-        or "",
-        other_names=r.text(v, "other_names", "victim", "other names", limit=200),
-        date_of_birth=r.past_date(v, "date_of_birth", "victim", "date of birth"),
-        gender=r.text(v, "gender", "victim", "gender", limit=50),
-        pronouns=r.text(v, "pronouns", "victim", "pronouns", limit=50),
-        address=r.text(v, "address", "victim", "their address", limit=500),
-        postcode=r.postcode(v, "postcode", "victim"),
-        phone=r.phone(v, "phone", "victim"),
-        email=r.email(v, "email", "victim"),
-        language=r.text(v, "language", "victim", "preferred language", limit=50),
-        interpreter_needed=bool(
-            r.boolean(v, "interpreter_needed", "victim", "an interpreter is needed")
-        ),
-        disability=r.text(v, "disability", "victim", "disability or access needs", limit=500),
+        first_name=r.declared(v, "victim.first_name") or "",
+        last_name=r.declared(v, "victim.last_name") or "",
+        other_names=r.declared(v, "victim.other_names"),
+        date_of_birth=r.born(v, "victim.date_of_birth"),
+        gender=r.declared(v, "victim.gender"),
+        pronouns=r.declared(v, "victim.pronouns"),
+        address=r.declared(v, "victim.address"),
+        postcode=r.declared(v, "victim.postcode"),
+        phone=r.declared(v, "victim.phone"),
+        email=r.declared(v, "victim.email"),
+        language=r.declared(v, "victim.language"),
+        interpreter_needed=bool(r.yes_no(v, "victim.interpreter_needed")),
+        disability=r.declared(v, "victim.disability"),
     )
 
-    s = r.obj(
-        top.get("safe_contact"),
-        "safe_contact",
-        {
-            "safe_to_contact",
-            "phone",
-            "safe_times",
-            "voicemail_ok",
-            "text_ok",
-            "letters_ok",
-            "code_word",
-            "notes",
-            "who_must_not_know",
-        },
-    )
+    s = r.obj(top.get("safe_contact"), "safe_contact", _keys("safe_contact"))
     safe_contact: dict[str, Any] = {
-        "safe_to_contact": r.boolean(
-            s, "safe_to_contact", "safe_contact", "it is safe to contact them", required=True
-        ),
-        "phone": r.phone(s, "phone", "safe_contact"),
-        "safe_times": r.text(
-            s, "safe_times", "safe_contact", "when it is safe to contact them", limit=200
-        ),
-        "voicemail_ok": r.boolean(s, "voicemail_ok", "safe_contact", "voicemail is safe"),
-        "text_ok": r.boolean(s, "text_ok", "safe_contact", "texts are safe"),
-        "letters_ok": r.boolean(s, "letters_ok", "safe_contact", "letters are safe"),
-        "code_word": r.text(s, "code_word", "safe_contact", "the code word", limit=50),
-        "notes": r.text(
-            s, "notes", "safe_contact", "anything else about contacting them safely", limit=1000
-        ),
-        "who_must_not_know": r.text(
-            s, "who_must_not_know", "safe_contact", "who must not know", limit=500
-        ),
+        "safe_to_contact": r.yes_no(s, "safe_contact.safe_to_contact"),
+        "phone": r.declared(s, "safe_contact.phone"),
+        "safe_times": r.declared(s, "safe_contact.safe_times"),
+        "voicemail_ok": r.yes_no(s, "safe_contact.voicemail_ok"),
+        "text_ok": r.yes_no(s, "safe_contact.text_ok"),
+        "letters_ok": r.yes_no(s, "safe_contact.letters_ok"),
+        "code_word": r.declared(s, "safe_contact.code_word"),
+        "notes": r.declared(s, "safe_contact.notes"),
+        "who_must_not_know": r.declared(s, "safe_contact.who_must_not_know"),
     }
 
     perpetrator = None
     if top.get("perpetrator") is not None:
-        p = r.obj(
-            top.get("perpetrator"),
-            "perpetrator",
-            {"first_name", "last_name", "date_of_birth", "relationship", "address"},
-        )
+        p = r.obj(top.get("perpetrator"), "perpetrator", _keys("perpetrator"))
         perpetrator = Perpetrator(
-            first_name=r.text(
-                p, "first_name", "perpetrator", "their first name", required=True, limit=100
-            )
-            or "",
-            last_name=r.text(
-                p, "last_name", "perpetrator", "their last name", required=True, limit=100
-            )
-            or "",
-            relationship=r.text(
-                p,
-                "relationship",
-                "perpetrator",
-                "their relationship to the person you are referring",
-                required=True,
-                limit=100,
-            )
-            or "",
-            date_of_birth=r.past_date(p, "date_of_birth", "perpetrator", "date of birth"),
-            address=r.text(p, "address", "perpetrator", "their address", limit=500),
+            first_name=r.declared(p, "perpetrator.first_name") or "",
+            last_name=r.declared(p, "perpetrator.last_name") or "",
+            relationship=r.declared(p, "perpetrator.relationship") or "",
+            date_of_birth=r.born(p, "perpetrator.date_of_birth"),
+            address=r.declared(p, "perpetrator.address"),
         )
 
     children: list[dict[str, Any]] = []
@@ -293,53 +232,23 @@ def parse(data: Any) -> ReferralInput:
         raw_children = []
     for i, raw in enumerate(raw_children):
         path = f"children.{i}"
-        c = r.obj(
-            raw,
-            path,
-            {
-                "name",
-                "date_of_birth",
-                "relationship_to_victim",
-                "relationship_to_perpetrator",
-                "school",
-            },
-        )
-        born = r.past_date(c, "date_of_birth", path, "date of birth")
+        c = r.obj(raw, path, _keys("children"))
+        born = r.born(c, "children.date_of_birth", at=path)
         children.append(
             {
-                "name": r.text(c, "name", path, "the child's name", required=True, limit=100),
+                "name": r.declared(c, "children.name", at=path),
                 "date_of_birth": born.isoformat() if born else None,
-                "relationship_to_victim": r.text(
-                    c,
-                    "relationship_to_victim",
-                    path,
-                    "relationship to the person you are referring",
-                    limit=50,
+                "relationship_to_victim": r.declared(c, "children.relationship_to_victim", at=path),
+                "relationship_to_perpetrator": r.declared(
+                    c, "children.relationship_to_perpetrator", at=path
                 ),
-                "relationship_to_perpetrator": r.text(
-                    c,
-                    "relationship_to_perpetrator",
-                    path,
-                    "relationship to the person causing harm",
-                    limit=50,
-                ),
-                "school": r.text(c, "school", path, "school or nursery", limit=200),
+                "school": r.declared(c, "children.school", at=path),
             }
         )
 
     # Sub-fields are only reported when the section was sent; a missing one is reported whole.
     risk_sent = isinstance(top.get("risk"), dict)
-    k = r.obj(
-        top.get("risk"),
-        "risk",
-        {
-            "tool",
-            "answers",
-            "professional_judgement",
-            "judgement_reason",
-            "incidents_past_12_months",
-        },
-    )
+    k = r.obj(top.get("risk"), "risk", _keys("risk", "answers", "incidents_past_12_months"))
     if risk_sent and k.get("tool") != "dash":
         r.fail("risk.tool", 'Risk tool must be "dash"')
     answers: dict[str, Answer] = {}
@@ -359,10 +268,8 @@ def parse(data: Any) -> ReferralInput:
             answers[number] = Answer(value)
     for extra in sorted(set(raw_answers) - set(DASH_QUESTIONS)):
         r.fail(f"risk.answers.{extra}", "There is no such question")
-    judgement = bool(
-        r.boolean(k, "professional_judgement", "risk", "you are using professional judgement")
-    )
-    reason = r.text(k, "judgement_reason", "risk", "why it should go to Marac", limit=2000)
+    judgement = bool(r.yes_no(k, "risk.professional_judgement"))
+    reason = r.declared(k, "risk.judgement_reason")
     if judgement and not reason:
         r.fail(
             "risk.judgement_reason",
@@ -395,14 +302,7 @@ def parse(data: Any) -> ReferralInput:
                 "Select why it must be shared without their consent",
             )
             basis = None
-        override_reason = r.text(
-            o,
-            "reason",
-            "consent.override",
-            "why it must be shared without their consent",
-            required=True,
-            limit=2000,
-        )
+        override_reason = r.declared(o, "consent.override.reason")
         if status == "given":
             r.fail(
                 "consent.override", "Only record a lawful basis when they have not given consent"
@@ -415,12 +315,8 @@ def parse(data: Any) -> ReferralInput:
     else:
         needs = sorted(set(raw_needs))
 
-    narrative = r.text(top, "narrative", "", "what happened", required=True, limit=10000)
-    programme = bool(
-        r.boolean(
-            top, "refer_perpetrator_to_programme", "", "to refer the perpetrator to a programme"
-        )
-    )
+    narrative = r.declared(top, "narrative")
+    programme = bool(r.yes_no(top, "refer_perpetrator_to_programme"))
     if programme and perpetrator is None:
         r.fail(
             "perpetrator",

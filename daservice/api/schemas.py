@@ -78,10 +78,8 @@ def _field(f: Field) -> dict[str, Any]:
         return _date()
     if f.kind == "bool":
         return {"type": "boolean"} if f.required else BOOLEAN
-    if f.kind == "enum":
-        if f.required:
-            return {"type": "string", "enum": list(f.choices), **about}
-        return {"type": ["string", "null"], "enum": [*f.choices, None], **about}
+    if f.kind == "enum":  # each is required when its object is sent
+        return {"type": "string", "enum": list(f.choices), **about}
     if f.kind == "list":
         items = {"type": "string", "enum": list(f.choices)}
         return {"type": ["array", "null"], "items": items, **about}

@@ -6,8 +6,9 @@ journey's questions take their character limits from here. A field of a child is
 ``children.`` (sent as ``children.0.name``, ``children.1.name``, ...).
 
 Kinds: ``text``; ``phone``, ``postcode`` and ``email`` (text in a format); ``date`` (ISO, in the
-past); ``bool``; ``enum`` (one of ``choices``); ``list`` (some of ``choices``). The risk answers
-and the number of incidents have rules of their own (``validation`` and ``api.schemas``).
+past); ``bool``; ``enum`` (one of ``choices``); ``list`` (some of ``choices``). An enum or list
+has messages of its own in ``validation`` (its label here only names it). The risk answers and
+the number of incidents have rules of their own (``validation`` and ``api.schemas``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ REQUIRED = True
 
 # Field(path, kind, label in messages, character limit, required)
 FIELDS: tuple[Field, ...] = (
+    # The person being referred
     Field("victim.first_name", "text", "their first name", 100, REQUIRED),
     Field("victim.last_name", "text", "their last name", 100, REQUIRED),
     Field("victim.other_names", "text", "other names", 200),
@@ -57,6 +59,7 @@ FIELDS: tuple[Field, ...] = (
     Field("victim.language", "text", "preferred language", 50),
     Field("victim.interpreter_needed", "bool", "an interpreter is needed"),
     Field("victim.disability", "text", "disability or access needs", 500),
+    # How to contact them safely
     Field("safe_contact.safe_to_contact", "bool", "it is safe to contact them", None, REQUIRED),
     Field("safe_contact.phone", "phone", "a phone number", 30),
     Field("safe_contact.safe_times", "text", "when it is safe to contact them", 200),
@@ -66,6 +69,7 @@ FIELDS: tuple[Field, ...] = (
     Field("safe_contact.code_word", "text", "the code word", 50),
     Field("safe_contact.notes", "text", "anything else about contacting them safely", 1000),
     Field("safe_contact.who_must_not_know", "text", "who must not know", 500),
+    # The person causing harm (optional as a whole)
     Field("perpetrator.first_name", "text", "their first name", 100, REQUIRED),
     Field("perpetrator.last_name", "text", "their last name", 100, REQUIRED),
     Field("perpetrator.date_of_birth", "date", "date of birth"),
@@ -77,6 +81,7 @@ FIELDS: tuple[Field, ...] = (
         REQUIRED,
     ),
     Field("perpetrator.address", "text", "their address", 500),
+    # Each child in the household, sent as children.0, children.1, ...
     Field("children.name", "text", "the child's name", 100, REQUIRED),
     Field("children.date_of_birth", "date", "date of birth"),
     Field(
@@ -92,6 +97,7 @@ FIELDS: tuple[Field, ...] = (
         50,
     ),
     Field("children.school", "text", "school or nursery", 200),
+    # The risk assessment (its 24 answers and the number of incidents have rules of their own)
     Field("risk.tool", "enum", "risk tool", None, REQUIRED, choices=("dash",)),
     Field("risk.professional_judgement", "bool", "you are using professional judgement"),
     Field(
@@ -101,6 +107,7 @@ FIELDS: tuple[Field, ...] = (
         2000,
         note="Required when professional_judgement is true",
     ),
+    # Consent, and the lawful basis for sharing without it (consent.override, optional)
     Field(
         "consent.status",
         "enum",
@@ -125,6 +132,7 @@ FIELDS: tuple[Field, ...] = (
         2000,
         REQUIRED,
     ),
+    # The referral itself
     Field("needs", "list", "needs", choices=NEEDS, note="Each need once; a repeat is ignored"),
     Field("narrative", "text", "what happened", 10000, REQUIRED),
     Field("refer_perpetrator_to_programme", "bool", "to refer the perpetrator to a programme"),

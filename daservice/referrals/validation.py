@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Any
 
-from .referral_fields import FIELD, fields_of
+from .referral_fields import FIELD, fields_of, limit
 from .referral_input import (
     ANSWERS,
     CONSENT,
@@ -74,7 +74,7 @@ class _Reader:
         label: str,
         *,
         required: bool = False,
-        limit: int = 200,
+        limit: int,
     ) -> str | None:
         value = data.get(key)
         full = f"{path}.{key}" if path else key
@@ -133,7 +133,7 @@ class _Reader:
         path it was sent at when that is not its declared one (``children.0``)."""
         f = FIELD[name]
         path = f.parent if at is None else at
-        value = self.text(data, f.key, path, f.label, required=f.required, limit=f.limit or 0)
+        value = self.text(data, f.key, path, f.label, required=f.required, limit=limit(name))
         full = f"{path}.{f.key}" if path else f.key
         if f.kind == "phone" and value and not UK_PHONE.fullmatch(PHONE_SEPARATORS.sub("", value)):
             self.fail(full, "Enter a UK phone number, like 07700 900 982 or 020 7946 0000")

@@ -85,6 +85,13 @@ class Defaults:
     DRAFT_RETENTION = timedelta(days=30)  # unsent drafts untouched this long are deleted
     IDEMPOTENCY_RETENTION = timedelta(days=7)  # how long an API retry gets the same answer
 
+    # The training programme
+    SAFE_SPACE_MIN_TRAINED_STAFF = 2  # staff with a valid practitioner-or-higher certificate
+    EVALUATION_FOLLOW_UP_AFTER = timedelta(weeks=8)  # Kirkpatrick level 3, after completion
+    REFRESHER_CLOSING_NOTICE = timedelta(days=14)  # "window about to close": before expiry
+    CERTIFICATES_EXPIRING_WITHIN = timedelta(days=90)  # the dashboard's "expiring soon"
+    TRAINING_CHECK_EVERY = timedelta(hours=1)  # reminders, follow-ups, safe spaces
+
     # Blind indexes are sized for this many people (security/blind_index.py)
     PERSON_INDEX_POPULATION = 100_000
 

@@ -3,7 +3,7 @@ the GOV.UK way ("5pm on 2 December 2026", "9:05am", "midday", "midnight")."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -26,12 +26,18 @@ def uk_datetime(moment: datetime | None, missing: str = "") -> str:
     return f"{uk_clock(moment)} on {uk_date(moment)}"
 
 
-def uk_date(moment: datetime | None, missing: str = "") -> str:
-    """``14 June 2026``: the day it was in the UK."""
+def uk_date(moment: datetime | date | None, missing: str = "") -> str:
+    """``14 June 2026``: the day it was in the UK (a ``date`` is already a UK day)."""
     if moment is None:
         return missing
-    local = moment.astimezone(LONDON)
+    local = moment.astimezone(LONDON) if isinstance(moment, datetime) else moment
     return f"{local.day} {local:%B %Y}"
+
+
+def uk_today(now: datetime | None = None) -> date:
+    """Today's date in the UK (a certificate issued at 00:30 BST is dated that day, not the
+    day before as UTC would say)."""
+    return (now or datetime.now(UTC)).astimezone(LONDON).date()
 
 
 def uk_relative(moment: datetime, now: datetime) -> str:

@@ -84,6 +84,25 @@ class AuditAction(enum.StrEnum):
     ROUTE_SLA_BREACHED = "route.sla_breached"
     # Notifications to staff
     NOTIFICATION_RETRIED = "notification.retried"
+    # The training programme
+    TRAINING_PLAN_SAVED = "training.plan_saved"
+    TRAINING_COURSE_SAVED = "training.course_saved"
+    TRAINING_TARGETS_SAVED = "training.targets_saved"
+    TRAINEE_SAVED = "training.trainee_saved"
+    TRAINEES_IMPORTED = "training.trainees_imported"
+    TRAINING_RUN_SAVED = "training.run_saved"
+    TRAINING_RUN_CANCELLED = "training.run_cancelled"
+    TRAINING_SESSION_SAVED = "training.session_saved"
+    TRAINING_SESSION_CANCELLED = "training.session_cancelled"
+    ENROLMENT_CHANGED = "training.enrolment_changed"
+    REGISTER_RECORDED = "training.register_recorded"
+    CERTIFICATE_ISSUED = "training.certificate_issued"
+    CERTIFICATE_REISSUED = "training.certificate_reissued"
+    CERTIFICATE_REVOKED = "training.certificate_revoked"
+    EVALUATION_SUBMITTED = "training.evaluation_submitted"
+    EVALUATION_COMMENTS_VIEWED = "training.evaluation_comments_viewed"
+    SITE_SAVED = "training.site_saved"
+    SAFE_SPACE_CHANGED = "training.safe_space_changed"
     # Exports and oversight
     EXPORT_PDF = "export.pdf"
     AUDIT_ACCESS_LOG_VIEWED = "audit.access_log_viewed"
@@ -156,6 +175,28 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.ROUTE_CLOSED: "Closed the referral",
     AuditAction.ROUTE_SLA_BREACHED: "First contact became overdue (recorded automatically)",
     AuditAction.NOTIFICATION_RETRIED: "Sent a failed notification again",
+    AuditAction.TRAINING_PLAN_SAVED: "Saved the training plan",
+    AuditAction.TRAINING_COURSE_SAVED: "Saved a course",
+    AuditAction.TRAINING_TARGETS_SAVED: "Saved training targets",
+    AuditAction.TRAINEE_SAVED: "Saved a member of staff's training record",
+    AuditAction.TRAINEES_IMPORTED: "Imported an agency's staff list",
+    AuditAction.TRAINING_RUN_SAVED: "Saved a course run",
+    AuditAction.TRAINING_RUN_CANCELLED: "Cancelled a course run",
+    AuditAction.TRAINING_SESSION_SAVED: "Saved a training session",
+    AuditAction.TRAINING_SESSION_CANCELLED: "Cancelled a training session",
+    AuditAction.ENROLMENT_CHANGED: (
+        "Changed an enrolment (requested, booked, waitlisted, cancelled, completed)"
+    ),
+    AuditAction.REGISTER_RECORDED: "Recorded a session's register",
+    AuditAction.CERTIFICATE_ISSUED: "Issued a certificate",
+    AuditAction.CERTIFICATE_REISSUED: "Reissued a certificate (same code)",
+    AuditAction.CERTIFICATE_REVOKED: "Revoked a certificate",
+    AuditAction.EVALUATION_SUBMITTED: "Submitted a course evaluation",
+    AuditAction.EVALUATION_COMMENTS_VIEWED: "Read trainees' written evaluation comments",
+    AuditAction.SITE_SAVED: "Saved a site (a possible safe space)",
+    AuditAction.SAFE_SPACE_CHANGED: (
+        "A site became, or stopped being, a safe space (recorded automatically)"
+    ),
     AuditAction.EXPORT_PDF: "Exported a PDF",
     AuditAction.AUDIT_ACCESS_LOG_VIEWED: "Looked up who accessed this record",
     AuditAction.AUDIT_RECORD_SEARCHED: "Searched for a record to check who accessed it",

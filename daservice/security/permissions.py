@@ -61,14 +61,21 @@ class Permission(enum.StrEnum):
     MANAGE_DIRECTORY = "manage_directory"  # services referrals route to, and who works them
     MANAGE_NOTIFICATIONS = "manage_notifications"  # see and resend failed notifications
     AUDIT_ACCESS = "audit_access"  # who accessed a record (the DPO's access log)
+    # The training programme. Which agencies' staff a user sees is decided in training/queries.py:
+    # a coordinator (RUN_TRAINING) the whole partnership, a training lead her own agency.
+    RUN_TRAINING = "run_training"  # plan, targets, courses, runs, registers, certificates, sites
+    LEAD_TRAINING = "lead_training"  # her agency's staff: enrolments, approvals, progress
+    REQUEST_TRAINING = "request_training"  # ask for a place on a course; her own certificates
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.REFERRER: frozenset({Permission.REFER}),
-    Role.SERVICE_WORKER: frozenset({Permission.WORK_ROUTES}),
-    Role.PROGRAMME_WORKER: frozenset({Permission.WORK_ROUTES}),
-    Role.TRAINING_COORDINATOR: frozenset(),
-    Role.AGENCY_TRAINING_LEAD: frozenset(),
+    Role.REFERRER: frozenset({Permission.REFER, Permission.REQUEST_TRAINING}),
+    Role.SERVICE_WORKER: frozenset({Permission.WORK_ROUTES, Permission.REQUEST_TRAINING}),
+    Role.PROGRAMME_WORKER: frozenset({Permission.WORK_ROUTES, Permission.REQUEST_TRAINING}),
+    Role.TRAINING_COORDINATOR: frozenset(
+        {Permission.RUN_TRAINING, Permission.LEAD_TRAINING, Permission.REQUEST_TRAINING}
+    ),
+    Role.AGENCY_TRAINING_LEAD: frozenset({Permission.LEAD_TRAINING, Permission.REQUEST_TRAINING}),
     Role.MANAGER: frozenset(),
     Role.DPO: frozenset({Permission.AUDIT_ACCESS}),
     Role.ADMIN: frozenset(

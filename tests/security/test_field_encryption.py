@@ -166,6 +166,8 @@ def test_inventory_lists_every_protected_field():
         ("people", "email"),
         ("contact_attempts", "notes"),
         ("contact_attempts", "override_reason"),
+        ("training_certificates", "code"),
+        ("training_evaluations", "comments"),
     }
 
 
@@ -199,6 +201,14 @@ PLAIN_ALLOWED = {
     ("job_runs", "name"),  # a scheduled job's name
     ("outbox_messages", "address"),  # a member of staff's work email, or a service id
     ("rate_limits", "name"),  # a configured limit's name ("sign_in"); keys are keyed hashes
+    # Training data about staff is plain (DESIGN.md §3): reported on in SQL, by agency and course.
+    ("training_plans", "name"),
+    ("training_sites", "name"),  # premises open to the public (a pharmacy, a library)
+    ("training_sites", "address"),
+    ("trainees", "name"),  # a member of a partner agency's staff
+    ("trainees", "work_email"),
+    ("training_certificates", "holder_name"),  # the same name, as printed
+    ("training_sites", "safe_space_since"),  # when a public site became a safe space
 }
 
 

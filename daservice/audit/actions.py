@@ -96,6 +96,7 @@ class AuditAction(enum.StrEnum):
     TRAINING_SESSION_CANCELLED = "training.session_cancelled"
     ENROLMENT_CHANGED = "training.enrolment_changed"
     REGISTER_RECORDED = "training.register_recorded"
+    KNOWLEDGE_CHECK_RECORDED = "training.knowledge_check_recorded"
     CERTIFICATE_ISSUED = "training.certificate_issued"
     CERTIFICATE_REISSUED = "training.certificate_reissued"
     CERTIFICATE_REVOKED = "training.certificate_revoked"
@@ -188,6 +189,7 @@ LABELS: dict[AuditAction, str] = {
         "Changed an enrolment (requested, booked, waitlisted, cancelled, completed)"
     ),
     AuditAction.REGISTER_RECORDED: "Recorded a session's register",
+    AuditAction.KNOWLEDGE_CHECK_RECORDED: "Recorded a knowledge-check score",
     AuditAction.CERTIFICATE_ISSUED: "Issued a certificate",
     AuditAction.CERTIFICATE_REISSUED: "Reissued a certificate (same code)",
     AuditAction.CERTIFICATE_REVOKED: "Revoked a certificate",

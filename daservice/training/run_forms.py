@@ -47,6 +47,51 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
+# Made before the other fields so that the new-run page's error summary lists its errors in the
+# order the page asks (WTForms orders fields by when they were made).
+_COURSE = RadioField(
+    "Course",
+    widget=GovRadioInput(),
+    validators=[InputRequired("Select the course")],
+)
+
+
+class RunDetailsForm(FlaskForm):
+    trainer = StringField(
+        "Trainer",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[
+            InputRequired("Enter the trainer's name"),
+            Length(max=200, message="The trainer's name must be 200 characters or fewer"),
+        ],
+    )
+    capacity = StringField("Places", widget=GovTextInput(), filters=[_strip])
+    joining_instructions = TextAreaField(
+        "Joining instructions (optional)",
+        widget=GovCharacterCount(),
+        filters=[_strip],
+        validators=[
+            Length(
+                max=INSTRUCTIONS_LIMIT,
+                message=f"Joining instructions must be {INSTRUCTIONS_LIMIT} characters or fewer",
+            )
+        ],
+    )
+    submit = SubmitField("Save run", widget=GovSubmitInput())
+
+    def validate_capacity(self, field: StringField) -> None:
+        _whole_number(field, "the number of places", 1, MAX_CAPACITY)
+
+    def run_input(self, course_id: uuid.UUID) -> RunInput:
+        return RunInput(
+            course_id=course_id,
+            trainer=self.trainer.data or "",
+            capacity=int(self.capacity.data or 0),
+            joining_instructions=self.joining_instructions.data or "",
+        )
+
+
 class SessionFields(FlaskForm):
     day = GovDateField("Date", "The date must be a real date, like 14 1 2027")
     starts = StringField("Start time", widget=GovTextInput(), filters=[_strip])
@@ -111,64 +156,11 @@ class SessionFields(FlaskForm):
         )
 
 
-class RunDetailsForm(FlaskForm):
-    trainer = StringField(
-        "Trainer",
-        widget=GovTextInput(),
-        filters=[_strip],
-        validators=[
-            InputRequired("Enter the trainer's name"),
-            Length(max=200, message="The trainer's name must be 200 characters or fewer"),
-        ],
-    )
-    capacity = StringField("Places", widget=GovTextInput(), filters=[_strip])
-    joining_instructions = TextAreaField(
-        "Joining instructions (optional)",
-        widget=GovCharacterCount(),
-        filters=[_strip],
-        validators=[
-            Length(
-                max=INSTRUCTIONS_LIMIT,
-                message=f"Joining instructions must be {INSTRUCTIONS_LIMIT} characters or fewer",
-            )
-        ],
-    )
-    submit = SubmitField("Save run", widget=GovSubmitInput())
-
-    def validate_capacity(self, field: StringField) -> None:
-        _whole_number(field, "the number of places", 1, MAX_CAPACITY)
-
-    def run_input(self, course_id: uuid.UUID) -> RunInput:
-        return RunInput(
-            course_id=course_id,
-            trainer=self.trainer.data or "",
-            capacity=int(self.capacity.data or 0),
-            joining_instructions=self.joining_instructions.data or "",
-        )
-
-
 class NewRunForm(RunDetailsForm, SessionFields):
     """A run and its first session, on one page."""
 
-    course = RadioField(
-        "Course",
-        widget=GovRadioInput(),
-        validators=[InputRequired("Select the course")],
-    )
+    course = _COURSE
     submit = SubmitField("Create run", widget=GovSubmitInput())
-
-    # The fields in the order the page asks them (the error summary follows it).
-    ORDER = (
-        "course",
-        "trainer",
-        "capacity",
-        "joining_instructions",
-        "day",
-        "starts",
-        "ends",
-        "online",
-        "venue",
-    )
 
 
 class ReasonForm(FlaskForm):

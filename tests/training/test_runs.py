@@ -155,3 +155,16 @@ def test_upcoming_lists_scheduled_runs_soonest_first(world):
 
     assert [row.run.id for row in runs.upcoming()] == [sooner.id, later.id]
     assert [row.run.id for row in runs.past_and_cancelled()] == [cancelled.id]
+
+
+def test_the_new_run_error_summary_follows_the_order_of_the_page(client, login_as, world):
+    login_as(world.coordinator)
+    text = login_as.post("/training/runs/new", {}, page="/training/runs/new").get_data(as_text=True)
+    summary = text[text.index("There is a problem") : text.index("Create a run</h1>")]
+    order = [
+        "Select the course",
+        "Enter the trainer",
+        "Enter the number of places",
+        "Enter the date",
+    ]
+    assert [summary.index(m) for m in order] == sorted(summary.index(m) for m in order)

@@ -1,11 +1,7 @@
 """Enrolment: a coordinator or an agency training lead books a trainee on a run; a frontline
 worker asks for a place and her lead approves or declines; anyone may cancel a place, which
-promotes the first person on the waiting list in the same transaction.
-
-A place is taken with ONE conditional UPDATE (``places_taken < capacity``) and freed with one
-(``places_taken > 0``), so two bookings racing for the last place cannot both get it: the database
-checks the condition and changes the row in one statement (``security.tokens.conditional_update``).
-Every change of status goes through ``lifecycle.change_status``.
+promotes the first person on the waiting list in the same transaction (``places``). Every change
+of status goes through ``lifecycle.change_status``.
 """
 
 from __future__ import annotations
@@ -20,9 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import User
 from ..extensions import db, utcnow
 from ..security.permissions import Permission, require
-from ..security.tokens import conditional_update
 from ..uk_time import uk_today
-from . import lifecycle, queries
+from . import lifecycle, places, queries
 from .models import (
     HOLDS_PLACE,
     CourseRun,
@@ -32,104 +27,19 @@ from .models import (
     RunStatus,
     Trainee,
 )
-from .runs import (
+from .run_messages import (
     BOOKED,
     CANCELLED,
     PROMOTED,
     REQUEST_APPROVED,
     REQUEST_DECLINED,
     WAITLISTED,
-    Refused,
     tell,
     tell_leads,
-    unit_of_work,
 )
+from .runs import Refused, unit_of_work
 
 S = EnrolmentStatus
-
-
-# --- Places -------------------------------------------------------------------------------------
-
-
-def take_place(run_id: uuid.UUID) -> bool:
-    """Take one of the run's places if one is free: True if this caller got it."""
-    return conditional_update(
-        CourseRun,
-        CourseRun.id == run_id,
-        CourseRun.status == RunStatus.SCHEDULED,
-        CourseRun.places_taken < CourseRun.capacity,
-        values={"places_taken": CourseRun.places_taken + 1},
-    )
-
-
-def free_place(run_id: uuid.UUID) -> bool:
-    """Give one place back."""
-    return conditional_update(
-        CourseRun,
-        CourseRun.id == run_id,
-        CourseRun.places_taken > 0,
-        values={"places_taken": CourseRun.places_taken - 1},
-    )
-
-
-def _refresh(run: CourseRun) -> None:
-    # The conditional UPDATEs bypass the loaded row; read what the database now holds.
-    db.session.refresh(run, ["places_taken"])
-
-
-def waitlist_position(enrolment: Enrolment) -> int:
-    """Her place in the run's waiting list (1 is next), first come first served."""
-    at = enrolment.waitlisted_at or enrolment.created_at
-    return 1 + int(
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Enrolment)
-            .where(
-                Enrolment.run_id == enrolment.run_id,
-                Enrolment.status == S.WAITLISTED,
-                Enrolment.id != enrolment.id,
-                sa.or_(
-                    Enrolment.waitlisted_at < at,
-                    sa.and_(
-                        Enrolment.waitlisted_at == at, Enrolment.created_at < enrolment.created_at
-                    ),
-                ),
-            )
-        )
-        or 0
-    )
-
-
-def _book_or_waitlist(enrolment: Enrolment, *, actor: User | None, reason: str = "") -> bool:
-    """Book her if a place is free, otherwise put her at the end of the waiting list; True if
-    booked. In the caller's transaction."""
-    booked = take_place(enrolment.run_id)
-    lifecycle.change_status(
-        enrolment, S.BOOKED if booked else S.WAITLISTED, actor=actor, reason=reason
-    )
-    _refresh(enrolment.run)
-    return booked
-
-
-def promote_waiting(run: CourseRun) -> list[Enrolment]:
-    """Fill the run's free places from its waiting list, first come first served, telling each
-    person promoted. In the caller's transaction; the system is the actor."""
-    promoted = []
-    while True:
-        first = db.session.scalar(
-            sa.select(Enrolment)
-            .where(Enrolment.run_id == run.id, Enrolment.status == S.WAITLISTED)
-            .order_by(Enrolment.waitlisted_at, Enrolment.created_at)
-            .limit(1)
-        )
-        if first is None or not take_place(run.id):
-            break
-        lifecycle.change_status(first, S.BOOKED, actor=None, reason="A place became free")
-        tell(first, PROMOTED)
-        db.session.flush()
-        promoted.append(first)
-    _refresh(run)
-    return promoted
 
 
 # --- Booking by a coordinator or a training lead -----------------------------------------------
@@ -156,10 +66,10 @@ def enrol(user: User, run_id: uuid.UUID, trainee_id: uuid.UUID) -> Outcome:
     trainee = queries.get_trainee_or_404(user, trainee_id)
     if trainee.agency_id not in (queries.agency_ids_in_scope(user) or [trainee.agency_id]):
         abort(404)
-    return _enrol(user, run, trainee, requested_by=None)
+    return _enrol(user, run, trainee)
 
 
-def _enrol(user: User, run: CourseRun, trainee: Trainee, *, requested_by: User | None) -> Outcome:
+def _enrol(user: User, run: CourseRun, trainee: Trainee) -> Outcome:
     existing = db.session.scalar(
         sa.select(Enrolment).where(Enrolment.run_id == run.id, Enrolment.trainee_id == trainee.id)
     )
@@ -172,9 +82,8 @@ def _enrol(user: User, run: CourseRun, trainee: Trainee, *, requested_by: User |
                 run=run,
                 trainee=trainee,
                 agency_id=trainee.agency_id,
-                requested_by_id=requested_by.id if requested_by else None,
             )
-            booked = take_place(run.id)
+            booked = places.take_place(run.id)
             enrolment.status = S.BOOKED if booked else S.WAITLISTED
             now = utcnow()
             enrolment.status_changed_at = now
@@ -185,10 +94,10 @@ def _enrol(user: User, run: CourseRun, trainee: Trainee, *, requested_by: User |
             except IntegrityError:  # the same person enrolled by someone else just now
                 raise Refused(f"{trainee.name} is already on this run") from None
             lifecycle.record_change(enrolment, None, actor=user)
-            _refresh(run)
+            places.refresh(run)
         else:
             enrolment = existing
-            booked = _book_or_waitlist(enrolment, actor=user, reason="Enrolled again")
+            booked = places.book_or_waitlist(enrolment, actor=user, reason="Enrolled again")
         outcome = _told(enrolment, booked)
     return outcome
 
@@ -197,7 +106,7 @@ def _told(enrolment: Enrolment, booked: bool) -> Outcome:
     if booked:
         tell(enrolment, BOOKED)
         return Outcome(enrolment, True)
-    position = waitlist_position(enrolment)
+    position = places.waitlist_position(enrolment)
     tell(enrolment, WAITLISTED, position=str(position))
     return Outcome(enrolment, False, position)
 
@@ -351,8 +260,10 @@ def approve(user: User, enrolment_id: uuid.UUID) -> Outcome:
         raise Refused(f"This request has already been decided ({_words(enrolment.status)})")
     _bookable_run(user, enrolment.run_id)
     with unit_of_work():
-        booked = _book_or_waitlist(enrolment, actor=user, reason="Request approved")
-        outcome = Outcome(enrolment, booked, None if booked else waitlist_position(enrolment))
+        booked = places.book_or_waitlist(enrolment, actor=user, reason="Request approved")
+        outcome = Outcome(
+            enrolment, booked, None if booked else places.waitlist_position(enrolment)
+        )
         tell(
             enrolment,
             REQUEST_APPROVED,
@@ -390,9 +301,9 @@ def cancel(user: User, enrolment_id: uuid.UUID, reason: str = "") -> list[Enrolm
         tell(enrolment, CANCELLED)
         promoted: list[Enrolment] = []
         if held:
-            free_place(enrolment.run_id)
+            places.free_place(enrolment.run_id)
             db.session.flush()
-            promoted = promote_waiting(enrolment.run)
+            promoted = places.promote_waiting(enrolment.run)
     return promoted
 
 
@@ -405,7 +316,7 @@ def book_from_waitlist(user: User, enrolment_id: uuid.UUID) -> Enrolment:
         raise Refused(f"{enrolment.trainee.name} is not on the waiting list")
     _bookable_run(user, enrolment.run_id)
     with unit_of_work():
-        if not take_place(enrolment.run_id):
+        if not places.take_place(enrolment.run_id):
             raise Refused("The run is full: there is no place to book")
         lifecycle.change_status(
             enrolment, S.BOOKED, actor=user, reason="Booked from the waiting list"
@@ -444,7 +355,7 @@ def my_training(user: User) -> list[MyEnrolment]:
             .order_by(EnrolmentChange.id.desc())
             .limit(1)
         )
-        position = waitlist_position(enrolment) if enrolment.status is S.WAITLISTED else None
+        position = places.waitlist_position(enrolment) if enrolment.status is S.WAITLISTED else None
         found.append(
             MyEnrolment(
                 enrolment, (reason or "") if enrolment.status is S.CANCELLED else "", position

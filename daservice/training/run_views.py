@@ -18,7 +18,7 @@ from ..accounts import actor
 from ..exceptions import InvalidTransition
 from ..security.permissions import Permission, permission_required
 from ..uk_time import uk_clock
-from . import enrolment, queries, registers, runs
+from . import enrolment, queries, registers, run_messages, runs
 from .models import STATUS_WORDS, EnrolmentStatus, Mark, RunStatus, SessionStatus
 from .run_forms import (
     ConfirmForm,
@@ -39,7 +39,7 @@ REFUSALS = (Refused, InvalidTransition)
 
 def init_app(app: Flask) -> None:
     """Register the runs pages and the messages trainees and leads are sent."""
-    runs.register_templates()
+    run_messages.register_templates()
     app.register_blueprint(bp)
     app.jinja_env.filters.setdefault("uk_clock", uk_clock)
 
@@ -103,7 +103,7 @@ def detail(run_id: uuid.UUID, score_errors: dict[uuid.UUID, tuple[str, str]] | N
         RunStatus=RunStatus,
         SessionStatus=SessionStatus,
         words=STATUS_WORDS,
-        dates_of=runs.dates_of,
+        dates_of=run_messages.dates_of,
         action=ConfirmForm(),
         score_form=ScoreForm(formdata=None),
         score_errors=score_errors or {},
@@ -375,7 +375,7 @@ def requests() -> str:
     return render_template(
         "training/runs/requests.html",
         waiting=enrolment.requests_to_approve(actor()),
-        dates_of=runs.dates_of,
+        dates_of=run_messages.dates_of,
         action=ConfirmForm(),
     )
 
@@ -430,6 +430,6 @@ def mine() -> str:
         available=[row for row in runs.upcoming() if row.run.id not in on],
         words=STATUS_WORDS,
         S=EnrolmentStatus,
-        dates_of=runs.dates_of,
+        dates_of=run_messages.dates_of,
         action=ConfirmForm(),
     )

@@ -16,14 +16,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .. import audit, notify
+from .. import audit
 from ..accounts.models import User
 from ..audit import AuditAction
 from ..exceptions import DomainError
 from ..extensions import db
 from ..security.permissions import Permission, require
-from ..uk_time import LONDON, uk_date, uk_today
-from . import lifecycle, queries
+from ..uk_time import LONDON, uk_today
+from . import lifecycle, places, queries
 from .models import (
     Course,
     CourseRun,
@@ -34,6 +34,7 @@ from .models import (
     Trainee,
     TrainingSession,
 )
+from .run_messages import RUN_CANCELLED, tell
 
 S = EnrolmentStatus
 
@@ -134,8 +135,6 @@ def create_run(user: User, given: RunInput, first_session: SessionInput) -> Cour
 def change_run(user: User, run_id: uuid.UUID, given: RunInput) -> CourseRun:
     """Change a run's trainer, places and joining instructions (not its course). Fewer places
     than are booked is refused; more places are filled from the waiting list at once. Commits."""
-    from . import enrolment
-
     require(user, Permission.RUN_TRAINING)
     run = _open_run(user, run_id)
     if given.capacity < run.places_taken:
@@ -147,7 +146,7 @@ def change_run(user: User, run_id: uuid.UUID, given: RunInput) -> CourseRun:
         run.capacity = given.capacity
         run.joining_instructions = given.joining_instructions.strip()
         db.session.flush()
-        enrolment.promote_waiting(run)
+        places.promote_waiting(run)
         _audit(AuditAction.TRAINING_RUN_SAVED, user, "training_run", run.id)
     return run
 
@@ -252,99 +251,6 @@ def _audit(action: AuditAction, user: User, target_type: str, target_id: uuid.UU
     audit.record(action, actor=user, target_type=target_type, target_id=target_id)
 
 
-# --- Messages to trainees ----------------------------------------------------------------------
-
-BOOKED = "training.booked"
-WAITLISTED = "training.waitlisted"
-PROMOTED = "training.promoted"
-CANCELLED = "training.cancelled"
-RUN_CANCELLED = "training.run_cancelled"
-REQUEST_WAITING = "training.request_waiting"
-REQUEST_APPROVED = "training.request_approved"
-REQUEST_DECLINED = "training.request_declined"
-
-_SIGN_OFF = "\n\nSign in to see your training: {service_url}"
-# Fixed text: the course, its dates and the trainee's own name; nothing else about anyone.
-TEMPLATES: dict[str, tuple[str, str]] = {
-    BOOKED: (
-        "You have a place on {course}",
-        "Dear {name},\n\nYou have a place on {course}, starting {dates}.",
-    ),
-    WAITLISTED: (
-        "You are on the waiting list for {course}",
-        "Dear {name},\n\n{course}, starting {dates}, is full. You are number {position} on the "
-        "waiting list. We will email you if a place becomes free.",
-    ),
-    PROMOTED: (
-        "A place has become free: you are booked on {course}",
-        "Dear {name},\n\nA place on {course}, starting {dates}, has become free and you are now "
-        "booked on it.",
-    ),
-    CANCELLED: (
-        "Your place on {course} is cancelled",
-        "Dear {name},\n\nYour place on {course}, starting {dates}, has been cancelled.",
-    ),
-    RUN_CANCELLED: (
-        "{course} is cancelled",
-        "Dear {name},\n\n{course}, starting {dates}, has been cancelled. Your place on it is "
-        "cancelled too. Ask your training lead about another date.",
-    ),
-    REQUEST_WAITING: (
-        "A request for training is waiting for you",
-        "Someone in your agency has asked for a place on {course}, starting {dates}. Sign in to "
-        "approve or decline it: {service_url}",
-    ),
-    REQUEST_APPROVED: (
-        "Your request for {course} is approved",
-        "Dear {name},\n\nYour request for a place on {course}, starting {dates}, is approved. "
-        "{outcome}",
-    ),
-    REQUEST_DECLINED: (
-        "Your request for {course} was not approved",
-        "Dear {name},\n\nYour request for a place on {course}, starting {dates}, was not "
-        "approved. Your training lead's reason is on your training page.",
-    ),
-}
-
-
-def register_templates() -> None:
-    for name, (subject, body) in TEMPLATES.items():
-        notify.register_template(
-            name, subject=subject, body=body if name == REQUEST_WAITING else body + _SIGN_OFF
-        )
-
-
-def dates_of(run: CourseRun) -> str:
-    """``14 January 2027`` or ``14 January 2027 (3 sessions)``."""
-    count = sum(1 for s in run.sessions if s.status is SessionStatus.SCHEDULED)
-    day = uk_date(run.starts_on)
-    return day if count <= 1 else f"{day} ({count} sessions)"
-
-
-def tell(enrolment: Enrolment, template: str, **params: str) -> None:
-    """Email the trainee about her enrolment, in the caller's transaction."""
-    notify.enqueue(
-        template,
-        to=enrolment.trainee.work_email,
-        params={
-            "name": enrolment.trainee.name,
-            "course": enrolment.run.course.title,
-            "dates": dates_of(enrolment.run),
-            **params,
-        },
-    )
-
-
-def tell_leads(enrolment: Enrolment) -> None:
-    from .audiences import AGENCY_TRAINING_LEADS
-
-    notify.enqueue(
-        REQUEST_WAITING,
-        audience=(AGENCY_TRAINING_LEADS, str(enrolment.agency_id)),
-        params={"course": enrolment.run.course.title, "dates": dates_of(enrolment.run)},
-    )
-
-
 # --- Queries for the pages, the home page and the dashboard ------------------------------------
 
 
@@ -438,7 +344,6 @@ def run_page(user: User, run_id: uuid.UUID) -> RunPage:
     """A run with the enrolments this user may see: a coordinator all of them, a training lead
     her own agency's."""
     from . import completion
-    from .enrolment import waitlist_position
 
     require(user, Permission.LEAD_TRAINING)
     run = queries.get_run_or_404(user, run_id)
@@ -464,5 +369,5 @@ def run_page(user: User, run_id: uuid.UUID) -> RunPage:
         page.by_status.pop(S.WAITLISTED, []),
         key=lambda e: (e.waitlisted_at or e.created_at, e.created_at),
     )
-    page.positions = {e.id: waitlist_position(e) for e in page.waitlist}
+    page.positions = {e.id: places.waitlist_position(e) for e in page.waitlist}
     return page

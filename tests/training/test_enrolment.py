@@ -12,7 +12,7 @@ from daservice.accounts.models import Role
 from daservice.exceptions import InvalidTransition
 from daservice.extensions import db
 from daservice.notify.models import OutboxMessage
-from daservice.training import enrolment, runs
+from daservice.training import enrolment, places, run_messages, runs
 from daservice.training.models import Enrolment, EnrolmentChange, EnrolmentStatus, Trainee
 
 from .. import factories
@@ -35,8 +35,8 @@ def test_booking_takes_a_place_and_a_full_run_waitlists_with_her_position(world)
     assert (waiting.position, later.position) == (1, 2)
     assert "number 2 on the waiting list" in later.message()
     assert places_taken(run.id) == 1
-    assert [m.address for m in messages(runs.BOOKED)] == [first.work_email]
-    told = messages(runs.WAITLISTED)
+    assert [m.address for m in messages(run_messages.BOOKED)] == [first.work_email]
+    told = messages(run_messages.WAITLISTED)
     assert [(m.address, m.params["position"]) for m in told] == [
         (second.work_email, "1"),
         (third.work_email, "2"),
@@ -45,10 +45,8 @@ def test_booking_takes_a_place_and_a_full_run_waitlists_with_her_position(world)
 
 def test_a_place_is_taken_only_while_one_is_free(world):
     run = run_of(world.coordinator, world.course, capacity=1)
-    assert enrolment.take_place(run.id) is True
-    assert (
-        enrolment.take_place(run.id) is False
-    )  # the statement's condition: places_taken < capacity
+    assert places.take_place(run.id) is True
+    assert places.take_place(run.id) is False  # the statement's condition: places_taken < capacity
     db.session.commit()
     assert places_taken(run.id) == 1
 
@@ -64,7 +62,7 @@ def test_two_bookings_racing_for_the_last_place_cannot_both_get_it(app, world):
     def book() -> None:
         with app.app_context():
             barrier.wait()
-            got = enrolment.take_place(run_id)
+            got = places.take_place(run_id)
             results.append(got)
             db.session.commit()
             db.session.remove()
@@ -124,12 +122,12 @@ def test_cancelling_a_place_promotes_the_first_on_the_waiting_list_who_is_told(w
         second_waiting.id: S.WAITLISTED,
     }
     assert places_taken(run.id) == 1
-    (told,) = messages(runs.PROMOTED)
+    (told,) = messages(run_messages.PROMOTED)
     assert told.address == first_waiting.work_email
     assert told.params == {
         "name": first_waiting.name,
         "course": world.course.title,
-        "dates": runs.dates_of(run),
+        "dates": run_messages.dates_of(run),
     }
     # The system made the promotion, and it is in her history.
     by = db.session.scalar(
@@ -228,7 +226,7 @@ def test_a_request_is_approved_by_her_lead_and_she_is_booked(client, login_as, w
     assert record.agency_id == world.agency.id and record.work_email == world.worker.email
     request_row = db.session.scalar(sa.select(Enrolment))
     assert request_row.status is S.REQUESTED
-    (to_leads,) = messages(runs.REQUEST_WAITING)
+    (to_leads,) = messages(run_messages.REQUEST_WAITING)
     assert (to_leads.audience, to_leads.address) == ("agency_training_leads", str(world.agency.id))
     mine = client.get("/training/mine").get_data(as_text=True)
     assert "Requested" in mine and world.course.title in mine
@@ -238,7 +236,7 @@ def test_a_request_is_approved_by_her_lead_and_she_is_booked(client, login_as, w
     assert approve.booked
     db.session.refresh(request_row)
     assert request_row.status is S.BOOKED
-    assert [m.address for m in messages(runs.REQUEST_APPROVED)] == [world.worker.email]
+    assert [m.address for m in messages(run_messages.REQUEST_APPROVED)] == [world.worker.email]
     assert enrolment.requests_waiting(world.lead) == 0
 
 
@@ -255,8 +253,8 @@ def test_a_declined_request_shows_her_the_reason(app, client, login_as, world):
     assert response.status_code == 302
     db.session.refresh(request_row)
     assert request_row.status is S.CANCELLED
-    assert [m.address for m in messages(runs.REQUEST_DECLINED)] == [world.worker.email]
-    assert "Not needed" not in str(messages(runs.REQUEST_DECLINED)[0].params)
+    assert [m.address for m in messages(run_messages.REQUEST_DECLINED)] == [world.worker.email]
+    assert "Not needed" not in str(messages(run_messages.REQUEST_DECLINED)[0].params)
     worker = LoginActions(app.test_client())
     worker(world.worker)
     mine = worker.client.get("/training/mine").get_data(as_text=True)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from daservice.extensions import db
-from daservice.training import enrolment, runs
+from daservice.training import enrolment, run_messages, runs
 from daservice.training.models import CourseRun, Enrolment, EnrolmentStatus, RunStatus
 from daservice.uk_time import uk_date, uk_today
 
@@ -108,7 +108,7 @@ def test_cancelling_a_run_cancels_every_place_and_tells_each_trainee(world):
     assert set(db.session.scalars(sa.select(Enrolment.status))) == {S.CANCELLED}
     assert db.session.get(CourseRun, run.id).status is RunStatus.CANCELLED
     assert places_taken(run.id) == 0
-    told = messages(runs.RUN_CANCELLED)
+    told = messages(run_messages.RUN_CANCELLED)
     assert sorted(m.address for m in told) == sorted(
         [booked.work_email, waiting.work_email, asked.trainee.work_email]
     )

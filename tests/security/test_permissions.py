@@ -68,6 +68,13 @@ REQUIRED: dict[str, set[Permission]] = {
     "dpo.find_person": {Permission.AUDIT_ACCESS},
     "dpo.find_user": {Permission.AUDIT_ACCESS},
     "dpo.user_activity": {Permission.AUDIT_ACCESS},
+    "certificates.index": {Permission.REQUEST_TRAINING, Permission.LEAD_TRAINING},
+    "certificates.mine": {Permission.REQUEST_TRAINING},
+    "certificates.detail": {Permission.REQUEST_TRAINING},
+    "certificates.download": {Permission.REQUEST_TRAINING},
+    "certificates.run_pdf": {Permission.REQUEST_TRAINING, Permission.RUN_TRAINING},
+    "certificates.revoke": {Permission.REQUEST_TRAINING, Permission.RUN_TRAINING},
+    "certificates.reissue": {Permission.REQUEST_TRAINING, Permission.RUN_TRAINING},
 }
 
 

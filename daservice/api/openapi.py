@@ -45,7 +45,8 @@ def _certificate_path() -> dict[str, Any]:
                     "name": "code",
                     "in": "path",
                     "required": True,
-                    "schema": {"type": "string", "minLength": 1},
+                    # Longer than 64 characters is not a code however it is spaced: a 404.
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 64},
                 }
             ],
             "responses": {

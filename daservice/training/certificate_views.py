@@ -80,13 +80,16 @@ def mine() -> str:
 
 @bp.route("/<uuid:certificate_id>")
 def detail(certificate_id: uuid.UUID) -> str:
-    certificate = queries.get_certificate_or_404(actor(), certificate_id)
-    return render_template(
+    user = actor()
+    certificate = queries.get_certificate_or_404(user, certificate_id)
+    page = render_template(
         "training/certificates/detail.html",
         certificate=certificate,
         tag=_tag(certificate),
         verify_url=certificate_pdf.verify_url(certificate.code or ""),
     )
+    certificates.viewed(user, certificate)  # after the code was read: a tamper shows no page
+    return page
 
 
 @bp.route("/<uuid:certificate_id>.pdf")

@@ -219,6 +219,17 @@ def agencies(user: User) -> list[Agency]:
     )
 
 
+def viewed(actor: User, certificate: Certificate) -> None:
+    """Record that a signed-in user was shown a certificate with its code (a protected field)."""
+    audit.record(
+        AuditAction.CERTIFICATE_VIEWED,
+        actor=actor,
+        target_type="training_certificate",
+        target_id=certificate.id,
+    )
+    db.session.commit()
+
+
 # --- Revoke and reissue (the coordinator's; one transaction each) --------------------------------
 
 

@@ -41,7 +41,7 @@ def test_the_verify_page_shows_only_holder_course_dates_and_status(app, client):
     assert "This certificate is valid" in page
     for shown in ["Grace Okafor", issued.course_title, uk_date(issued.issued_on), "9 March 2029"]:
         assert shown in page
-    assert issued.code in page
+    assert f'<span class="app-certificate-code">{issued.code}</span>' in page
     assert "Redbridge Leisure Trust" not in page and issued.trainee.work_email not in page
     assert response.headers["Cache-Control"] == "no-store"
 
@@ -134,11 +134,17 @@ def test_a_lead_sees_her_agencys_certificates_and_gets_404_for_anothers(app, cli
     assert "Ours Holder" in listing and "Theirs Holder" not in listing
     assert client.get(f"/training/certificates/{ours.id}").status_code == 200
     assert client.get(f"/training/certificates/{theirs.id}").status_code == 404
+    viewed = db.session.scalars(
+        sa.select(AuditEvent.target_id).where(AuditEvent.action == "training.certificate_viewed")
+    )
+    assert list(viewed) == [str(ours.id)]
     assert client.get(f"/training/certificates/{theirs.id}.pdf").status_code == 404
+    exported = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export.pdf"))
+    assert list(exported) == []  # nothing was served, so nothing was recorded as exported
 
 
-def test_another_agencys_certificate_is_404_to_revoke_and_nothing_changes(app, client, login_as):
-    # A coordinator sees everything; a lead of another agency is refused the action outright.
+def test_a_lead_may_not_revoke_and_nothing_changes(app, client, login_as):
+    # Revoking is the coordinator's (who sees the whole partnership): a lead is refused outright.
     theirs = make.certificate(factories.agency())
     lead = factories.user(Role.AGENCY_TRAINING_LEAD)
     login_as(lead)

@@ -29,6 +29,9 @@ PUBLIC_ENDPOINTS = {
     "accounts.open_setup_link",  # the emailed set-up link (single-use token)
     "accounts.set_up",
     "api.openapi_document",
+    "api.certificate",  # public certificate checks (DESIGN.md §5), rate-limited per address
+    "verify.form",
+    "verify.certificate",
 }
 REQUIRED_HEADERS = {
     "Content-Security-Policy",

@@ -7,6 +7,64 @@ from typing import Any
 
 from .schemas import ERROR, VALIDATION_ERROR, referral_request, referral_response
 
+# GET /api/v1/certificates/{code}: exactly the fields DESIGN.md §5 names, and nothing more.
+CERTIFICATE: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "code": {
+            "type": "string",
+            "pattern": "^[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){3}$",
+            "description": "The code in its printed form, grouped: K7QM-9RXD-2HFT-8VWC",
+        },
+        "status": {"type": "string", "enum": ["valid", "expired", "revoked"]},
+        "holder": {"type": "string", "description": "The name printed on the certificate"},
+        "course": {"type": "string", "description": "The course title printed on it"},
+        "issued_on": {"type": "string", "format": "date"},
+        "expires_on": {
+            "type": ["string", "null"],
+            "format": "date",
+            "description": "null: it does not expire",
+        },
+    },
+    "required": ["code", "status", "holder", "course", "issued_on", "expires_on"],
+    "additionalProperties": False,
+}
+
+
+def _certificate_path() -> dict[str, Any]:
+    return {
+        "get": {
+            "operationId": "verifyCertificate",
+            "summary": "Check a training certificate by its code (public: no token)",
+            "description": "Codes are found however they are typed: any case, with or without "
+            "spaces and dashes. Unknown and malformed codes get the same 404. Rate-limited per "
+            "client address.",
+            "security": [],
+            "parameters": [
+                {
+                    "name": "code",
+                    "in": "path",
+                    "required": True,
+                    # Longer than 64 characters is not a code however it is spaced: a 404.
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+                }
+            ],
+            "responses": {
+                "200": _response("The certificate's public record", CERTIFICATE),
+                "404": _response("No certificate has this code (or it is not a code)", ERROR),
+                "429": _response(
+                    "Too many checks from this address",
+                    ERROR,
+                    headers={
+                        "Retry-After": _header(
+                            "Seconds to wait before trying again", required=True, pattern="^[0-9]+$"
+                        )
+                    },
+                ),
+            },
+        }
+    }
+
 
 def _response(text: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"description": text, "content": {"application/json": {"schema": schema}}, **extra}
@@ -32,7 +90,8 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "daservice API",
             "version": "1.0.0",
-            "description": "Referrals from partner agencies' systems. Risk questions paraphrase "
+            "description": "Referrals from partner agencies' systems, and public checks of "
+            "training certificates. Risk questions paraphrase "
             "the SafeLives Dash risk identification checklist (© SafeLives).",
         },
         "servers": [{"url": "/"}],
@@ -42,11 +101,13 @@ def document() -> dict[str, Any]:
             "schemas": {
                 "ReferralRequest": referral_request(),
                 "Referral": referral_response(),
+                "Certificate": CERTIFICATE,
                 "Error": ERROR,
                 "ValidationError": VALIDATION_ERROR,
             },
         },
         "paths": {
+            "/api/v1/certificates/{code}": _certificate_path(),
             "/api/v1/referrals": {
                 "post": {
                     "operationId": "createReferral",

@@ -9,7 +9,9 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..referrals.validation import Invalid
-from ..security.guard import public
+from ..security.guard import is_public, public
+from ..security.ratelimit import rate_limited
+from ..training import certificates
 from . import auth, idempotency, openapi, services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -23,7 +25,9 @@ def error(status: int, message: str, **extra: Any) -> Response:
 
 @bp.before_request
 def _authenticate() -> Response | None:
-    if request.endpoint == "api.openapi_document":
+    # Only views marked @public skip the token (the document, certificate checks); any other
+    # endpoint, and any unmatched path under /api/v1, still needs one.
+    if request.endpoint is not None and is_public(current_app, request.endpoint):
         return None
     client = auth.authenticate(request.headers.get("Authorization"))
     if client is None:
@@ -157,3 +161,15 @@ def record_consent(referral_id: str) -> Response:
         return error(
             422, str(exc), errors={"status": ['Send {"status": "given"} once she has agreed']}
         )
+
+
+@bp.route("/certificates/<code>", methods=["GET"])
+@public
+@rate_limited("public_lookup")
+def certificate(code: str) -> Response:
+    """Public: anyone holding a certificate's code may check it (DESIGN.md §5), no token."""
+    found = certificates.verify(code) if len(code) <= MAX_CODE_LENGTH else None
+    return error(404, "not found") if found is None else jsonify(found)
+
+
+MAX_CODE_LENGTH = 64  # longer is not a code however it is spaced; not worth hashing

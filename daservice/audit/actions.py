@@ -100,6 +100,7 @@ class AuditAction(enum.StrEnum):
     CERTIFICATE_ISSUED = "training.certificate_issued"
     CERTIFICATE_REISSUED = "training.certificate_reissued"
     CERTIFICATE_REVOKED = "training.certificate_revoked"
+    CERTIFICATE_VIEWED = "training.certificate_viewed"
     EVALUATION_SUBMITTED = "training.evaluation_submitted"
     EVALUATION_COMMENTS_VIEWED = "training.evaluation_comments_viewed"
     SITE_SAVED = "training.site_saved"
@@ -193,6 +194,7 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.CERTIFICATE_ISSUED: "Issued a certificate",
     AuditAction.CERTIFICATE_REISSUED: "Reissued a certificate (same code)",
     AuditAction.CERTIFICATE_REVOKED: "Revoked a certificate",
+    AuditAction.CERTIFICATE_VIEWED: "Viewed a certificate and its code",
     AuditAction.EVALUATION_SUBMITTED: "Submitted a course evaluation",
     AuditAction.EVALUATION_COMMENTS_VIEWED: "Read trainees' written evaluation comments",
     AuditAction.SITE_SAVED: "Saved a site (a possible safe space)",

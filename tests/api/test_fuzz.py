@@ -43,6 +43,7 @@ from ..conftest import row_count
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))  # 0: the budgets below
 SEED = int(os.environ.get("FUZZ_SEED", "0"))  # 0: derandomized
 BUDGET = {
+    "GET /api/v1/certificates/{code}": 15,
     "POST /api/v1/referrals": 100,
     "GET /api/v1/referrals/{referral_id}": 15,
     "POST /api/v1/referrals/{referral_id}/consent": 20,

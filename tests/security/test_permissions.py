@@ -86,6 +86,13 @@ REQUIRED: dict[str, set[Permission]] = {
     "training_runs.approve": {Permission.LEAD_TRAINING},
     "training_runs.decline": {Permission.LEAD_TRAINING},
     "training_runs.mine": {Permission.REQUEST_TRAINING},
+    "certificates.index": {Permission.REQUEST_TRAINING, Permission.LEAD_TRAINING},
+    "certificates.mine": {Permission.REQUEST_TRAINING},
+    "certificates.detail": {Permission.REQUEST_TRAINING},
+    "certificates.download": {Permission.REQUEST_TRAINING},
+    "certificates.run_pdf": {Permission.REQUEST_TRAINING, Permission.RUN_TRAINING},
+    "certificates.revoke": {Permission.REQUEST_TRAINING, Permission.RUN_TRAINING},
+    "certificates.reissue": {Permission.REQUEST_TRAINING, Permission.RUN_TRAINING},
 }
 
 

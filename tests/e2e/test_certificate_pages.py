@@ -1,0 +1,52 @@
+"""Certificate pages in Chromium: axe finds nothing and nothing scrolls sideways at 320 px."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from playwright.sync_api import Page
+
+from daservice.accounts.models import Role
+from daservice.training import certificates
+
+from .. import factories
+from ..training import _certificates as make
+from .test_home_and_oversight_pages import check
+from .test_referral_journey import sign_in
+
+
+def test_certificate_pages_pass_axe(page: Page, app, live_server) -> None:
+    app.config["SERVICE_URL"] = make.SERVICE_URL
+    agency = factories.agency(name="London Borough of Redbridge")
+    coordinator = factories.user(Role.TRAINING_COORDINATOR, agency_row=agency)
+    valid = make.certificate(agency, name="Grace Okafor")
+    make.certificate(agency, name="Old Holder", completed_on=date(2020, 1, 6), validity_months=12)
+    revoked = make.certificate(agency, name="Revoked Holder")
+    certificates.revoke(coordinator, revoked, "Issued to the wrong person")
+
+    page.goto("/verify")
+    check(page, "verify form")
+    page.fill("#code", "O0O0")
+    page.get_by_role("button", name="Check certificate").click()
+    check(page, "verify form error")
+    page.fill("#code", valid.code.lower())
+    page.get_by_role("button", name="Check certificate").click()
+    assert "This certificate is valid" in page.content()
+    check(page, "verify valid")
+    page.goto(f"/verify/{revoked.code}")
+    check(page, "verify revoked")
+    page.goto("/verify/NOPE-NOPE")
+    check(page, "verify not found")
+
+    sign_in(page, coordinator)
+    page.goto("/training/certificates/")
+    check(page, "certificates list")
+    page.goto(f"/training/certificates/{revoked.id}")
+    check(page, "certificate revoked detail")
+    page.goto(f"/training/certificates/{valid.id}/revoke")
+    page.get_by_role("button", name="Revoke certificate").click()
+    check(page, "revoke error")
+    page.goto(f"/training/certificates/{valid.id}/reissue")
+    check(page, "reissue")
+    page.goto("/training/certificates/mine")
+    check(page, "mine")

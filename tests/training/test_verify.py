@@ -1,0 +1,239 @@
+"""The public verify pages and the signed-in certificate pages: what each shows, to whom, and
+that bad codes, other agencies' certificates and floods are refused calmly."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from daservice.accounts.models import Role
+from daservice.audit.models import AuditEvent
+from daservice.extensions import db
+from daservice.training import certificates
+from daservice.training.models import Certificate
+from daservice.uk_time import uk_date
+
+from .. import factories
+from ..conftest import csrf_token
+from . import _certificates as make
+
+
+@pytest.fixture(autouse=True)
+def _service_url(app):
+    app.config["SERVICE_URL"] = make.SERVICE_URL
+
+
+def _text(response) -> str:
+    return " ".join(response.get_data(as_text=True).split())
+
+
+# --- Public verification ---------------------------------------------------------------------
+
+
+def test_the_verify_page_shows_only_holder_course_dates_and_status(app, client):
+    agency = factories.agency(name="Redbridge Leisure Trust")
+    issued = make.certificate(agency, name="Grace Okafor")
+    response = client.get(f"/verify/{issued.code}")
+    assert response.status_code == 200
+    page = _text(response)
+    assert "This certificate is valid" in page
+    for shown in ["Grace Okafor", issued.course_title, uk_date(issued.issued_on), "9 March 2029"]:
+        assert shown in page
+    assert f'<span class="app-certificate-code">{issued.code}</span>' in page
+    assert "Redbridge Leisure Trust" not in page and issued.trainee.work_email not in page
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_an_expired_certificate_says_so(app, client):
+    issued = make.certificate(factories.agency(), completed_on=date(2020, 1, 6), validity_months=12)
+    page = _text(client.get(f"/verify/{issued.code}"))
+    assert "This certificate has expired" in page and "6 January 2021" in page
+
+
+def test_a_revoked_certificate_says_so_without_the_reason(app, client):
+    issued = make.certificate(factories.agency())
+    certificates.revoke(factories.user(Role.TRAINING_COORDINATOR), issued, "Sold on eBay")
+    response = client.get(f"/verify/{issued.code}")
+    page = _text(response)
+    assert response.status_code == 200
+    assert "This certificate has been revoked" in page and "eBay" not in page
+
+
+def test_a_code_typed_loosely_is_found(app, client):
+    issued = make.certificate(factories.agency())
+    assert client.get(f"/verify/{issued.code.lower().replace('-', '')}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "code", ["nothing", "K7QM-9RXD-2HFT-8VWC", "K7QM-9RXD-2HFT-8VW", "O0I1-" * 4, "x" * 500, "%00"]
+)
+def test_an_unknown_or_malformed_code_is_a_calm_not_found(app, client, code):
+    make.certificate(factories.agency())
+    response = client.get(f"/verify/{code}")
+    assert response.status_code == 404
+    page = _text(response)
+    assert "Certificate not found" in page and "could not find a certificate" in page
+
+
+def test_near_misses_and_nonsense_get_the_same_page(app, client):
+    issued = make.certificate(factories.agency())
+    near = issued.code[:-1] + ("2" if issued.code[-1] != "2" else "3")
+    mains = {
+        client.get(f"/verify/{code}").get_data(as_text=True).split("<main", 1)[1]
+        for code in (near, "ZZZZ-ZZZZ-ZZZZ-ZZZZ", "not a code")
+    }
+    assert len(mains) == 1
+
+
+def test_the_form_sends_a_well_formed_code_to_its_page(app, client):
+    issued = make.certificate(factories.agency())
+    response = client.get("/verify", query_string={"code": f" {issued.code.lower()} "})
+    assert response.status_code == 302
+    assert response.location.endswith(f"/verify/{issued.code}")
+    assert client.get("/verify").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "typed,message",
+    [
+        ("", "Enter the certificate code"),
+        ("K7QM-9RXD", "Enter the certificate code as it is printed"),
+        ("O0O0-I1I1-O0O0-I1I1", "Enter the certificate code as it is printed"),
+    ],
+)
+def test_the_form_shows_an_error_summary_for_an_empty_or_malformed_code(client, typed, message):
+    response = client.get("/verify", query_string={"code": typed})
+    page = _text(response)
+    assert response.status_code == 400
+    assert "govuk-error-summary" in page and message in page
+    assert f'value="{typed}"' in page or typed == ""  # what was typed is kept
+
+
+def test_too_many_checks_from_one_address_get_429_with_retry_after(app, client):
+    app.config["RATE_LIMITS"] = {**app.config["RATE_LIMITS"], "public_lookup": "3 per minute"}
+    issued = make.certificate(factories.agency())
+    statuses = [client.get(f"/verify/{issued.code}").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = client.get(f"/verify/{issued.code}")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    other = client.get(f"/verify/{issued.code}", environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    assert other.status_code == 200  # per client address
+
+
+# --- Signed-in pages -------------------------------------------------------------------------
+
+
+def test_a_lead_sees_her_agencys_certificates_and_gets_404_for_anothers(app, client, login_as):
+    mine, other = factories.agency(), factories.agency()
+    ours = make.certificate(mine, name="Ours Holder")
+    theirs = make.certificate(other, name="Theirs Holder")
+    login_as(factories.user(Role.AGENCY_TRAINING_LEAD, agency_row=mine))
+    listing = _text(client.get("/training/certificates/"))
+    assert "Ours Holder" in listing and "Theirs Holder" not in listing
+    assert client.get(f"/training/certificates/{ours.id}").status_code == 200
+    assert client.get(f"/training/certificates/{theirs.id}").status_code == 404
+    viewed = db.session.scalars(
+        sa.select(AuditEvent.target_id).where(AuditEvent.action == "training.certificate_viewed")
+    )
+    assert list(viewed) == [str(ours.id)]
+    assert client.get(f"/training/certificates/{theirs.id}.pdf").status_code == 404
+    exported = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export.pdf"))
+    assert list(exported) == []  # nothing was served, so nothing was recorded as exported
+
+
+def test_a_lead_may_not_revoke_and_nothing_changes(app, client, login_as):
+    # Revoking is the coordinator's (who sees the whole partnership): a lead is refused outright.
+    theirs = make.certificate(factories.agency())
+    lead = factories.user(Role.AGENCY_TRAINING_LEAD)
+    login_as(lead)
+    token = csrf_token(client, "/training/certificates/")
+    response = client.post(
+        f"/training/certificates/{theirs.id}/revoke", data={"csrf_token": token, "reason": "x"}
+    )
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Certificate, theirs.id).revoked_at is None
+
+
+def test_a_worker_sees_her_own_certificates_only(app, client, login_as):
+    agency = factories.agency()
+    worker = factories.user(Role.REFERRER, agency_row=agency)
+    own = make.certificate(agency, user=worker)
+    colleague = make.certificate(agency, name="A Colleague")
+    login_as(worker)
+    page = _text(client.get("/training/certificates/mine"))
+    assert own.course_title in page and colleague.course_title not in page
+    assert client.get(f"/training/certificates/{own.id}").status_code == 200
+    assert client.get(f"/training/certificates/{colleague.id}").status_code == 404
+    download = client.get(f"/training/certificates/{own.id}.pdf")
+    assert download.status_code == 200 and download.mimetype == "application/pdf"
+    assert client.get("/training/certificates/").status_code == 403
+
+
+def test_revoking_through_the_page_needs_a_reason(app, client, login_as):
+    issued = make.certificate(factories.agency())
+    login_as(factories.user(Role.TRAINING_COORDINATOR))
+    path = f"/training/certificates/{issued.id}/revoke"
+    token = csrf_token(client, path)
+    refused = client.post(path, data={"csrf_token": token, "reason": "  "})
+    assert refused.status_code == 400
+    assert "Enter why you are revoking this certificate" in _text(refused)
+    db.session.expire_all()
+    assert db.session.get(Certificate, issued.id).revoked_at is None
+    done = client.post(path, data={"csrf_token": token, "reason": "Wrong person"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Certificate, issued.id).revoked_reason == "Wrong person"
+    assert "Wrong person" in _text(client.get(f"/training/certificates/{issued.id}"))
+
+
+def test_the_coordinator_filters_by_status_and_course(app, client, login_as):
+    agency = factories.agency()
+    kept = make.certificate(agency, name="Kept Holder")
+    gone = make.certificate(agency, name="Gone Holder")
+    coordinator = factories.user(Role.TRAINING_COORDINATOR)
+    certificates.revoke(coordinator, gone, "Wrong person")
+    login_as(coordinator)
+    page = _text(client.get("/training/certificates/", query_string={"status": "revoked"}))
+    assert "Gone Holder" in page and "Kept Holder" not in page
+    page = _text(
+        client.get("/training/certificates/", query_string={"course": str(kept.course_id)})
+    )
+    assert "Kept Holder" in page and "Gone Holder" not in page
+    assert client.get("/training/certificates/", query_string={"status": "x"}).status_code == 200
+
+
+def test_the_run_pdf_is_audited_with_one_page_each(app, client, login_as):
+    from ..pdf.conftest import page_texts
+
+    agency = factories.agency()
+    course_run = make.run()
+    issued = [make.certificate(agency, run_row=course_run) for _ in range(2)]
+    login_as(factories.user(Role.TRAINING_COORDINATOR))
+    response = client.get(f"/training/certificates/runs/{course_run.id}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"]
+    texts = page_texts(response.data)
+    assert len(texts) == 2 and all(c.code in " ".join(texts) for c in issued)
+    exports = list(
+        db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export.pdf"))
+    )
+    assert [(e.target_type, e.target_id) for e in exports] == [("training_run", str(course_run.id))]
+    empty = make.run()
+    assert client.get(f"/training/certificates/runs/{empty.id}.pdf").status_code == 404
+
+
+def test_reissue_through_the_page_keeps_the_code(app, client, login_as):
+    issued = make.certificate(factories.agency(), name="Jo Smyth")
+    code = issued.code
+    issued.trainee.name = "Jo Smith"
+    db.session.commit()
+    login_as(factories.user(Role.TRAINING_COORDINATOR))
+    path = f"/training/certificates/{issued.id}/reissue"
+    assert client.post(path, data={"csrf_token": csrf_token(client, path)}).status_code == 302
+    db.session.expire_all()
+    again = db.session.get(Certificate, issued.id)
+    assert again.holder_name == "Jo Smith" and again.code == code
+    assert "Jo Smith" in _text(client.get(f"/verify/{code}"))

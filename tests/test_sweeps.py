@@ -29,6 +29,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.open_setup_link",  # the emailed set-up link (single-use token)
     "accounts.set_up",
     "api.openapi_document",
+    "evaluation_form.respond",  # a trainee's emailed evaluation link (single-use token)
 }
 REQUIRED_HEADERS = {
     "Content-Security-Policy",

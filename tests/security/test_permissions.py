@@ -68,6 +68,9 @@ REQUIRED: dict[str, set[Permission]] = {
     "dpo.find_person": {Permission.AUDIT_ACCESS},
     "dpo.find_user": {Permission.AUDIT_ACCESS},
     "dpo.user_activity": {Permission.AUDIT_ACCESS},
+    "evaluations.index": {Permission.LEAD_TRAINING},
+    "evaluations.course": {Permission.LEAD_TRAINING},
+    "evaluations.comments": {Permission.LEAD_TRAINING, Permission.RUN_TRAINING},
 }
 
 

@@ -1,0 +1,310 @@
+"""Per-course evaluation summaries: confidence before and after (and the change), reactions,
+follow-up outcomes and response rates, computed in SQL.
+
+Scope: a training coordinator sees the whole partnership, an agency training lead her own agency's
+enrolments only (``queries.agency_condition`` on the enrolment's agency).
+
+Disclosure control: with a handful of trainees a mean or a percentage can say how one person
+answered, so a count from 1 to 4 is shown as "<5" and a mean, change or percentage made from
+fewer than ``MIN_RESPONSES`` answers is not shown at all. (Zero is shown: it discloses no one.)
+
+Free text is protected: it is never part of a summary. ``read_comments`` (coordinators only)
+records an audit event for each evaluation whose comments it returns.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from .. import audit
+from ..accounts.models import User
+from ..audit import AuditAction, Entry
+from ..exceptions import NotFound
+from ..extensions import db
+from ..security.permissions import Permission, require
+from .evaluation_items import CONFIDENCE_ITEMS, KIND_WORDS, REACTION_ITEMS, LikertItem
+from .models import Course, CourseRun, Enrolment, Evaluation, EvaluationAnswer, EvaluationKind
+from .queries import agency_condition
+
+MIN_RESPONSES = 5
+
+
+def shown_count(n: int) -> str:
+    """A count as it may be shown: "<5" from 1 to 4."""
+    return "<5" if 0 < n < MIN_RESPONSES else str(n)
+
+
+def _mean(value: object, n: int) -> float | None:
+    return None if n < MIN_RESPONSES or value is None else round(float(str(value)), 1)
+
+
+def _percent(part: int, whole: int) -> int | None:
+    if whole < MIN_RESPONSES or part < MIN_RESPONSES and part != 0:
+        return None
+    return round(100 * part / whole)
+
+
+@dataclass(frozen=True)
+class CourseResponses:
+    course_id: uuid.UUID
+    title: str
+    before: int
+    after: int
+    follow_up: int
+
+    @property
+    def shown(self) -> dict[str, str]:
+        return {
+            "before": shown_count(self.before),
+            "after": shown_count(self.after),
+            "follow_up": shown_count(self.follow_up),
+        }
+
+
+def _scoped(user: User, statement: sa.Select) -> sa.Select:
+    return statement.where(agency_condition(user, Enrolment.agency_id))
+
+
+def _from_evaluations(*columns: Any) -> sa.Select:
+    return (
+        sa.select(*columns)
+        .select_from(Evaluation)
+        .join(Enrolment, Enrolment.id == Evaluation.enrolment_id)
+        .join(CourseRun, CourseRun.id == Enrolment.run_id)
+    )
+
+
+def courses_with_responses(user: User) -> list[CourseResponses]:
+    """Each course with evaluations sent, and how many of each kind came back (in scope)."""
+    rows = db.session.execute(
+        _scoped(
+            user,
+            _from_evaluations(
+                Course.id, Course.title, Evaluation.kind, sa.func.count(Evaluation.submitted_at)
+            )
+            .join(Course, Course.id == CourseRun.course_id)
+            .group_by(Course.id, Course.title, Evaluation.kind),
+        )
+    )
+    counts: dict[tuple[uuid.UUID, str], dict[EvaluationKind, int]] = {}
+    for course_id, title, kind, submitted in rows:
+        counts.setdefault((course_id, title), {})[EvaluationKind(kind)] = int(submitted)
+    return sorted(
+        (
+            CourseResponses(
+                course_id,
+                title,
+                by_kind.get(EvaluationKind.BEFORE, 0),
+                by_kind.get(EvaluationKind.AFTER, 0),
+                by_kind.get(EvaluationKind.FOLLOW_UP, 0),
+            )
+            for (course_id, title), by_kind in counts.items()
+        ),
+        key=lambda c: c.title,
+    )
+
+
+@dataclass(frozen=True)
+class ConfidenceChange:
+    item: LikertItem
+    pairs: int  # enrolments that answered the item both before and after
+    before: float | None  # hidden under MIN_RESPONSES pairs
+    after: float | None
+
+    @property
+    def change(self) -> float | None:
+        if self.before is None or self.after is None:
+            return None
+        return round(self.after - self.before, 1)
+
+
+@dataclass(frozen=True)
+class Reaction:
+    item: LikertItem
+    responses: int
+    mean: float | None
+
+
+@dataclass(frozen=True)
+class ResponseRate:
+    kind: EvaluationKind
+    invited: int
+    submitted: int
+
+    @property
+    def label(self) -> str:
+        return KIND_WORDS[self.kind]
+
+    @property
+    def percent(self) -> int | None:
+        return _percent(self.submitted, self.invited)
+
+
+@dataclass(frozen=True)
+class CourseSummary:
+    course: Course
+    confidence: list[ConfidenceChange]
+    reactions: list[Reaction]
+    follow_ups: int
+    recognised_percent: int | None
+    responded_percent: int | None
+    rates: list[ResponseRate]
+
+
+def get_course(course_id: uuid.UUID) -> Course:
+    course = db.session.get(Course, course_id)
+    if course is None:
+        raise NotFound("course")
+    return course
+
+
+def _paired_confidence(user: User, course_id: uuid.UUID) -> list[ConfidenceChange]:
+    before_ev, after_ev = aliased(Evaluation), aliased(Evaluation)
+    before, after = aliased(EvaluationAnswer), aliased(EvaluationAnswer)
+    rows = db.session.execute(
+        _scoped(
+            user,
+            sa.select(
+                before.item,
+                sa.func.count(),
+                sa.func.avg(before.score),
+                sa.func.avg(after.score),
+            )
+            .select_from(before)
+            .join(before_ev, before_ev.id == before.evaluation_id)
+            .join(
+                after_ev,
+                sa.and_(
+                    after_ev.enrolment_id == before_ev.enrolment_id,
+                    after_ev.kind == EvaluationKind.AFTER,
+                ),
+            )
+            .join(after, sa.and_(after.evaluation_id == after_ev.id, after.item == before.item))
+            .join(Enrolment, Enrolment.id == before_ev.enrolment_id)
+            .join(CourseRun, CourseRun.id == Enrolment.run_id)
+            .where(
+                CourseRun.course_id == course_id,
+                before_ev.kind == EvaluationKind.BEFORE,
+                before_ev.submitted_at.is_not(None),
+                after_ev.submitted_at.is_not(None),
+            )
+            .group_by(before.item),
+        )
+    )
+    found = {item: (int(n), b, a) for item, n, b, a in rows}
+    changes = []
+    for item in CONFIDENCE_ITEMS:
+        n, b, a = found.get(item.key, (0, None, None))
+        changes.append(ConfidenceChange(item, n, _mean(b, n), _mean(a, n)))
+    return changes
+
+
+def _reactions(user: User, course_id: uuid.UUID) -> list[Reaction]:
+    rows = db.session.execute(
+        _scoped(
+            user,
+            _from_evaluations(
+                EvaluationAnswer.item, sa.func.count(), sa.func.avg(EvaluationAnswer.score)
+            )
+            .join(EvaluationAnswer, EvaluationAnswer.evaluation_id == Evaluation.id)
+            .where(
+                CourseRun.course_id == course_id,
+                Evaluation.kind == EvaluationKind.AFTER,
+                EvaluationAnswer.item.in_([i.key for i in REACTION_ITEMS]),
+            )
+            .group_by(EvaluationAnswer.item),
+        )
+    )
+    found = {item: (int(n), mean) for item, n, mean in rows}
+    reactions = []
+    for item in REACTION_ITEMS:
+        n, mean = found.get(item.key, (0, None))
+        reactions.append(Reaction(item, n, _mean(mean, n)))
+    return reactions
+
+
+def summary(user: User, course: Course) -> CourseSummary:
+    """The course's evaluation summary as this user may see it (her agency's, for a lead)."""
+    yes = sa.func.sum(sa.case((Evaluation.recognised_abuse.is_(True), 1), else_=0))
+    responded = sa.func.sum(sa.case((Evaluation.responded_to_abuse.is_(True), 1), else_=0))
+    n, recognised, did_respond = db.session.execute(
+        _scoped(
+            user,
+            _from_evaluations(sa.func.count(), yes, responded).where(
+                CourseRun.course_id == course.id,
+                Evaluation.kind == EvaluationKind.FOLLOW_UP,
+                Evaluation.submitted_at.is_not(None),
+            ),
+        )
+    ).one()
+    n = int(n or 0)
+    rate_rows = db.session.execute(
+        _scoped(
+            user,
+            _from_evaluations(
+                Evaluation.kind,
+                sa.func.count(Evaluation.invited_at),
+                sa.func.count(Evaluation.submitted_at),
+            )
+            .where(CourseRun.course_id == course.id)
+            .group_by(Evaluation.kind),
+        )
+    )
+    by_kind = {EvaluationKind(k): (int(i), int(s)) for k, i, s in rate_rows}
+    return CourseSummary(
+        course=course,
+        confidence=_paired_confidence(user, course.id),
+        reactions=_reactions(user, course.id),
+        follow_ups=n,
+        recognised_percent=_percent(int(recognised or 0), n),
+        responded_percent=_percent(int(did_respond or 0), n),
+        rates=[ResponseRate(kind, *by_kind.get(kind, (0, 0))) for kind in EvaluationKind],
+    )
+
+
+@dataclass(frozen=True)
+class Comment:
+    kind: EvaluationKind
+    run_starts_on: object
+    text: str
+
+    @property
+    def label(self) -> str:
+        return KIND_WORDS[self.kind]
+
+
+def read_comments(actor: User, course: Course) -> list[Comment]:
+    """The course's written comments, for a coordinator; each evaluation read is audited (one
+    commit)."""
+    require(actor, Permission.RUN_TRAINING)
+    evaluations = db.session.scalars(
+        sa.select(Evaluation)
+        .join(Enrolment, Enrolment.id == Evaluation.enrolment_id)
+        .join(CourseRun, CourseRun.id == Enrolment.run_id)
+        .where(CourseRun.course_id == course.id, Evaluation.submitted_at.is_not(None))
+        .order_by(CourseRun.starts_on.desc(), Evaluation.submitted_at.desc())
+    ).all()
+    comments = []
+    for evaluation in evaluations:
+        text = evaluation.comments
+        if text:
+            comments.append(Comment(evaluation.kind, evaluation.enrolment.run.starts_on, text))
+    audit.record_all(
+        [
+            Entry(
+                AuditAction.EVALUATION_COMMENTS_VIEWED,
+                actor,
+                "training_evaluation",
+                evaluation.id,
+            )
+            for evaluation in evaluations
+            if evaluation.comments
+        ]
+    )
+    db.session.commit()
+    return comments

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,10 +29,25 @@ from ..exceptions import NotFound
 from ..extensions import db
 from ..security.permissions import Permission, require
 from .evaluation_items import CONFIDENCE_ITEMS, KIND_WORDS, REACTION_ITEMS, LikertItem
-from .models import Course, CourseRun, Enrolment, Evaluation, EvaluationAnswer, EvaluationKind
+from .models import (
+    Course,
+    CourseRun,
+    Enrolment,
+    EnrolmentStatus,
+    Evaluation,
+    EvaluationAnswer,
+    EvaluationKind,
+)
 from .queries import agency_condition
 
 MIN_RESPONSES = 5
+# Enrolments that hold a place, so have (or will have) evaluations to chase or enter.
+WITH_EVALUATIONS = (
+    EnrolmentStatus.BOOKED,
+    EnrolmentStatus.PARTIALLY_ATTENDED,
+    EnrolmentStatus.ATTENDED,
+    EnrolmentStatus.COMPLETED,
+)
 
 
 def shown_count(n: int) -> str:
@@ -154,6 +170,7 @@ class CourseSummary:
     recognised_percent: int | None
     responded_percent: int | None
     rates: list[ResponseRate]
+    runs: list[tuple[uuid.UUID, date]]  # the course's runs with enrolments in scope, newest first
 
 
 def get_course(course_id: uuid.UUID) -> Course:
@@ -264,7 +281,22 @@ def summary(user: User, course: Course) -> CourseSummary:
         recognised_percent=_percent(int(recognised or 0), n),
         responded_percent=_percent(int(did_respond or 0), n),
         rates=[ResponseRate(kind, *by_kind.get(kind, (0, 0))) for kind in EvaluationKind],
+        runs=_runs(user, course.id),
     )
+
+
+def _runs(user: User, course_id: uuid.UUID) -> list[tuple[uuid.UUID, date]]:
+    rows = db.session.execute(
+        _scoped(
+            user,
+            sa.select(CourseRun.id, CourseRun.starts_on)
+            .join(Enrolment, Enrolment.run_id == CourseRun.id)
+            .where(CourseRun.course_id == course_id, Enrolment.status.in_(WITH_EVALUATIONS))
+            .group_by(CourseRun.id, CourseRun.starts_on)
+            .order_by(CourseRun.starts_on.desc()),
+        )
+    )
+    return [(run_id, starts_on) for run_id, starts_on in rows]
 
 
 @dataclass(frozen=True)
@@ -308,3 +340,46 @@ def read_comments(actor: User, course: Course) -> list[Comment]:
     )
     db.session.commit()
     return comments
+
+
+@dataclass(frozen=True)
+class EnrolmentResponses:
+    """One enrolment of a run and where each of its evaluations stands."""
+
+    enrolment_id: uuid.UUID
+    trainee_name: str
+    states: dict[EvaluationKind, str]  # "answered", "sent" or "not sent"
+
+
+def run_responses(user: User, run_id: uuid.UUID) -> list[EnrolmentResponses]:
+    """The run's enrolments in this user's scope (her agency's, for a lead), with the state of
+    each evaluation: for chasing, and for entering paper questionnaires."""
+    enrolments = db.session.scalars(
+        _scoped(
+            user,
+            sa.select(Enrolment)
+            .where(Enrolment.run_id == run_id, Enrolment.status.in_(WITH_EVALUATIONS))
+            .order_by(Enrolment.created_at),
+        )
+    ).all()
+    rows = db.session.execute(
+        sa.select(Evaluation.enrolment_id, Evaluation.kind, Evaluation.submitted_at).where(
+            Evaluation.enrolment_id.in_([e.id for e in enrolments])
+        )
+    )
+    states: dict[uuid.UUID, dict[EvaluationKind, str]] = {}
+    for enrolment_id, kind, submitted_at in rows:
+        states.setdefault(enrolment_id, {})[EvaluationKind(kind)] = (
+            "answered" if submitted_at is not None else "sent"
+        )
+    return sorted(
+        (
+            EnrolmentResponses(
+                e.id,
+                e.trainee.name,
+                {k: states.get(e.id, {}).get(k, "not sent") for k in EvaluationKind},
+            )
+            for e in enrolments
+        ),
+        key=lambda row: row.trainee_name,
+    )

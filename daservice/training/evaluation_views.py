@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, Flask, abort, render_template
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
 
 from .. import jobs
 from ..accounts import actor
@@ -16,9 +16,9 @@ from ..security.permissions import Permission, permission_required, protect
 from ..security.ratelimit import rate_limited
 from . import evaluation_items as bank
 from . import evaluation_summaries as summaries
-from . import evaluations, refreshers
+from . import evaluations, queries, refreshers
 from .evaluation_forms import form_for
-from .models import Course
+from .models import Course, EvaluationKind
 
 # The questionnaire: no sign-in (trainees are not users); the token in the address is the key.
 form_bp = Blueprint("evaluation_form", __name__, url_prefix="/training/evaluation")
@@ -112,3 +112,47 @@ def comments(course_id: uuid.UUID) -> str:
         course=found,
         comments=summaries.read_comments(actor(), found),
     )
+
+
+@bp.route("/runs/<uuid:run_id>")
+def run(run_id: uuid.UUID) -> str:
+    found = queries.get_run_or_404(actor(), run_id)
+    return render_template(
+        "training/evaluations/run.html",
+        run=found,
+        rows=summaries.run_responses(actor(), found.id),
+        kinds=list(EvaluationKind),
+        kind_words=bank.KIND_WORDS,
+    )
+
+
+@bp.route("/enrolments/<uuid:enrolment_id>/<kind>", methods=["GET", "POST"])
+@permission_required(Permission.RUN_TRAINING)
+def record_paper(enrolment_id: uuid.UUID, kind: str) -> Any:
+    """The coordinator types in a questionnaire the trainee filled in on paper."""
+    enrolment = queries.get_enrolment_or_404(actor(), enrolment_id)
+    try:
+        evaluation_kind = EvaluationKind(kind)
+    except ValueError:
+        abort(404)
+    back = url_for("evaluations.run", run_id=enrolment.run_id)
+    form = form_for(evaluation_kind)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            evaluations.record_on_paper(actor(), enrolment, evaluation_kind, form.answers())
+        except evaluations.AlreadySent:
+            flash(f"{enrolment.trainee.name}'s evaluation had already been sent", "info")
+        else:
+            flash(f"Evaluation recorded for {enrolment.trainee.name}", "success")
+        return redirect(back)
+    elif form.errors:
+        status = 400
+    return render_template(
+        "training/evaluations/paper.html",
+        form=form,
+        enrolment=enrolment,
+        title=bank.KIND_WORDS[evaluation_kind],
+        hint=bank.COMMENTS_HINT,
+        back=back,
+    ), status

@@ -291,3 +291,30 @@ def submit(token: str, answers: Answers) -> None:
         db.session.rollback()
         raise
     db.session.commit()
+
+
+def record_on_paper(
+    actor: Any, enrolment: Enrolment, kind: EvaluationKind, answers: Answers
+) -> None:
+    """A coordinator enters a questionnaire the trainee filled in on paper: into the invitation's
+    row if one was sent (its link then no longer works), or a new row without a link. Claimed
+    once like a link, so paper and link cannot both count; one transaction, audited as the
+    coordinator."""
+    evaluation = db.session.scalar(
+        sa.select(Evaluation).where(
+            Evaluation.enrolment_id == enrolment.id, Evaluation.kind == kind
+        )
+    )
+    if evaluation is None:
+        evaluation = Evaluation(enrolment_id=enrolment.id, kind=kind)
+        db.session.add(evaluation)
+        db.session.flush()
+    if not tokens.claim_once(Evaluation.submitted_at, Evaluation.id == evaluation.id):
+        db.session.rollback()
+        raise AlreadySent
+    try:
+        _record(evaluation, answers, actor=actor)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()

@@ -71,6 +71,8 @@ REQUIRED: dict[str, set[Permission]] = {
     "evaluations.index": {Permission.LEAD_TRAINING},
     "evaluations.course": {Permission.LEAD_TRAINING},
     "evaluations.comments": {Permission.LEAD_TRAINING, Permission.RUN_TRAINING},
+    "evaluations.run": {Permission.LEAD_TRAINING},
+    "evaluations.record_paper": {Permission.LEAD_TRAINING, Permission.RUN_TRAINING},
 }
 
 

@@ -328,3 +328,45 @@ def test_comments_are_shown_to_the_coordinator_apart_and_every_read_is_audited(
     assert len(events) == 4  # two evaluations with comments, read twice
     assert {e.target_id for e in events} == commented
     assert all(e.actor_id == coordinator.id for e in events)
+
+
+# --- Entered from paper -----------------------------------------------------------------------
+
+
+def test_the_coordinator_enters_a_paper_evaluation_and_the_emailed_link_stops_working(
+    app, client, login_as
+):
+    enrolment, link = _invite(course=build.course(requires_evaluation=True))
+    coordinator = factories.user(Role.TRAINING_COORDINATOR)
+    login_as(coordinator)
+    run_page = client.get(f"/training/evaluations/runs/{enrolment.run_id}")
+    paper = f"/training/evaluations/enrolments/{enrolment.id}/after"
+    assert run_page.status_code == 200 and paper in run_page.get_data(as_text=True)
+
+    assert login_as.post(paper, {}, page=paper).status_code == 400
+    response = login_as.post(paper, _answers(EvaluationKind.AFTER), page=paper)
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Certificate)) is not None  # completion, as by the link
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "training.evaluation_submitted")
+    )
+    assert event.actor_id == coordinator.id
+    assert app.test_client().get(link).status_code == 404
+    # Entering it twice records nothing more.
+    login_as.post(paper, _answers(EvaluationKind.AFTER, score="1"), page=paper)
+    assert set(db.session.scalars(sa.select(EvaluationAnswer.score))) == {5}
+
+
+def test_a_training_lead_sees_her_own_staff_on_a_run_and_cannot_enter_paper(app, client, login_as):
+    mine, theirs = factories.agency(), factories.agency()
+    course = build.course()
+    own = _answered(mine, course, 3, 5)
+    other = _answered(theirs, course, 3, 5)
+    lead = factories.user(Role.AGENCY_TRAINING_LEAD, agency_row=mine)
+    login_as(lead)
+    page = client.get(f"/training/evaluations/runs/{own.run_id}").get_data(as_text=True)
+    assert own.trainee.name in page and "Enter from paper" not in page
+    page = client.get(f"/training/evaluations/runs/{other.run_id}").get_data(as_text=True)
+    assert other.trainee.name not in page
+    paper = f"/training/evaluations/enrolments/{own.id}/follow_up"
+    assert client.get(paper).status_code == 403

@@ -180,38 +180,52 @@ def get_course(course_id: uuid.UUID) -> Course:
     return course
 
 
-def _paired_confidence(user: User, course_id: uuid.UUID) -> list[ConfidenceChange]:
+def _answer_pair() -> tuple[Any, Any]:
+    """Two aliases of the answers table: an item's answer before, and the same item's after."""
+    return aliased(EvaluationAnswer), aliased(EvaluationAnswer)
+
+
+def _paired(user: User, before: Any, after: Any, *columns: Any) -> sa.Select:
+    """``columns`` over each confidence item answered both before and after by one enrolment
+    (``before`` and ``after`` from ``_answer_pair``), in this user's scope."""
     before_ev, after_ev = aliased(Evaluation), aliased(Evaluation)
-    before, after = aliased(EvaluationAnswer), aliased(EvaluationAnswer)
-    rows = db.session.execute(
-        _scoped(
-            user,
-            sa.select(
-                before.item,
-                sa.func.count(),
-                sa.func.avg(before.score),
-                sa.func.avg(after.score),
-            )
-            .select_from(before)
-            .join(before_ev, before_ev.id == before.evaluation_id)
-            .join(
-                after_ev,
-                sa.and_(
-                    after_ev.enrolment_id == before_ev.enrolment_id,
-                    after_ev.kind == EvaluationKind.AFTER,
-                ),
-            )
-            .join(after, sa.and_(after.evaluation_id == after_ev.id, after.item == before.item))
-            .join(Enrolment, Enrolment.id == before_ev.enrolment_id)
-            .join(CourseRun, CourseRun.id == Enrolment.run_id)
-            .where(
-                CourseRun.course_id == course_id,
-                before_ev.kind == EvaluationKind.BEFORE,
-                before_ev.submitted_at.is_not(None),
-                after_ev.submitted_at.is_not(None),
-            )
-            .group_by(before.item),
+    return _scoped(
+        user,
+        sa.select(*columns)
+        .select_from(before)
+        .join(before_ev, before_ev.id == before.evaluation_id)
+        .join(
+            after_ev,
+            sa.and_(
+                after_ev.enrolment_id == before_ev.enrolment_id,
+                after_ev.kind == EvaluationKind.AFTER,
+            ),
         )
+        .join(after, sa.and_(after.evaluation_id == after_ev.id, after.item == before.item))
+        .join(Enrolment, Enrolment.id == before_ev.enrolment_id)
+        .join(CourseRun, CourseRun.id == Enrolment.run_id)
+        .where(
+            before_ev.kind == EvaluationKind.BEFORE,
+            before_ev.submitted_at.is_not(None),
+            after_ev.submitted_at.is_not(None),
+        ),
+    )
+
+
+def _paired_confidence(user: User, course_id: uuid.UUID) -> list[ConfidenceChange]:
+    before, after = _answer_pair()
+    rows = db.session.execute(
+        _paired(
+            user,
+            before,
+            after,
+            before.item,
+            sa.func.count(),
+            sa.func.avg(before.score),
+            sa.func.avg(after.score),
+        )
+        .where(CourseRun.course_id == course_id)
+        .group_by(before.item)
     )
     found = {item: (int(n), b, a) for item, n, b, a in rows}
     changes = []
@@ -219,6 +233,39 @@ def _paired_confidence(user: User, course_id: uuid.UUID) -> list[ConfidenceChang
         n, b, a = found.get(item.key, (0, None, None))
         changes.append(ConfidenceChange(item, n, _mean(b, n), _mean(a, n)))
     return changes
+
+
+@dataclass(frozen=True)
+class OverallChange:
+    """Confidence across every course and item: for the dashboard."""
+
+    trainees: int  # enrolments with both a before and an after evaluation
+    before: float | None
+    after: float | None
+
+    @property
+    def change(self) -> float | None:
+        if self.before is None or self.after is None:
+            return None
+        return round(self.after - self.before, 1)
+
+
+def overall_change(user: User) -> OverallChange:
+    """The mean confidence before and after, over all paired answers in this user's scope (hidden
+    under ``MIN_RESPONSES`` trainees)."""
+    before, after = _answer_pair()
+    trainees, before_mean, after_mean = db.session.execute(
+        _paired(
+            user,
+            before,
+            after,
+            sa.func.count(sa.distinct(Enrolment.id)),
+            sa.func.avg(before.score),
+            sa.func.avg(after.score),
+        )
+    ).one()
+    n = int(trainees or 0)
+    return OverallChange(n, _mean(before_mean, n), _mean(after_mean, n))
 
 
 def _reactions(user: User, course_id: uuid.UUID) -> list[Reaction]:

@@ -28,10 +28,12 @@ from flask import current_app
 from sqlalchemy.orm import aliased
 
 from .. import notify
+from ..accounts.models import User
 from ..extensions import db, insert_if_absent
 from ..uk_time import uk_date, uk_today
 from .audiences import AGENCY_TRAINING_LEADS
 from .models import Certificate, Course, RefresherReminder, RefresherStage, Trainee
+from .queries import agency_condition
 
 TOO_LATE = timedelta(days=30)
 
@@ -102,8 +104,9 @@ def stage_dates(
     }
 
 
-def _candidates(today: date, closing: timedelta) -> list[tuple[Certificate, int, str]]:
-    """Certificates with a stage due and not yet reminded, with the window and the agency."""
+def _current(today: date, closing: timedelta) -> sa.Select:
+    """(certificate, its course's window, the holder's agency) for each certificate that may
+    need a refresher by now: valid, expiring, the holder still here, not superseded."""
     widest = max(
         db.session.scalar(sa.select(sa.func.max(Course.refresher_window_days))) or 0,
         closing.days,
@@ -115,12 +118,7 @@ def _candidates(today: date, closing: timedelta) -> list[tuple[Certificate, int,
         newer.revoked_at.is_(None),
         newer.completed_on > Certificate.completed_on,
     )
-    reminded = (
-        sa.select(sa.func.count())
-        .where(RefresherReminder.certificate_id == Certificate.id)
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
+    return (
         sa.select(Certificate, Course.refresher_window_days, Trainee.agency_id)
         .join(Course, Course.id == Certificate.course_id)
         .join(Trainee, Trainee.id == Certificate.trainee_id)
@@ -129,13 +127,41 @@ def _candidates(today: date, closing: timedelta) -> list[tuple[Certificate, int,
             Certificate.expires_on.is_not(None),
             Trainee.active.is_(True),
             ~superseded,
-            reminded < len(STAGES),
             # No stage can have begun before the widest window opens (each certificate's own
             # stages are checked exactly in Python).
             Certificate.expires_on <= today + timedelta(days=widest),
         )
     )
+
+
+def _candidates(today: date, closing: timedelta) -> list[tuple[Certificate, int, str]]:
+    """Certificates that may have a stage due and not yet reminded."""
+    reminded = (
+        sa.select(sa.func.count())
+        .where(RefresherReminder.certificate_id == Certificate.id)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(_current(today, closing).where(reminded < len(STAGES)))
     return [(c, int(w), str(a)) for c, w, a in rows]
+
+
+def refreshers_due(user: User, today: date | None = None) -> list[Certificate]:
+    """Certificates in this user's scope whose refresher window is open and that have not expired
+    yet, soonest expiry first: for the dashboard and a lead's home page ("book a refresher")."""
+    today = today or uk_today()
+    closing: timedelta = current_app.config["REFRESHER_CLOSING_NOTICE"]
+    rows = db.session.execute(
+        _current(today, closing).where(
+            Certificate.expires_on >= today, agency_condition(user, Trainee.agency_id)
+        )
+    )
+    due = [
+        certificate
+        for certificate, window_days, _ in rows
+        if certificate.expires_on is not None
+        and certificate.expires_on - timedelta(days=int(window_days)) <= today
+    ]
+    return sorted(due, key=lambda c: (c.expires_on, c.holder_name))
 
 
 def send_reminders(today: date | None = None) -> str:

@@ -370,3 +370,16 @@ def test_a_training_lead_sees_her_own_staff_on_a_run_and_cannot_enter_paper(app,
     assert other.trainee.name not in page
     paper = f"/training/evaluations/enrolments/{own.id}/follow_up"
     assert client.get(paper).status_code == 403
+
+
+def test_the_overall_change_is_over_every_paired_answer_in_scope(app):
+    mine, theirs = factories.agency(), factories.agency()
+    for before, after in ((2, 5), (3, 6), (3, 6), (4, 7), (2, 5)):
+        _answered(mine, build.course(), before, after)
+    _answered(theirs, build.course(), 1, 1)
+    lead = factories.user(Role.AGENCY_TRAINING_LEAD, agency_row=mine)
+    found = summaries.overall_change(lead)
+    assert (found.trainees, found.before, found.after, found.change) == (5, 2.8, 5.8, 3.0)
+    coordinator = factories.user(Role.TRAINING_COORDINATOR)
+    assert summaries.overall_change(coordinator).trainees == 6
+    assert summaries.overall_change(factories.user(Role.AGENCY_TRAINING_LEAD)).before is None

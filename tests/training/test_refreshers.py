@@ -104,3 +104,15 @@ def test_a_certificate_without_expiry_needs_no_refresher(app):
     course = build.course(validity_months=None)
     build.certificate(build.trainee(agency), course, date(2025, 6, 30), None)
     assert _run(uk_today()) == []
+
+
+def test_refreshers_due_lists_open_windows_in_the_users_scope(app):
+    certificate, trainee, lead = _holder()
+    other_lead = factories.user(Role.AGENCY_TRAINING_LEAD)
+    coordinator = factories.user(Role.TRAINING_COORDINATOR)
+    opens = EXPIRES - timedelta(days=90)
+    assert refreshers.refreshers_due(lead, opens - timedelta(days=1)) == []
+    assert [c.id for c in refreshers.refreshers_due(lead, opens)] == [certificate.id]
+    assert [c.id for c in refreshers.refreshers_due(coordinator, opens)] == [certificate.id]
+    assert refreshers.refreshers_due(other_lead, opens) == []
+    assert refreshers.refreshers_due(lead, EXPIRES + timedelta(days=1)) == []  # expired

@@ -365,26 +365,27 @@ def read_comments(actor: User, course: Course) -> list[Comment]:
         sa.select(Evaluation)
         .join(Enrolment, Enrolment.id == Evaluation.enrolment_id)
         .join(CourseRun, CourseRun.id == Enrolment.run_id)
-        .where(CourseRun.course_id == course.id, Evaluation.submitted_at.is_not(None))
+        .where(
+            CourseRun.course_id == course.id,
+            Evaluation.submitted_at.is_not(None),
+            Evaluation.kind != EvaluationKind.BEFORE,  # asks for no free text
+        )
         .order_by(CourseRun.starts_on.desc(), Evaluation.submitted_at.desc())
     ).all()
-    comments = []
+    comments, read = [], []
     for evaluation in evaluations:
         text = evaluation.comments
         if text:
             comments.append(Comment(evaluation.kind, evaluation.enrolment.run.starts_on, text))
-    audit.record_all(
-        [
-            Entry(
-                AuditAction.EVALUATION_COMMENTS_VIEWED,
-                actor,
-                "training_evaluation",
-                evaluation.id,
+            read.append(
+                Entry(
+                    AuditAction.EVALUATION_COMMENTS_VIEWED,
+                    actor,
+                    "training_evaluation",
+                    evaluation.id,
+                )
             )
-            for evaluation in evaluations
-            if evaluation.comments
-        ]
-    )
+    audit.record_all(read)
     db.session.commit()
     return comments
 

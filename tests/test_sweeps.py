@@ -32,6 +32,7 @@ PUBLIC_ENDPOINTS = {
     "api.certificate",  # public certificate checks (DESIGN.md §5), rate-limited per address
     "verify.form",
     "verify.certificate",
+    "evaluation_form.respond",  # a trainee's emailed evaluation link (single-use token)
 }
 REQUIRED_HEADERS = {
     "Content-Security-Policy",

@@ -93,6 +93,11 @@ REQUIRED: dict[str, set[Permission]] = {
     "certificates.run_pdf": {Permission.REQUEST_TRAINING, Permission.RUN_TRAINING},
     "certificates.revoke": {Permission.REQUEST_TRAINING, Permission.RUN_TRAINING},
     "certificates.reissue": {Permission.REQUEST_TRAINING, Permission.RUN_TRAINING},
+    "evaluations.index": {Permission.LEAD_TRAINING},
+    "evaluations.course": {Permission.LEAD_TRAINING},
+    "evaluations.comments": {Permission.LEAD_TRAINING, Permission.RUN_TRAINING},
+    "evaluations.run": {Permission.LEAD_TRAINING},
+    "evaluations.record_paper": {Permission.LEAD_TRAINING, Permission.RUN_TRAINING},
 }
 
 

@@ -29,6 +29,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.open_setup_link",  # the emailed set-up link (single-use token)
     "accounts.set_up",
     "api.openapi_document",
+    "safe_spaces.index",  # where someone at risk can walk in and ask for help
 }
 REQUIRED_HEADERS = {
     "Content-Security-Policy",

@@ -68,6 +68,12 @@ REQUIRED: dict[str, set[Permission]] = {
     "dpo.find_person": {Permission.AUDIT_ACCESS},
     "dpo.find_user": {Permission.AUDIT_ACCESS},
     "dpo.user_activity": {Permission.AUDIT_ACCESS},
+    "sites.index": {Permission.LEAD_TRAINING},
+    "sites.new": {Permission.LEAD_TRAINING, Permission.RUN_TRAINING},
+    "sites.detail": {Permission.LEAD_TRAINING},
+    "sites.edit": {Permission.LEAD_TRAINING},
+    "sites.staff": {Permission.LEAD_TRAINING},
+    "sites.remove_staff": {Permission.LEAD_TRAINING},
 }
 
 

@@ -167,12 +167,20 @@ def record_changes(
     ``SafeSpaceChange`` and an audit event for each site that gained or lost it. In the caller's
     transaction; changes nothing when nothing changed. Returns (gained, lost)."""
     now = now or utcnow()
-    qualifying = current_safe_space_ids(uk_today(now))
     statement = sa.select(Site)
     if site_ids is not None:
         statement = statement.where(Site.id.in_(list(site_ids)))
+    # Lock the sites first (in one order, so two changes of staff never deadlock), then read the
+    # rule: a change that committed while this one waited is seen, and the same gain is never
+    # recorded twice. On SQLite the one writer at a time does the same.
+    sites = list(
+        db.session.scalars(
+            statement.order_by(Site.id).with_for_update().execution_options(populate_existing=True)
+        )
+    )
+    qualifying = current_safe_space_ids(uk_today(now))
     gained = lost = 0
-    for site in db.session.scalars(statement.with_for_update()):
+    for site in sites:
         now_safe = site.id in qualifying
         if now_safe == (site.safe_space_since is not None):
             continue

@@ -160,24 +160,35 @@ def listed_areas(today: date | None = None) -> list[str]:
 # --- The history -------------------------------------------------------------------------------
 
 
+def lock_sites(site_ids: Iterable[uuid.UUID] | None = None) -> list[Site]:
+    """Lock these sites (all of them if None) for the rest of the transaction, in id order.
+
+    Whoever changes who counts at a site calls this before changing anything: putting a trainee
+    at a site takes a key-share lock on the site's row (the foreign key), so a use case that
+    changed staff first and locked the site afterwards would deadlock with another doing the
+    same (each waiting for the other's key-share lock, or for the audit chain's head). Locked
+    first, the second waits at the start and then reads the rule with the first's change
+    committed: one gain is recorded, not two or none. On SQLite one writer at a time does the
+    same."""
+    statement = sa.select(Site)
+    if site_ids is not None:
+        statement = statement.where(Site.id.in_(list(site_ids)))
+    return list(
+        db.session.scalars(
+            statement.order_by(Site.id).with_for_update().execution_options(populate_existing=True)
+        )
+    )
+
+
 def record_changes(
     now: datetime | None = None, site_ids: Iterable[uuid.UUID] | None = None, actor: object = None
 ) -> tuple[int, int]:
     """Bring ``safe_space_since`` in line with the rule (for ``site_ids`` only, if given), with a
     ``SafeSpaceChange`` and an audit event for each site that gained or lost it. In the caller's
-    transaction; changes nothing when nothing changed. Returns (gained, lost)."""
+    transaction, which locks the sites with ``lock_sites`` before changing their staff. Changes
+    nothing when nothing changed. Returns (gained, lost)."""
     now = now or utcnow()
-    statement = sa.select(Site)
-    if site_ids is not None:
-        statement = statement.where(Site.id.in_(list(site_ids)))
-    # Lock the sites first (in one order, so two changes of staff never deadlock), then read the
-    # rule: a change that committed while this one waited is seen, and the same gain is never
-    # recorded twice. On SQLite the one writer at a time does the same.
-    sites = list(
-        db.session.scalars(
-            statement.order_by(Site.id).with_for_update().execution_options(populate_existing=True)
-        )
-    )
+    sites = lock_sites(site_ids)
     qualifying = current_safe_space_ids(uk_today(now))
     gained = lost = 0
     for site in sites:

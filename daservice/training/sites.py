@@ -149,6 +149,8 @@ def save_site(actor: User, site: Site | None, data: dict[str, Any]) -> Site:
     if scope is not None and agency_id not in scope:
         raise PermissionDenied("a training lead's sites stay with her own agency")
     creating = site is None
+    if site is not None:
+        safe_spaces.lock_sites([site.id])
     site = site or Site()
     site.name = data["name"]
     site.kind = SiteKind(data["kind"])
@@ -188,6 +190,7 @@ def assign_staff(actor: User, site: Site, trainee_ids: list[uuid.UUID]) -> int:
     if not trainee_ids or any(i not in eligible for i in trainee_ids):
         raise NotEligible("Select staff of the site's agency to work at this site")
     moved_from = {eligible[i].site_id for i in trainee_ids} - {None}
+    safe_spaces.lock_sites({site.id} | moved_from)  # before any change: see lock_sites
     for trainee_id in trainee_ids:
         eligible[trainee_id].site_id = site.id
     _record_staff_change(actor, site, moved_from)
@@ -197,6 +200,7 @@ def assign_staff(actor: User, site: Site, trainee_ids: list[uuid.UUID]) -> int:
 def remove_staff(actor: User, site: Site, trainee_id: uuid.UUID) -> None:
     """She no longer works at this site (she stays a trainee of her agency)."""
     require(actor, Permission.LEAD_TRAINING)
+    safe_spaces.lock_sites([site.id])
     trainee = db.session.scalar(
         sa.select(Trainee).where(Trainee.id == trainee_id, Trainee.site_id == site.id)
     )

@@ -185,3 +185,51 @@ def test_list_filters_by_kind_area_and_status(app, client, login_as):
     assert "Safe Library" not in page and "Plain Pharmacy" in page
     page = client.get("/training/sites/?area=Northgate").get_data(as_text=True)
     assert "Safe Library" in page and "Plain Pharmacy" not in page
+
+
+def test_two_leads_adding_the_last_trained_staff_at_once_record_one_gain(app):
+    """Each adds one trained person; together they make the site a safe space. Whichever commits
+    second must see the first's change (the sites are locked before the rule is read), so the
+    gain is recorded once, at once. Really concurrent on PostgreSQL (``--db=postgresql``)."""
+    import threading
+
+    from daservice.accounts.models import User
+    from daservice.training import sites as use_cases
+
+    for _ in range(4):
+        agency = factories.agency()
+        place = site(agency)
+        people = [trainee(agency) for _ in range(2)]
+        for person in people:
+            certify(person)
+        leads = [factories.user(Role.AGENCY_TRAINING_LEAD, agency_row=agency) for _ in range(2)]
+        start = threading.Barrier(2)
+        failures: list[BaseException] = []
+
+        def add(lead_id, trainee_id, site_id=place.id, start=start, failures=failures) -> None:
+            with app.app_context():
+                try:
+                    lead = db.session.get(User, lead_id)
+                    target = db.session.get(Site, site_id)
+                    start.wait()
+                    use_cases.assign_staff(lead, target, [trainee_id])
+                except BaseException as exc:  # noqa: BLE001 - reported below
+                    failures.append(exc)
+                finally:
+                    db.session.remove()
+
+        threads = [
+            threading.Thread(target=add, args=(lead.id, person.id))
+            for lead, person in zip(leads, people, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not failures, failures
+        db.session.expire_all()
+        changes = db.session.scalars(
+            sa.select(SafeSpaceChange).where(SafeSpaceChange.site_id == place.id)
+        ).all()
+        assert [c.gained for c in changes] == [True]
+        assert db.session.get(Site, place.id).safe_space_since is not None

@@ -189,7 +189,7 @@ def assign_staff(actor: User, site: Site, trainee_ids: list[uuid.UUID]) -> int:
     eligible = {t.id: t for t in eligible_staff(actor, site)}
     if not trainee_ids or any(i not in eligible for i in trainee_ids):
         raise NotEligible("Select staff of the site's agency to work at this site")
-    moved_from = {eligible[i].site_id for i in trainee_ids} - {None}
+    moved_from = {i for i in (eligible[t].site_id for t in trainee_ids) if i is not None}
     safe_spaces.lock_sites({site.id} | moved_from)  # before any change: see lock_sites
     for trainee_id in trainee_ids:
         eligible[trainee_id].site_id = site.id
@@ -210,13 +210,13 @@ def remove_staff(actor: User, site: Site, trainee_id: uuid.UUID) -> None:
     _record_staff_change(actor, site, set())
 
 
-def _record_staff_change(actor: User, site: Site, other_sites: set[uuid.UUID | None]) -> None:
+def _record_staff_change(actor: User, site: Site, other_sites: set[uuid.UUID]) -> None:
     """Audit, then record at once any site that gained or lost being a safe space by it (the
     site the staff left too), and commit."""
     db.session.flush()
     audit.record(
         AuditAction.SITE_STAFF_CHANGED, actor=actor, target_type="training_site", target_id=site.id
     )
-    touched = {site.id} | {i for i in other_sites if i is not None}
+    touched = {site.id} | other_sites
     safe_spaces.record_changes(site_ids=touched, actor=actor)
     db.session.commit()

@@ -233,3 +233,46 @@ def test_two_leads_adding_the_last_trained_staff_at_once_record_one_gain(app):
         ).all()
         assert [c.gained for c in changes] == [True]
         assert db.session.get(Site, place.id).safe_space_since is not None
+
+
+def test_moving_trained_staff_records_the_site_they_left_losing_it(app, login_as):
+    agency = factories.agency()
+    old = safe_site(agency, name="Old Office")
+    new = site(agency, name="New Office")
+    login_as(factories.user(Role.TRAINING_COORDINATOR))
+    # Editing the old site records what it already is (made directly, nothing recorded yet).
+    login_as.post(
+        f"/training/sites/{old.id}/edit",
+        dict(VALID, name="Old Office", agency=str(agency.id)),
+        page=f"/training/sites/{old.id}/edit",
+    )
+    mover = db.session.scalars(sa.select(Trainee).where(Trainee.site_id == old.id)).first()
+    response = login_as.post(
+        f"/training/sites/{new.id}/staff",
+        {"trainees": [str(mover.id)]},
+        page=f"/training/sites/{new.id}/staff",
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Site, old.id).safe_space_since is None
+    assert [
+        (c.site_id, c.gained)
+        for c in db.session.scalars(sa.select(SafeSpaceChange).order_by(SafeSpaceChange.id))
+    ] == [(old.id, True), (old.id, False)]
+
+
+def test_a_site_given_to_another_agency_keeps_only_that_agencys_staff(app, login_as):
+    first, second = factories.agency(), factories.agency()
+    place = site(first)
+    stays = trainee(second, at=place)  # a site without an agency once took anyone's staff
+    goes = trainee(first, at=place)
+    login_as(factories.user(Role.TRAINING_COORDINATOR))
+    response = login_as.post(
+        f"/training/sites/{place.id}/edit",
+        dict(VALID, agency=str(second.id)),
+        page=f"/training/sites/{place.id}/edit",
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Trainee, stays.id).site_id == place.id
+    assert db.session.get(Trainee, goes.id).site_id is None

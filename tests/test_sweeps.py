@@ -33,6 +33,7 @@ PUBLIC_ENDPOINTS = {
     "verify.form",
     "verify.certificate",
     "evaluation_form.respond",  # a trainee's emailed evaluation link (single-use token)
+    "safe_spaces.index",  # where someone at risk can walk in and ask for help
 }
 REQUIRED_HEADERS = {
     "Content-Security-Policy",

@@ -105,6 +105,7 @@ class AuditAction(enum.StrEnum):
     EVALUATION_COMMENTS_VIEWED = "training.evaluation_comments_viewed"
     SITE_SAVED = "training.site_saved"
     SAFE_SPACE_CHANGED = "training.safe_space_changed"
+    SITE_STAFF_CHANGED = "training.site_staff_changed"
     # Exports and oversight
     EXPORT_PDF = "export.pdf"
     AUDIT_ACCESS_LOG_VIEWED = "audit.access_log_viewed"
@@ -201,6 +202,7 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.SAFE_SPACE_CHANGED: (
         "A site became, or stopped being, a safe space (recorded automatically)"
     ),
+    AuditAction.SITE_STAFF_CHANGED: "Changed which trainees work at a site",
     AuditAction.EXPORT_PDF: "Exported a PDF",
     AuditAction.AUDIT_ACCESS_LOG_VIEWED: "Looked up who accessed this record",
     AuditAction.AUDIT_RECORD_SEARCHED: "Searched for a record to check who accessed it",

@@ -98,6 +98,12 @@ REQUIRED: dict[str, set[Permission]] = {
     "evaluations.comments": {Permission.LEAD_TRAINING, Permission.RUN_TRAINING},
     "evaluations.run": {Permission.LEAD_TRAINING},
     "evaluations.record_paper": {Permission.LEAD_TRAINING, Permission.RUN_TRAINING},
+    "sites.index": {Permission.LEAD_TRAINING},
+    "sites.new": {Permission.LEAD_TRAINING, Permission.RUN_TRAINING},
+    "sites.detail": {Permission.LEAD_TRAINING},
+    "sites.edit": {Permission.LEAD_TRAINING},
+    "sites.staff": {Permission.LEAD_TRAINING},
+    "sites.remove_staff": {Permission.LEAD_TRAINING},
 }
 
 

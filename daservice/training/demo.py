@@ -13,10 +13,9 @@ each site's safe-space history is worked out from its staff's certificates, neve
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -28,8 +27,8 @@ from ..audit import AuditAction
 from ..extensions import db
 from ..referrals.sla import is_working_day
 from ..security.tokens import CERTIFICATE_CODE
-from ..uk_time import LONDON, uk_today
-from . import certificates
+from ..uk_time import uk_today
+from . import certificates, demo_history, demo_plan
 from .demo_data import (
     COMMENTS,
     COURSES,
@@ -45,6 +44,8 @@ from .demo_data import (
     DemoCourse,
     DemoSite,
 )
+from .demo_plan import PLAN_STARTS_ON
+from .demo_plan import at as _at
 from .models import (
     AttendanceMark,
     Certificate,
@@ -58,21 +59,15 @@ from .models import (
     EvaluationKind,
     Level,
     Mark,
-    PlanYear,
-    RefresherReminder,
-    RefresherStage,
     RunStatus,
-    SafeSpaceChange,
     Site,
     SiteKind,
-    Target,
     Trainee,
     TrainingPlan,
     TrainingSession,
 )
 
 S = EnrolmentStatus
-PLAN_STARTS_ON = date(2022, 4, 1)
 # Item codes of the question bank (evaluation_items): the same confidence items before and after.
 CONFIDENCE_ITEMS = ("recognise_signs", "ask_safely", "respond_refer", "coercive_control")
 REACTION_ITEMS = ("relevant", "recommend")
@@ -98,12 +93,6 @@ def load(agencies: Mapping[str, Agency], users: Mapping[str, User]) -> bool:
     _Builder(agencies, users).build()
     db.session.commit()
     return True
-
-
-def _at(day: date, clock: str) -> datetime:
-    """A UK wall-clock time on a day, in UTC."""
-    hours, minutes = (int(part) for part in clock.split(":"))
-    return datetime.combine(day, time(hours, minutes), tzinfo=LONDON).astimezone(UTC)
 
 
 def _working_day(day: date) -> date:
@@ -142,7 +131,7 @@ class _Builder:
         self.pending: list[object] = []
 
     def build(self) -> None:
-        self._plan()
+        self.courses = demo_plan.make(self.agencies)
         self._trainees()
         self._sites()
         self._schedule()
@@ -151,73 +140,9 @@ class _Builder:
         self._revocations()
         self._add_pending()
         self._issued()
-        self._reminders()
-        self._safe_spaces()
-
-    # --- The plan, courses and targets ---------------------------------------------------------
-
-    def _plan(self) -> None:
-        plan = TrainingPlan(
-            name=PLAN_NAME, starts_on=PLAN_STARTS_ON, created_at=_at(date(2022, 3, 14), "10:00")
-        )
-        for number in range(1, 6):
-            starts = PLAN_STARTS_ON + relativedelta(years=number - 1)
-            plan.years.append(
-                PlanYear(
-                    number=number,
-                    starts_on=starts,
-                    ends_on=starts + relativedelta(years=1) - timedelta(days=1),
-                )
-            )
-        db.session.add(plan)
-        for spec in COURSES:
-            course = Course(
-                title=spec.title,
-                level=spec.level,
-                audience=spec.audience,
-                description=spec.description,
-                duration_minutes=sum(_minutes(start, end) for _, start, end in spec.sessions),
-                validity_months=spec.validity_months,
-                requires_evaluation=spec.requires_evaluation,
-                knowledge_check_pass_mark=spec.knowledge_check_pass_mark,
-                created_at=_at(date(2022, 3, 14), "10:00"),
-            )
-            db.session.add(course)
-            self.courses[spec.key] = course
-        db.session.flush()
-        # Awareness first: most staff in the first year, refreshers after three.
-        awareness_share = (0.5, 0.3, 0.15, 0.3, 0.35)
-        specialists = {"MPS": 3, "VS": 3, "REFUGE": 2, "NELFT": 2, "LBR": 1, "BHRUT": 1}
-        by_course = {("MPS", "coercive"): 3, ("NELFT", "coercive"): 2, ("LBR", "coercive"): 2}
-        by_course |= {("MPS", "dash"): 2, ("VS", "dash"): 2}
-        for year in plan.years:
-            for code, (count, _teams) in STAFF.items():
-                agency_id = self.agencies[code].id
-                wanted = {
-                    Level.AWARENESS: round(count * awareness_share[year.number - 1]),
-                    Level.PRACTITIONER: max(1, round(count * 0.2)),
-                    Level.SPECIALIST: specialists.get(code, 0),
-                }
-                for level, target in wanted.items():
-                    if target:
-                        db.session.add(
-                            Target(
-                                plan_year_id=year.id,
-                                agency_id=agency_id,
-                                level=level,
-                                target_count=target,
-                            )
-                        )
-                for (agency_code, key), target in by_course.items():
-                    if agency_code == code:
-                        db.session.add(
-                            Target(
-                                plan_year_id=year.id,
-                                agency_id=agency_id,
-                                course_id=self.courses[key].id,
-                                target_count=target,
-                            )
-                        )
+        made = [(c, e.trainee, done) for c, e, done in self.certificates]
+        demo_history.refresher_reminders(made, self.courses.values(), self.today)
+        demo_history.safe_spaces(made, self.site_staff, self.left, self.now)
 
     # --- Staff and sites -----------------------------------------------------------------------
 
@@ -672,59 +597,6 @@ class _Builder:
         site = self.site_staff.get(enrolment.trainee)
         return site.name if site else None
 
-    def _reminders(self) -> None:
-        """The refresher reminders the jobs would have sent by now (so they send none twice)."""
-        closing = current_app.config["REFRESHER_CLOSING_NOTICE"]
-        windows = {c.id: timedelta(days=c.refresher_window_days) for c in self.courses.values()}
-        for certificate, _, _ in self.certificates:
-            if certificate.expires_on is None or certificate.revoked_at is not None:
-                continue
-            window = windows[certificate.course_id]
-            for stage, day in (
-                (RefresherStage.WINDOW_OPENS, certificate.expires_on - window),
-                (RefresherStage.WINDOW_CLOSING, certificate.expires_on - closing),
-                (RefresherStage.EXPIRED, certificate.expires_on + timedelta(days=1)),
-            ):
-                if day <= self.today:
-                    db.session.add(
-                        RefresherReminder(
-                            certificate_id=certificate.id, stage=stage, sent_at=_at(day, "08:00")
-                        )
-                    )
-
-    def _safe_spaces(self) -> None:
-        """Each site's history from its staff's certificates: the count of active staff holding a
-        valid practitioner-or-higher certificate, and the moments it crossed the threshold."""
-        needed = current_app.config["SAFE_SPACE_MIN_TRAINED_STAFF"]
-        moments: dict[Site, list[tuple[datetime, int]]] = defaultdict(list)
-        for certificate, enrolment, done in self.certificates:
-            trainee = enrolment.trainee
-            site = self.site_staff.get(trainee)
-            if site is None or certificate.level.rank < Level.PRACTITIONER.rank:
-                continue
-            ends = [self.left.get(trainee), certificate.revoked_at]
-            if certificate.expires_on is not None:
-                ends.append(_at(certificate.expires_on + timedelta(days=1), "00:00"))
-            end = min((e for e in ends if e is not None), default=None)
-            moments[site].append((done, +1))
-            if end is not None and end <= self.now:
-                moments[site].append((end, -1))
-        for trainee in self.left:
-            trainee.active = False
-        for site, changes in moments.items():
-            count = 0
-            for at, step in sorted(changes, key=lambda change: (change[0], change[1])):
-                count += step
-                if (step > 0 and count == needed) or (step < 0 and count == needed - 1):
-                    db.session.add(SafeSpaceChange(site_id=site.id, gained=step > 0, at=at))
-                    site.safe_space_since = at if step > 0 else None
-
 
 def _likert(score: int) -> int:
     return max(1, min(7, score))
-
-
-def _minutes(start: str, end: str) -> int:
-    (h1, m1), (h2, m2) = ((int(p) for p in clock.split(":")) for clock in (start, end))
-    return (h2 - h1) * 60 + m2 - m1
-

@@ -68,7 +68,9 @@ def demo(runner, caplog):
     return result
 
 
-def test_demo_load_twice_creates_the_programme_once(demo, runner):
+def test_demo_load_twice_creates_the_programme_once_and_logs_nothing_protected(
+    demo, runner, caplog
+):
     assert "Created the demo training programme" in demo.output
     counts = {table: row_count(table) for table in TRAINING_TABLES}
     assert all(counts.values()), counts
@@ -85,9 +87,18 @@ def test_demo_load_twice_creates_the_programme_once(demo, runner):
     today = uk_today()
     if today <= date(2027, 3, 31):
         assert plan.years[4].starts_on <= today  # the plan is in its fifth year
+    _nothing_protected_reaches_the_logs_or_the_output(demo, caplog)
 
 
-def test_nothing_protected_reaches_the_logs_or_the_output(demo, caplog):
+def test_the_programme_keeps_its_own_rules(demo, app):
+    """One load for all of these (a load takes seconds): each helper states one rule."""
+    _certificates_follow_the_completion_rule_and_expire_as_the_course_says(demo)
+    _places_waiting_lists_and_history_agree_with_the_lifecycle(demo)
+    _evaluations_show_confidence_rising(demo)
+    _safe_spaces_are_the_sites_with_enough_trained_staff(demo, app)
+
+
+def _nothing_protected_reaches_the_logs_or_the_output(demo, caplog):
     codes = [c.code for c in db.session.scalars(sa.select(Certificate))]
     comments = [e.comments for e in db.session.scalars(sa.select(Evaluation)) if e.comments]
     assert codes and comments and set(comments) <= set(COMMENTS)
@@ -95,7 +106,7 @@ def test_nothing_protected_reaches_the_logs_or_the_output(demo, caplog):
         assert secret not in caplog.text and secret not in demo.output
 
 
-def test_certificates_follow_the_completion_rule_and_expire_as_the_course_says(demo):
+def _certificates_follow_the_completion_rule_and_expire_as_the_course_says(demo):
     today = uk_today()
     issued = db.session.scalars(sa.select(Certificate)).all()
     statuses = Counter(c.status_on(today) for c in issued)
@@ -132,7 +143,7 @@ def test_certificates_follow_the_completion_rule_and_expire_as_the_course_says(d
     assert {S.COMPLETED, S.NO_SHOW, S.PARTIALLY_ATTENDED, S.CANCELLED, S.REQUESTED} <= ended
 
 
-def test_places_waiting_lists_and_history_agree_with_the_lifecycle(demo):
+def _places_waiting_lists_and_history_agree_with_the_lifecycle(demo):
     today = uk_today()
     runs = db.session.scalars(sa.select(CourseRun)).all()
     by_run = defaultdict(list)
@@ -175,7 +186,7 @@ def test_places_waiting_lists_and_history_agree_with_the_lifecycle(demo):
     assert len(nelft) >= 2
 
 
-def test_evaluations_show_confidence_rising(demo):
+def _evaluations_show_confidence_rising(demo):
     scores = defaultdict(lambda: defaultdict(list))
     rows = db.session.execute(
         sa.select(Evaluation.kind, EvaluationAnswer.item, EvaluationAnswer.score).join(
@@ -202,7 +213,7 @@ def test_evaluations_show_confidence_rising(demo):
     )
 
 
-def test_safe_spaces_are_the_sites_with_enough_trained_staff(demo, app):
+def _safe_spaces_are_the_sites_with_enough_trained_staff(demo, app):
     today = uk_today()
     needed = app.config["SAFE_SPACE_MIN_TRAINED_STAFF"]
     trained = Counter()

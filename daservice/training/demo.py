@@ -127,7 +127,7 @@ class _Builder:
         self.holds: dict[tuple[Trainee, str], date] = {}
         self.certificates: list[tuple[Certificate, Enrolment, datetime]] = []
         # Rows naming an enrolment by id only (no relationship to order the flush by): added once
-        # the run's enrolments are in.
+        # all the enrolments are in (one flush).
         self.pending: list[object] = []
 
     def build(self) -> None:
@@ -333,7 +333,6 @@ class _Builder:
             self._complete(run, enrolment, evaluated)
         if cancelled_run:
             model.status = RunStatus.CANCELLED
-        self._add_pending()
 
     def _add_pending(self) -> None:
         db.session.flush()
@@ -362,7 +361,6 @@ class _Builder:
                 : 2 if key == "free" else 1
             ]:
                 self._enrol(run, trainee, S.REQUESTED)
-        self._add_pending()
 
     def _waiting_list(self, run: _Run, people: list[Trainee]) -> None:
         """The run is full with three waiting: someone who had the last place cancelled, and the

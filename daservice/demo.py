@@ -15,6 +15,7 @@ from .accounts.models import Agency, Role, User
 from .directory import demo as directory_demo
 from .directory.models import ServiceKind, ServiceMember
 from .extensions import db
+from .training import demo as training_demo
 
 AGENCIES = [
     ("MPS", "Metropolitan Police Service"),
@@ -56,7 +57,11 @@ def demo() -> None:
     pass
 
 
-@demo.command("load", help="Create the demo agencies and one user per role. Safe to run again.")
+@demo.command(
+    "load",
+    help="Create the demo agencies, one user per role, referrals and the training programme. "
+    "Safe to run again.",
+)
 def load() -> None:
     _refuse_in_production()
     password = current_app.config.get("DEMO_PASSWORD")
@@ -71,6 +76,7 @@ def load() -> None:
         agencies[code] = agency
     db.session.commit()
     services = directory_demo.load()
+    users = {}
     for local, name, code, role in USERS:
         email = f"{local}@{DEMO_DOMAIN}"
         user = accounts_services.find_user_by_email(email)
@@ -83,6 +89,7 @@ def load() -> None:
                 roles=[role],
                 password=password,
             )
+        users[local] = user
         # The demo service worker works the IDVA inbox; programme staff the programme's.
         kind = {
             Role.SERVICE_WORKER: ServiceKind.IDVA,
@@ -94,6 +101,8 @@ def load() -> None:
     made = _demo_referrals()
     if made:
         click.echo(f"Created {made} synthetic referrals.")
+    if training_demo.load(agencies, users):
+        click.echo(f"Created the demo training programme ({training_demo.PLAN_NAME}).")
     click.echo(f"\nDemo sign-ins (password for all: {password})")
     for local, _name, code, role in USERS:
         click.echo(f"  {role.value:<22} {local + '@' + DEMO_DOMAIN:<40} {code}")

@@ -59,6 +59,8 @@ class PlanYear(db.Model, UUIDModel):  # type: ignore[name-defined]
     number: Mapped[int]  # 1 to 5
     starts_on: Mapped[date]
     ends_on: Mapped[date]  # the last day of the year, inclusive
+    # How many safe spaces the borough should have by the end of the year (None: no target).
+    safe_space_target: Mapped[int | None]
 
     plan: Mapped[TrainingPlan] = relationship(back_populates="years")
 

@@ -98,7 +98,6 @@ class CourseForm(FlaskForm):
     validity_months = WholeNumberField(
         "Months the certificate is valid for",
         "Months must be a whole number, like 36",
-        validators=[Optional(), NumberRange(1, 120, "Months must be between 1 and 120")],
     )
     refresher_window_days = WholeNumberField(
         "Days before expiry that a refresher can be booked",
@@ -130,8 +129,13 @@ class CourseForm(FlaskForm):
     submit = SubmitField("Save course", widget=GovSubmitInput())
 
     def validate_validity_months(self, field: WholeNumberField) -> None:
-        if self.expires.data == "yes" and field.data is None and not field.errors:
+        # Not Optional(): that would stop the chain before this check on an empty box.
+        if self.expires.data != "yes" or field.errors:
+            return
+        if field.data is None:
             raise ValidationError("Enter how many months the certificate is valid for")
+        if not 1 <= field.data <= 120:
+            raise ValidationError("Months must be between 1 and 120")
 
     def fill(self, course: Course) -> None:
         self.process(

@@ -18,7 +18,15 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from werkzeug.datastructures import MultiDict
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..accounts.forms import EMAIL_FORMAT_MESSAGE, EMAIL_SHAPE
 from ..directory.forms import WholeNumberField
@@ -170,6 +178,10 @@ class CourseForm(FlaskForm):
         }
 
 
+# The agency boxes check ``data``, not what was typed (DataRequired, not InputRequired): a lead's
+# form has no agency box, and the view fills in her own.
+
+
 class TraineeForm(FlaskForm):
     name = _text("Full name", "Enter the person's full name", 120, "Name")
     work_email = StringField(
@@ -183,7 +195,7 @@ class TraineeForm(FlaskForm):
         ],
     )
     agency = SelectField(
-        "Agency", widget=GovSelect(), validators=[InputRequired("Select the agency")]
+        "Agency", widget=GovSelect(), validators=[DataRequired("Select the agency")]
     )
     team = _text("Team (optional)", None, 120, "Team")
     job_role = _text("Job role (optional)", None, 120, "Job role")
@@ -195,7 +207,7 @@ class ImportForm(FlaskForm):
     agency = SelectField(
         "Whose staff list is it?",
         widget=GovSelect(),
-        validators=[InputRequired("Select the agency whose staff list it is")],
+        validators=[DataRequired("Select the agency whose staff list it is")],
     )
     file = FileField("Upload a staff list (CSV)", widget=GovFileInput())
     submit = SubmitField("Import staff", widget=GovSubmitInput())

@@ -284,6 +284,8 @@ def _edit_trainee(trainee: Trainee | None) -> Any:
     user = actor()
     form = TraineeForm()
     _trainee_choices(form, user)
+    if not sees_whole_partnership(user) and not form.agency.data:
+        form.agency.data = str(user.agency_id)
     if request.method == "GET":
         if trainee is not None:
             form.process(
@@ -296,8 +298,6 @@ def _edit_trainee(trainee: Trainee | None) -> Any:
                     "site": str(trainee.site_id or ""),
                 }
             )
-        elif not sees_whole_partnership(user):
-            form.agency.data = str(user.agency_id)
     if form.validate_on_submit():
         try:
             saved = staff.save_trainee(user, trainee, form.data)

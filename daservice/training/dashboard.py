@@ -128,7 +128,9 @@ def progress(
         .outerjoin(Certificate, counted)
         .where(Target.plan_year_id == year.id, _in(Target.agency_id, agencies))
         .group_by(Target.id, Target.agency_id, Agency.name, Course.title, Target.level)
-        .order_by(Agency.name, Target.level, Course.title)
+        # Level targets first, lowest level first (their values sort so), then courses by title:
+        # the same order on SQLite and PostgreSQL, which put NULLs at opposite ends.
+        .order_by(Agency.name, Target.course_id.is_(None).desc(), Target.level, Course.title)
     )
     found: dict[uuid.UUID, AgencyProgress] = {}
     for agency_id, name, title, level, target, achieved in rows:

@@ -108,30 +108,61 @@ def progress(
 ) -> list[AgencyProgress]:
     """Each agency with targets in the year, its targets and what it has achieved (one query)."""
     fraction = elapsed_fraction(year, today or uk_today())
-    counted = sa.and_(
-        Certificate.agency_id == Target.agency_id,
+    # Three small queries: the year's targets, and the year's certificates counted once per
+    # agency and course and once per agency and level, put together by key. (One join with
+    # "course or level" in its condition made SQLite scan the certificates once per target, and
+    # joining the grouped counts as subqueries was no quicker than this.)
+    counted = [
         Certificate.revoked_at.is_(None),
         Certificate.issued_on.between(year.starts_on, year.ends_on),
-        sa.or_(Certificate.course_id == Target.course_id, Certificate.level == Target.level),
-    )
-    rows = db.session.execute(
+        _in(Certificate.agency_id, agencies),
+    ]
+    people = sa.func.count(sa.distinct(Certificate.trainee_id))
+    by_course: dict[tuple[uuid.UUID, Any], int] = {
+        (a, c): n
+        for a, c, n in db.session.execute(
+            sa.select(Certificate.agency_id, Certificate.course_id, people)
+            .where(*counted)
+            .group_by(Certificate.agency_id, Certificate.course_id)
+        )
+    }
+    by_level: dict[tuple[uuid.UUID, Any], int] = {
+        (a, lv): n
+        for a, lv, n in db.session.execute(
+            sa.select(Certificate.agency_id, Certificate.level, people)
+            .where(*counted)
+            .group_by(Certificate.agency_id, Certificate.level)
+        )
+    }
+    targets = db.session.execute(
         sa.select(
             Target.agency_id,
             Agency.name,
+            Target.course_id,
             Course.title,
             Target.level,
             Target.target_count,
-            sa.func.count(sa.distinct(Certificate.trainee_id)),
         )
         .join(Agency, Agency.id == Target.agency_id)
         .outerjoin(Course, Course.id == Target.course_id)
-        .outerjoin(Certificate, counted)
         .where(Target.plan_year_id == year.id, _in(Target.agency_id, agencies))
-        .group_by(Target.id, Target.agency_id, Agency.name, Course.title, Target.level)
         # Level targets first, lowest level first (their values sort so), then courses by title:
         # the same order on SQLite and PostgreSQL, which put NULLs at opposite ends.
         .order_by(Agency.name, Target.course_id.is_(None).desc(), Target.level, Course.title)
     )
+    rows = [
+        (
+            agency_id,
+            name,
+            title,
+            level,
+            target,
+            by_course.get((agency_id, course_id), 0)
+            if course_id is not None
+            else by_level.get((agency_id, level), 0),
+        )
+        for agency_id, name, course_id, title, level, target in targets
+    ]
     found: dict[uuid.UUID, AgencyProgress] = {}
     for agency_id, name, title, level, target, achieved in rows:
         pro_rata = target * fraction
@@ -156,12 +187,14 @@ class RunFill:
         return round(100 * self.places_taken / self.capacity) if self.capacity else 0
 
 
-def _waiting() -> sa.Subquery:
+def _waiting() -> sa.ScalarSelect[int]:
+    """How many are on a run's waiting list (one index lookup per run listed, on
+    ``ix_training_enrolments_run_status``, rather than grouping every enrolment there is)."""
     return (
-        sa.select(Enrolment.run_id, sa.func.count().label("waiting"))
-        .where(Enrolment.status == EnrolmentStatus.WAITLISTED)
-        .group_by(Enrolment.run_id)
-        .subquery()
+        sa.select(sa.func.count())
+        .where(Enrolment.run_id == CourseRun.id, Enrolment.status == EnrolmentStatus.WAITLISTED)
+        .correlate(CourseRun)
+        .scalar_subquery()
     )
 
 
@@ -179,10 +212,9 @@ def upcoming_runs(
             CourseRun.starts_on,
             CourseRun.capacity,
             CourseRun.places_taken,
-            sa.func.coalesce(waiting.c.waiting, 0),
+            waiting,
         )
         .join(Course, Course.id == CourseRun.course_id)
-        .outerjoin(waiting, waiting.c.run_id == CourseRun.id)
         .where(CourseRun.status == RunStatus.SCHEDULED, CourseRun.starts_on >= today)
         .order_by(CourseRun.starts_on, Course.title)
         .limit(limit)

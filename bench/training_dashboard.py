@@ -285,7 +285,8 @@ def main() -> dict[str, float]:
     p95_full, p95_sql = _percentile(full, 95), _percentile(sql, 95)
     report(
         f"Training dashboard, {len(targets):,} targets (5 years x 13 agencies), "
-        f"{len(enrolments):,} enrolments, {len(certificates):,} certificates, {REQUESTS} page loads",
+        f"{len(enrolments):,} enrolments, {len(certificates):,} certificates, "
+        f"{REQUESTS} page loads",
         [
             (
                 "dashboard SQL alone: p50 / p95 (ms)",

@@ -4,7 +4,6 @@ their waiting lists, certificates expiring, safe spaces; a training lead sees he
 from __future__ import annotations
 
 import html
-import re
 from datetime import date, timedelta
 
 import pytest

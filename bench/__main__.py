@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from . import api_intake, crypto_overhead, inbox, matching, matching_timing, pdf_render, reencrypt
+from . import (
+    api_intake,
+    crypto_overhead,
+    inbox,
+    matching,
+    matching_timing,
+    pdf_render,
+    reencrypt,
+    training_dashboard,
+)
 
 if __name__ == "__main__":
     crypto_overhead.main()
     reencrypt.main()
     matching.main()
     inbox.main()
+    training_dashboard.main()
     api_intake.main()
     matching_timing.main()
     pdf_render.main([])

@@ -14,6 +14,7 @@ ENTRIES: list[tuple[str, str]] = [
     ("Home", "main.home"),
     ("Referrals", "referrals.index"),
     ("Inbox", "inbox.inbox"),
+    ("Training", "training.dashboard"),
     ("Users", "admin.users"),
     ("Services", "directory.index"),
     ("Notifications", "notifications.index"),

@@ -59,6 +59,8 @@ class PlanYear(db.Model, UUIDModel):  # type: ignore[name-defined]
     number: Mapped[int]  # 1 to 5
     starts_on: Mapped[date]
     ends_on: Mapped[date]  # the last day of the year, inclusive
+    # How many safe spaces the borough should have by the end of the year (None: no target).
+    safe_space_target: Mapped[int | None]
 
     plan: Mapped[TrainingPlan] = relationship(back_populates="years")
 
@@ -392,6 +394,19 @@ class Certificate(db.Model, UUIDModel):  # type: ignore[name-defined]
     prints it again with the same code."""
 
     __tablename__ = "training_certificates"
+    __table_args__ = (
+        # The dashboard counts a plan year's certificates per agency and course or level from
+        # this index alone (migration 0010; bench/training_dashboard.py).
+        sa.Index(
+            "ix_training_certificates_progress",
+            "issued_on",
+            "agency_id",
+            "course_id",
+            "level",
+            "trainee_id",
+            "revoked_at",
+        ),
+    )
 
     enrolment_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("training_enrolments.id"), unique=True

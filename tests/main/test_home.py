@@ -14,6 +14,7 @@ from daservice.extensions import db, utcnow
 from daservice.notify.models import MessageStatus, OutboxMessage
 from daservice.referrals import attention, route_actions
 from daservice.referrals.models import Route, RouteStatus
+from daservice.uk_time import uk_datetime
 from daservice.uk_time import uk_relative as by_when
 
 from .. import factories
@@ -188,3 +189,102 @@ def test_roles_with_nothing_built_yet_get_an_honest_page(client, login_as, role)
     login_as(factories.user(role))
     page = _text(client.get("/"))
     assert "Nothing to do here yet" in page and "are not available yet" in page
+
+
+# --- The training roles -------------------------------------------------------------------------
+
+
+def _training_world():
+    from datetime import date
+
+    from daservice.training import planning
+    from daservice.training.models import EnrolmentStatus, Level, Target
+    from daservice.uk_time import uk_today
+
+    from ..training import plan_fixtures as make
+
+    coordinator = factories.user(Role.TRAINING_COORDINATOR)
+    plan = planning.save_plan(coordinator, None, name="Plan", starts_on=date(2022, 4, 1))
+    year = planning.current_year(plan)
+    police, health = factories.agency(name="Police"), factories.agency(name="Health")
+    course = make.course(Level.AWARENESS)
+    # Health is red: a target of 10 and nobody trained, with part of the year gone.
+    db.session.add(
+        Target(plan_year_id=year.id, agency_id=health.id, level=Level.AWARENESS, target_count=500)
+    )
+    db.session.commit()
+    today = uk_today()
+    with_places = make.run(course, today + timedelta(days=2), capacity=10, places_taken=3)
+    full = make.run(course, today + timedelta(days=10), capacity=2, places_taken=2)
+    make.run(course, today + timedelta(days=30), capacity=10)  # not in the next 14 days
+    nurse = make.trainee(health)
+    make.enrol(full, nurse, EnrolmentStatus.WAITLISTED)
+    make.enrol(with_places, make.trainee(health), EnrolmentStatus.REQUESTED)
+    make.enrol(with_places, make.trainee(health), EnrolmentStatus.REQUESTED)
+    make.enrol(with_places, make.trainee(police), EnrolmentStatus.REQUESTED)
+    past = make.run(course, today - timedelta(days=3))
+    make.session(past, utcnow() - timedelta(days=3))  # ended, no register
+    make.certificate(
+        nurse, course, today - timedelta(days=1000), expires_on=today + timedelta(days=20)
+    )
+    return {"coordinator": coordinator, "police": police, "health": health, "course": course}
+
+
+def test_the_coordinator_is_told_what_needs_her_in_the_training_programme(client, login_as):
+    world = _training_world()
+    login_as(world["coordinator"])
+    page = _text(client.get("/"))
+    assert "1 course run starts in the next 14 days with places free" in page
+    assert "1 course run starting in the next 14 days is full, with people waiting" in page
+    assert "1 session has ended without a register being taken" in page
+    assert "1 certificate expires in the next 90 days" in page
+    assert "1 agency is well behind their training targets: Health" in page
+    assert "Nothing to do here yet" not in page
+
+
+def test_a_training_lead_is_told_of_her_own_agency_only(app, client, login_as):
+    from ..conftest import LoginActions
+
+    world = _training_world()
+    lead = factories.user(Role.AGENCY_TRAINING_LEAD, agency_row=world["health"])
+    login_as(lead)
+    page = _text(client.get("/"))
+    assert "2 requests for a place are waiting for your approval" in page
+    assert "1 certificate held by your staff expires in the next 90 days" in page
+    assert "Progress against this year's targets: Well behind" in page
+    police_lead = factories.user(Role.AGENCY_TRAINING_LEAD, agency_row=world["police"])
+    other = app.test_client()
+    LoginActions(other)(police_lead)
+    page = _text(other.get("/"))
+    assert "1 request for a place is waiting for your approval" in page
+    assert "Your agency has no training targets this plan year" in page
+    assert "certificate held by your staff" not in page
+
+
+def test_a_frontline_worker_sees_her_own_sessions_and_certificates(client, login_as):
+    from daservice.training.models import EnrolmentStatus
+    from daservice.uk_time import uk_today
+
+    from ..training import plan_fixtures as make
+
+    agency = factories.agency()
+    referrer = factories.user(Role.REFERRER, agency_row=agency)
+    me = make.trainee(agency, user=referrer)
+    course = make.course()
+    today = uk_today()
+    run = make.run(course, today + timedelta(days=7), places_taken=1)
+    first = make.session(run, utcnow() + timedelta(days=7))
+    make.session(run, utcnow() + timedelta(days=14))
+    make.enrol(run, me, EnrolmentStatus.BOOKED)
+    make.certificate(me, course, today - timedelta(days=900), expires_on=today + timedelta(days=30))
+    # Someone else's booking is not hers.
+    make.enrol(run, make.trainee(agency), EnrolmentStatus.BOOKED)
+    login_as(referrer)
+    page = _text(client.get("/"))
+    assert f"2 training sessions booked – the next is at {uk_datetime(first.starts_at)}" in page
+    assert "1 of your certificates expires in the next 90 days" in page
+
+
+def test_a_frontline_worker_with_no_training_is_told_so(client, login_as):
+    login_as(factories.user(Role.SERVICE_WORKER))
+    assert "You have no training sessions booked" in _text(client.get("/"))

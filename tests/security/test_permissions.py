@@ -104,6 +104,17 @@ REQUIRED: dict[str, set[Permission]] = {
     "sites.edit": {Permission.LEAD_TRAINING},
     "sites.staff": {Permission.LEAD_TRAINING},
     "sites.remove_staff": {Permission.LEAD_TRAINING},
+    "training.dashboard": {Permission.LEAD_TRAINING},
+    "training_plan.plan": {Permission.RUN_TRAINING},
+    "training_plan.targets": {Permission.RUN_TRAINING},
+    "courses.index": {Permission.RUN_TRAINING},
+    "courses.new": {Permission.RUN_TRAINING},
+    "courses.edit": {Permission.RUN_TRAINING},
+    "trainees.staff_list": {Permission.LEAD_TRAINING},
+    "trainees.new_trainee": {Permission.LEAD_TRAINING},
+    "trainees.edit_trainee": {Permission.LEAD_TRAINING},
+    "trainees.set_active": {Permission.LEAD_TRAINING},
+    "trainees.import_staff": {Permission.LEAD_TRAINING},
 }
 
 

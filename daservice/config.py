@@ -113,7 +113,9 @@ class Defaults:
     # a burst of N, then one more every period / N.
     RATE_LIMITS: dict[str, str] = {
         "sign_in": "30 per 15 minutes",  # failed sign-ins (password or code)
-        "public_lookup": "30 per minute",  # certificate verification and the like
+        # certificate verification, a trainee's evaluation link (a room of trainees may answer
+        # on one venue's Wi-Fi, so one address) and the like
+        "public_lookup": "30 per minute",
         "public_form": "20 per hour",  # forms anyone may send (feedback)
     }
 

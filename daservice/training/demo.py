@@ -26,7 +26,7 @@ from ..accounts.models import Agency, User
 from ..audit import AuditAction
 from ..extensions import db
 from ..referrals.sla import is_working_day
-from ..security.tokens import CERTIFICATE_CODE
+from ..security.tokens import CERTIFICATE_CODE, hash_token, new_token
 from ..uk_time import uk_today
 from . import certificates, demo_history, demo_plan
 from .demo_data import (
@@ -482,6 +482,9 @@ class _Builder:
             kind=kind,
             invited_at=invited or at - timedelta(days=2),
             submitted_at=at + timedelta(hours=2) if scores is not None else None,
+            # As if its link had been emailed: a demo trainee's address reaches no one, so the
+            # link is known to nobody (the coordinator can enter the answers from paper).
+            token_hash=hash_token(new_token()) if scores is None else None,
         )
         if comment is not None:
             evaluation.comments = comment

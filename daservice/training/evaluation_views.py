@@ -49,7 +49,7 @@ def _already_sent() -> Any:
 
 @form_bp.route("/<token>", methods=["GET", "POST"])
 @public
-@rate_limited("public_form")
+@rate_limited("public_lookup")
 def respond(token: str) -> Any:
     try:
         opened = evaluations.open_evaluation(token)

@@ -32,9 +32,13 @@ def verify_url(code: str) -> str:
 
 
 def qr_data_uri(url: str) -> str:
-    """A QR code for ``url`` as an SVG ``data:`` URI (vector: sharp at any print size, and a
-    few hundred bytes, where a PNG would need decoding and scaling)."""
-    return str(segno.make(url, error="m").svg_data_uri(scale=4, border=2))
+    """A QR code for ``url`` as a PNG ``data:`` URI, one pixel per module.
+
+    The print template scales it up with ``image-rendering: pixelated``, which WeasyPrint writes
+    as an image PDF viewers and printers must not smooth, so every module stays a sharp square at
+    any size. An SVG is as sharp but WeasyPrint lays out its path on every page: it cost about
+    three times as much per certificate (docs/performance.md)."""
+    return str(segno.make(url, error="m").png_data_uri(scale=1, border=2))
 
 
 @dataclass(frozen=True)

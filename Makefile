@@ -51,6 +51,10 @@ setup: system-deps $(VENV)/.installed assets
 	@$(FLASK) db upgrade
 	@$(FLASK) demo load
 
+# Links in messages and on certificates (QR codes) point where `make run` serves, unless
+# DASERVICE_SERVICE_URL says otherwise.
+setup run: export DASERVICE_SERVICE_URL ?= http://$(HOST):$(PORT)
+
 # The scheduled jobs (notifications, SLA breaches, retention) run beside gunicorn and stop with it.
 run: setup
 	@echo "Serving daservice at http://$(HOST):$(PORT)  (Ctrl-C to stop)"

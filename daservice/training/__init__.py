@@ -22,5 +22,6 @@ def init_app(app: Flask) -> None:
     )
 
     notify.register_audience(audiences.AGENCY_TRAINING_LEADS, audiences.training_lead_emails)
+    notify.register_audience(audiences.REQUEST_APPROVERS, audiences.request_approver_emails)
     for part in (plan_views, run_views, certificate_views, evaluation_views, safe_space_views):
         part.init_app(app)

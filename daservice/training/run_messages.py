@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .. import notify
 from ..uk_time import uk_date
-from .audiences import AGENCY_TRAINING_LEADS
+from .audiences import REQUEST_APPROVERS
 from .models import CourseRun, Enrolment, SessionStatus
 
 BOOKED = "training.booked"
@@ -93,6 +93,6 @@ def tell(enrolment: Enrolment, template: str, **params: str) -> None:
 def tell_leads(enrolment: Enrolment) -> None:
     notify.enqueue(
         REQUEST_WAITING,
-        audience=(AGENCY_TRAINING_LEADS, str(enrolment.agency_id)),
+        audience=(REQUEST_APPROVERS, str(enrolment.agency_id)),
         params={"course": enrolment.run.course.title, "dates": dates_of(enrolment.run)},
     )

@@ -144,6 +144,8 @@ class _Builder:
         made = [(c, e.trainee, done) for c, e, done in self.certificates]
         demo_history.refresher_reminders(made, self.courses.values(), self.today)
         demo_history.safe_spaces(made, self.site_staff, self.left, self.now)
+        demo_plan.fit_targets([c for c, _, _ in self.certificates], self.today)
+        demo_plan.set_safe_space_targets(self.today)
 
     # --- Staff and sites -----------------------------------------------------------------------
 

@@ -14,7 +14,14 @@ from flask import current_app
 
 from daservice.accounts.models import User
 from daservice.extensions import db
-from daservice.training import certificates, completion, evaluation_items, evaluation_summaries
+from daservice.training import (
+    certificates,
+    completion,
+    dashboard,
+    evaluation_items,
+    evaluation_summaries,
+)
+from daservice.training.dashboard import Rag
 from daservice.training.demo import CONFIDENCE_ITEMS, PLAN_STARTS_ON
 from daservice.training.demo_data import COMMENTS, PLAN_NAME
 from daservice.training.models import (
@@ -101,6 +108,22 @@ def test_the_programme_keeps_its_own_rules(demo, app):
     _places_waiting_lists_and_history_agree_with_the_lifecycle(demo)
     _evaluations_show_confidence_rising(demo)
     _safe_spaces_are_the_sites_with_enough_trained_staff(demo, app)
+    _the_dashboard_shows_a_plausible_mix_of_agencies(demo)
+
+
+def _the_dashboard_shows_a_plausible_mix_of_agencies(demo):
+    """Findings 6 and 7: not nearly every agency well behind, and safe-space targets that rise
+    to a little above today's count in the current year."""
+    today = uk_today()
+    years = db.session.scalar(sa.select(TrainingPlan)).years
+    current = next((y for y in years if y.starts_on <= today <= y.ends_on), years[-1])
+    standings = Counter(a.rag for a in dashboard.progress(current, None))
+    assert standings[Rag.GREEN] >= 5 and standings[Rag.AMBER] >= 2
+    assert 1 <= standings[Rag.RED] <= 4, standings
+    targets = [y.safe_space_target for y in years]
+    assert all(t is not None for t in targets) and targets == sorted(targets)
+    now = dashboard.safe_spaces(current, None).now
+    assert now < current.safe_space_target <= now + 3
 
 
 def _nothing_protected_reaches_the_logs_or_the_output(demo, caplog):

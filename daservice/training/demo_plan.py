@@ -158,7 +158,8 @@ def fit_targets(certificates: Iterable[Certificate], today: date) -> None:
 
 def _target_order(target: Target) -> tuple[bool, int, str]:
     """Level targets first, lowest level first, then courses by title (as the dashboard lists)."""
-    title = db.session.get(Course, target.course_id).title if target.course_id else ""
+    course = db.session.get(Course, target.course_id) if target.course_id else None
+    title = course.title if course else ""
     return (target.course_id is not None, target.level.rank if target.level else 0, title)
 
 

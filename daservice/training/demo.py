@@ -28,7 +28,7 @@ from ..extensions import db
 from ..referrals.sla import is_working_day
 from ..security.tokens import CERTIFICATE_CODE, hash_token, new_token
 from ..uk_time import uk_today
-from . import certificates, demo_history, demo_plan
+from . import certificates, demo_history, demo_plan, evaluation_items
 from .demo_data import (
     COMMENTS,
     COURSES,
@@ -68,9 +68,10 @@ from .models import (
 )
 
 S = EnrolmentStatus
-# Item codes of the question bank (evaluation_items): the same confidence items before and after.
-CONFIDENCE_ITEMS = ("recognise_signs", "ask_safely", "respond_refer", "coercive_control")
-REACTION_ITEMS = ("relevant", "recommend")
+# The question bank's item keys (the summaries pair answers by these, so they must be the bank's
+# own): every confidence item before and after, and the reaction items after.
+CONFIDENCE_ITEMS = tuple(item.key for item in evaluation_items.CONFIDENCE_ITEMS)
+REACTION_ITEMS = tuple(item.key for item in evaluation_items.REACTION_ITEMS)
 # Demo users who are also on the staff lists (their trainee record is linked to the account).
 TRAINEE_USERS = ("referrer", "idva", "programme", "traininglead")
 # Their training, as (course key, how many runs ago): the referrer's practitioner certificate
@@ -143,6 +144,8 @@ class _Builder:
         made = [(c, e.trainee, done) for c, e, done in self.certificates]
         demo_history.refresher_reminders(made, self.courses.values(), self.today)
         demo_history.safe_spaces(made, self.site_staff, self.left, self.now)
+        demo_plan.fit_targets([c for c, _, _ in self.certificates], self.today)
+        demo_plan.set_safe_space_targets(self.today)
 
     # --- Staff and sites -----------------------------------------------------------------------
 
@@ -538,7 +541,7 @@ class _Builder:
             self.holds[(enrolment.trainee, run.course.key)] = certificate.expires_on
         follow_up = done + current_app.config["EVALUATION_FOLLOW_UP_AFTER"]
         if follow_up <= self.now:
-            self._follow_up(enrolment, follow_up)
+            self._follow_up(enrolment, follow_up, answered_after=evaluated)
 
     def _issued(self) -> None:
         """The audit trail's record of each certificate issued, in one append."""
@@ -554,9 +557,12 @@ class _Builder:
             ]
         )
 
-    def _follow_up(self, enrolment: Enrolment, invited: datetime) -> None:
-        """Kirkpatrick level 3, eight weeks on: about half answer."""
-        answered = self.rng.random() < 0.55
+    def _follow_up(self, enrolment: Enrolment, invited: datetime, *, answered_after: bool) -> None:
+        """Kirkpatrick level 3, eight weeks on. As the job does, every completed enrolment is
+        invited, even on the awareness course where the end-of-course questionnaire is optional;
+        about half of those who answered that one answer this, few of those who did not (so a
+        course has fewer follow-up answers than end-of-course ones, as a real programme would)."""
+        answered = self.rng.random() < (0.55 if answered_after else 0.1)
         evaluation = self._evaluation(
             enrolment,
             EvaluationKind.FOLLOW_UP,

@@ -80,7 +80,9 @@ def register_templates() -> None:
         body="Thank you for coming to {course}, which ended on {date}. Please tell us how "
         "confident you feel now and what you thought of the course. It takes about 3 minutes, "
         "and you do not need to sign in:\n\n{link}\n\n"
-        "Your certificate is issued once this is sent. The link works once.",
+        "If your course asks for this questionnaire, sending it is one of its requirements. "
+        "Your certificate is issued once you have met all of them, such as attending enough "
+        "of the course. The link works once.",
         secret=True,
     )
     notify.register_template(

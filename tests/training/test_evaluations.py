@@ -122,6 +122,18 @@ def test_only_the_tokens_digest_is_stored_and_the_outbox_forgets_the_link(app):
     assert message.params is None
 
 
+def test_the_after_invitation_promises_no_certificate_to_someone_who_has_not_earned_it(app):
+    """A partly attended trainee (the rule is 100%) is still asked after the course; her email
+    must not say that sending it issues her certificate (trial finding 5)."""
+    who = build.trainee(factories.agency())
+    build.enrol(build.ended_run(build.course()), who, EnrolmentStatus.PARTIALLY_ATTENDED)
+    evaluations.send_invitations()
+    [email] = [e for e in factories.deliver() if e.to == who.work_email]
+    body = email.body
+    assert "issued once this is sent" not in body
+    assert "issued once you have met all of them" in body
+
+
 # --- The trainee's form -----------------------------------------------------------------------
 
 

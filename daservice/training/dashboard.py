@@ -8,10 +8,10 @@ The rule (said on the page too): a target's **due by now** is the target × the 
 year gone by (today included), as a whole number of people rounded down: a person is whole, and
 one is due once the whole of their share of the year has gone by (a target of 12 asks for one more
 at the end of each twelfth of the year, never for a person early). The page shows this number and
-the status is worked out from the same number, so they cannot disagree. **Achieved** is the number of different members of the
-agency's staff with a certificate, not revoked, issued in the plan year, for the target's course
-or for any course of the target's level. Green: achieved ≥ due by now; amber: ≥ 75% of
-it; red: below that. An agency's status is its worst target's.
+the status is worked out from the same number, so they cannot disagree. **Achieved** is the
+number of different members of the agency's staff with a certificate, not revoked, issued in the
+plan year, for the target's course or for any course of the target's level. Green: achieved ≥
+due by now; amber: ≥ 75% of it; red: below that. An agency's status is its worst target's.
 """
 
 from __future__ import annotations

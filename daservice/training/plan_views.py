@@ -333,7 +333,7 @@ def import_staff() -> Any:
             abort(404)
         result = staff_import.import_staff(user, agency_id, form.file.data.read())
         if result.imported:
-            flash(f"Staff list imported: {result.added} added, {result.updated} updated", "success")
+            flash(f"Staff list imported: {result.summary}", "success")
             return redirect(url_for("trainees.staff_list", agency=agency_id))
     status = 400 if form.errors or (result and result.errors) else 200
     return render_template(

@@ -103,14 +103,17 @@ def test_a_good_file_adds_new_staff_and_updates_existing_ones_in_one_go(client, 
     response = _upload(login_as, csv, agency=police)
     assert response.status_code == 302
     follow = client.get(response.location)
-    assert "Staff list imported: 1 added, 1 updated" in _text(follow)
+    assert "Staff list imported: 1 added, 1 updated, 0 unchanged" in _text(follow)
     assert _trainees() == [("bea@example.test", "Bea New"), ("kept@example.test", "New Name")]
     bea = db.session.scalar(sa.select(Trainee).where(Trainee.work_email == "bea@example.test"))
     assert (bea.agency_id, bea.site_id, bea.team) == (police.id, site.id, "Safeguarding")
     event = db.session.scalar(
         sa.select(AuditEvent).where(AuditEvent.action == "training.trainees_imported")
     )
-    assert event.purpose == "1 added, 1 updated" and event.target_id == str(police.id)
+    assert event.purpose == "1 added, 1 updated, 0 unchanged" and event.target_id == str(police.id)
+    # The same file again changes nothing, and says so.
+    again = client.get(_upload(login_as, csv, agency=police).location)
+    assert "Staff list imported: 0 added, 0 updated, 2 unchanged" in _text(again)
 
 
 def test_a_lead_cannot_import_into_or_see_another_agency(client, login_as):

@@ -228,7 +228,14 @@ def register(session_id: uuid.UUID) -> Any:
     form = ConfirmForm()
     typed: dict[uuid.UUID, str] = {line.enrolment.id: line.mark or "" for line in sheet.lines}
     errors: dict[uuid.UUID, str] = {}
-    if form.validate_on_submit():
+    # A register saved already is not overwritten at one click: "Mark everyone present" fills the
+    # form for the coordinator to check, and Save register saves it.
+    saved_before = any(line.mark for line in sheet.lines)
+    filled = False
+    if form.validate_on_submit() and saved_before and "all_present" in request.form:
+        typed = {line.enrolment.id: Mark.PRESENT.value for line in sheet.lines}
+        filled = True
+    elif form.validate_on_submit():
         everyone = "all_present" in request.form
         marks: dict[uuid.UUID, Mark] = {}
         for line in sheet.lines:
@@ -265,6 +272,8 @@ def register(session_id: uuid.UUID) -> Any:
         typed=typed,
         errors=errors,
         mark_words=registers.MARK_WORDS,
+        saved_before=saved_before,
+        filled=filled,
     ), 400 if errors else 200
 
 

@@ -306,7 +306,10 @@ def _edit_trainee(trainee: Trainee | None) -> Any:
         else:
             flash(f"{saved.name} saved", "success")
             return redirect(url_for("trainees.staff_list"))
-    return render_template("training/staff/form.html", form=form, trainee=trainee), _status(form)
+    record = staff.training_record(user, trainee) if trainee is not None else None
+    return render_template(
+        "training/staff/form.html", form=form, trainee=trainee, record=record
+    ), _status(form)
 
 
 @staff_bp.route("/<uuid:trainee_id>/active", methods=["POST"])

@@ -185,3 +185,29 @@ def test_staff_search_finds_by_part_of_a_name(client, login_as):
     login_as(factories.user(Role.AGENCY_TRAINING_LEAD, agency_row=police))
     page = _text(client.get("/training/staff/?name=shA"))
     assert "Priya Shah" in page and "Tom Jones" not in page and "1 person" in page
+
+
+def test_a_staff_record_shows_her_courses_and_certificates(client, login_as):
+    from datetime import date
+
+    from daservice.training.models import EnrolmentStatus, Level
+
+    police = factories.agency(name="Police")
+    person = make.trainee(police, name="Rita Record")
+    course = make.course(Level.AWARENESS, "Awareness course")
+    later = make.course(Level.PRACTITIONER, "Practitioner course")
+    make.enrol(make.run(later, date(2026, 12, 20)), person, EnrolmentStatus.WAITLISTED)
+    held = make.certificate(person, course, date(2024, 5, 1))  # on a completed run that day
+    make.enrol(make.run(course, date(2024, 6, 1)), make.trainee(police), EnrolmentStatus.BOOKED)
+    login_as(factories.user(Role.AGENCY_TRAINING_LEAD, agency_row=police))
+
+    page = _text(client.get(f"/training/staff/{person.id}"))
+
+    courses = page[page.index("Run starts") :]
+    courses = courses[: courses.index("Certificates")]
+    assert "Practitioner course 20 December 2026 On the waiting list" in courses
+    assert "Awareness course 1 May 2024 Completed" in courses
+    assert "1 June 2024" not in courses  # someone else's run
+    raw = client.get(f"/training/staff/{person.id}").get_data(as_text=True)
+    assert f'href="/training/certificates/{held.id}"' in raw
+    assert "Change details" in page and 'name="work_email"' in raw

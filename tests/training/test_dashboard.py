@@ -1,5 +1,6 @@
-"""The training dashboard: progress against targets (RAG against the pro-rata target), runs and
-their waiting lists, certificates expiring, safe spaces; a training lead sees her agency only."""
+"""The training dashboard: progress against targets (RAG against the whole number of people due
+by now), runs and their waiting lists, certificates expiring, safe spaces; a training lead sees
+her agency only."""
 
 from __future__ import annotations
 

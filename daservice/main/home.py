@@ -66,6 +66,7 @@ class CoordinatorAttention:
     registers_not_taken: int
     expiring: int
     red_agencies: list[str]
+    soon_days: int = SOON.days  # the runs list's ?within= that shows the runs counted above
 
 
 @dataclass(frozen=True)

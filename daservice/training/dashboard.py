@@ -4,11 +4,14 @@ Everything is counted in SQL (grouped counts over plain columns), a handful of q
 never a query per row. ``agencies`` is ``queries.agency_ids_in_scope(user)``: None for the whole
 partnership, else the agencies to count.
 
-The rule (said on the page too): a target's **pro-rata target** is the target × the part of the
-plan year gone by (today included). **Achieved** is the number of different members of the
-agency's staff with a certificate, not revoked, issued in the plan year, for the target's course
-or for any course of the target's level. Green: achieved ≥ pro-rata; amber: ≥ 75% of pro-rata;
-red: below that. An agency's status is its worst target's.
+The rule (said on the page too): a target's **due by now** is the target × the part of the plan
+year gone by (today included), as a whole number of people rounded down: a person is whole, and
+one is due once the whole of their share of the year has gone by (a target of 12 asks for one more
+at the end of each twelfth of the year, never for a person early). The page shows this number and
+the status is worked out from the same number, so they cannot disagree. **Achieved** is the
+number of different members of the agency's staff with a certificate, not revoked, issued in the
+plan year, for the target's course or for any course of the target's level. Green: achieved ≥
+due by now; amber: ≥ 75% of it; red: below that. An agency's status is its worst target's.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from .models import (
     TrainingSession,
 )
 
-AMBER_FROM = 0.75  # of the pro-rata target
+AMBER_FROM = 0.75  # of the number due by now
 UPCOMING_RUNS = 20
 
 
@@ -66,10 +69,19 @@ def elapsed_fraction(year: PlanYear, today: date) -> float:
     return min(1.0, max(0.0, gone / days))
 
 
-def rag(achieved: int, pro_rata: float) -> Rag:
-    if achieved >= pro_rata:
+def due_by_now(target: int, year: PlanYear, today: date) -> int:
+    """The whole number of people due by ``today``: target × days gone ÷ days, rounded down
+    (integer arithmetic, so no float ever makes 5.0 into 4)."""
+    days = (year.ends_on - year.starts_on).days + 1
+    gone = min(days, max(0, (min(today, year.ends_on) - year.starts_on).days + 1))
+    return target * gone // days
+
+
+def rag(achieved: int, due: int) -> Rag:
+    """Green at or above the due-by-now count, amber at or above 75% of it, else red."""
+    if achieved >= due:
         return Rag.GREEN
-    if achieved >= AMBER_FROM * pro_rata:
+    if achieved >= AMBER_FROM * due:
         return Rag.AMBER
     return Rag.RED
 
@@ -80,7 +92,7 @@ class TargetProgress:
     level: Level | None
     target: int
     achieved: int
-    pro_rata: float
+    due: int  # due by now, whole people (see the module's docstring)
     rag: Rag
 
     @property
@@ -107,7 +119,7 @@ def progress(
     year: PlanYear, agencies: list[uuid.UUID] | None, today: date | None = None
 ) -> list[AgencyProgress]:
     """Each agency with targets in the year, its targets and what it has achieved (one query)."""
-    fraction = elapsed_fraction(year, today or uk_today())
+    today = today or uk_today()
     # Three small queries: the year's targets, and the year's certificates counted once per
     # agency and course and once per agency and level, put together by key. (One join with
     # "course or level" in its condition made SQLite scan the certificates once per target, and
@@ -165,10 +177,10 @@ def progress(
     ]
     found: dict[uuid.UUID, AgencyProgress] = {}
     for agency_id, name, title, level, target, achieved in rows:
-        pro_rata = target * fraction
+        due = due_by_now(target, year, today)
         entry = found.setdefault(agency_id, AgencyProgress(agency_id, name, []))
         entry.targets.append(
-            TargetProgress(title, level, target, achieved, pro_rata, rag(achieved, pro_rata))
+            TargetProgress(title, level, target, achieved, due, rag(achieved, due))
         )
     return list(found.values())
 
@@ -251,6 +263,7 @@ def expiring_by_agency(
 @dataclass(frozen=True)
 class SafeSpaces:
     now: int
+    not_listed: int  # of ``now``: sites that asked not to be named on the public page
     target: int | None
     gained: int
     lost: int
@@ -262,11 +275,11 @@ def _uk_midnight(day: date) -> datetime:
 
 def safe_spaces(year: PlanYear, agencies: list[uuid.UUID] | None) -> SafeSpaces:
     """Safe spaces now (the agencies' own sites for a lead), and gained and lost in the year."""
-    now = db.session.scalar(
-        sa.select(sa.func.count())
+    now, not_listed = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count().filter(Site.listed.is_(False)))
         .select_from(Site)
         .where(Site.safe_space_since.is_not(None), _in(Site.agency_id, agencies))
-    )
+    ).one()
     changes: dict[bool, int] = dict(
         db.session.execute(  # type: ignore[arg-type]
             sa.select(SafeSpaceChange.gained, sa.func.count())
@@ -281,6 +294,7 @@ def safe_spaces(year: PlanYear, agencies: list[uuid.UUID] | None) -> SafeSpaces:
     )
     return SafeSpaces(
         now=now or 0,
+        not_listed=not_listed or 0,
         target=year.safe_space_target if agencies is None else None,
         gained=changes.get(True, 0),
         lost=changes.get(False, 0),

@@ -306,7 +306,10 @@ def _edit_trainee(trainee: Trainee | None) -> Any:
         else:
             flash(f"{saved.name} saved", "success")
             return redirect(url_for("trainees.staff_list"))
-    return render_template("training/staff/form.html", form=form, trainee=trainee), _status(form)
+    record = staff.training_record(user, trainee) if trainee is not None else None
+    return render_template(
+        "training/staff/form.html", form=form, trainee=trainee, record=record
+    ), _status(form)
 
 
 @staff_bp.route("/<uuid:trainee_id>/active", methods=["POST"])
@@ -333,7 +336,7 @@ def import_staff() -> Any:
             abort(404)
         result = staff_import.import_staff(user, agency_id, form.file.data.read())
         if result.imported:
-            flash(f"Staff list imported: {result.added} added, {result.updated} updated", "success")
+            flash(f"Staff list imported: {result.summary}", "success")
             return redirect(url_for("trainees.staff_list", agency=agency_id))
     status = 400 if form.errors or (result and result.errors) else 200
     return render_template(

@@ -32,6 +32,8 @@ from .run_forms import (
 )
 from .runs import Refused
 
+MAX_WITHIN_DAYS = 366  # ?within= beyond a year is treated as no filter
+
 bp = Blueprint("training_runs", __name__, url_prefix="/training")
 
 REFUSALS = (Refused, InvalidTransition)
@@ -63,10 +65,16 @@ def _attempt(change: Callable[[], str], then: Callable[[], Response]) -> Respons
 @bp.route("/runs/")
 @permission_required(Permission.LEAD_TRAINING)
 def index() -> str:
+    # ?within=14: only the runs starting in the next 14 days (the home page's links), no past runs.
+    within = request.args.get("within", type=int)
+    if within is not None and not 0 <= within <= MAX_WITHIN_DAYS:
+        within = None
     return render_template(
         "training/runs/index.html",
-        upcoming=runs.upcoming(),
-        past=runs.past_and_cancelled(),
+        upcoming=runs.upcoming(within_days=within),
+        past=[] if within is not None else runs.past_and_cancelled(),
+        past_shown=runs.PAST_SHOWN,
+        within=within,
         requests_waiting=enrolment.requests_waiting(actor()),
     )
 
@@ -220,7 +228,14 @@ def register(session_id: uuid.UUID) -> Any:
     form = ConfirmForm()
     typed: dict[uuid.UUID, str] = {line.enrolment.id: line.mark or "" for line in sheet.lines}
     errors: dict[uuid.UUID, str] = {}
-    if form.validate_on_submit():
+    # A register saved already is not overwritten at one click: "Mark everyone present" fills the
+    # form for the coordinator to check, and Save register saves it.
+    saved_before = any(line.mark for line in sheet.lines)
+    filled = False
+    if form.validate_on_submit() and saved_before and "all_present" in request.form:
+        typed = {line.enrolment.id: Mark.PRESENT.value for line in sheet.lines}
+        filled = True
+    elif form.validate_on_submit():
         everyone = "all_present" in request.form
         marks: dict[uuid.UUID, Mark] = {}
         for line in sheet.lines:
@@ -257,6 +272,8 @@ def register(session_id: uuid.UUID) -> Any:
         typed=typed,
         errors=errors,
         mark_words=registers.MARK_WORDS,
+        saved_before=saved_before,
+        filled=filled,
     ), 400 if errors else 200
 
 
@@ -317,23 +334,35 @@ def cancel_enrolment(enrolment_id: uuid.UUID) -> Any:
         if own
         else (lambda: _to_run(found.run_id))
     )
+    withdrawing = own and found.status is EnrolmentStatus.REQUESTED
     form = OptionalReasonForm()
     if form.validate_on_submit():
 
         def change() -> str:
             promoted = enrolment.cancel(user, enrolment_id, form.reason.data or "")
             told = "".join(f". {p.trainee.name} is booked from the waiting list" for p in promoted)
-            return f"Place cancelled{told}"
+            return "Request withdrawn" if withdrawing else f"Place cancelled{told}"
 
         return _attempt(change, back)
+    if withdrawing:  # not approved yet: there is no place to cancel, only a request
+        title, label, button = (
+            "Withdraw your request",
+            "Why are you withdrawing it? (optional)",
+            "Withdraw request",
+        )
+        hint = "Your training lead will not need to decide on it."
+    else:
+        title = f"Cancel {'your' if own else found.trainee.name + '’s'} place"
+        label, button = "Why is the place cancelled? (optional)", "Cancel place"
+        hint = "If someone is on the waiting list, the first of them gets the place and is told."
     return render_template(
         "training/runs/reason.html",
         form=form,
         run=found.run,
-        title=f"Cancel {'your' if own else found.trainee.name + '’s'} place",
-        label="Why is the place cancelled? (optional)",
-        hint="If someone is on the waiting list, the first of them gets the place and is told.",
-        button="Cancel place",
+        title=title,
+        label=label,
+        hint=hint,
+        button=button,
         back_href=url_for("training_runs.mine") if own else None,
     )
 

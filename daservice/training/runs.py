@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -282,17 +282,23 @@ def _rows(statement: sa.Select[Any]) -> list[RunRow]:
 
 
 def upcoming(
-    today: date | None = None, *, with_places: bool = False, limit: int | None = None
+    today: date | None = None,
+    *,
+    with_places: bool = False,
+    limit: int | None = None,
+    within_days: int | None = None,
 ) -> list[RunRow]:
     """Scheduled runs starting today or later, soonest first (``with_places``: only those with a
-    place free). For the runs page, the home page and the dashboard."""
+    place free; ``within_days``: only those starting in that many days from today, the home
+    page's "in the next 14 days"). For the runs page, the home page and the dashboard."""
+    today = today or uk_today()
     statement = (
         sa.select(CourseRun)
-        .where(
-            CourseRun.status == RunStatus.SCHEDULED, CourseRun.starts_on >= (today or uk_today())
-        )
+        .where(CourseRun.status == RunStatus.SCHEDULED, CourseRun.starts_on >= today)
         .order_by(CourseRun.starts_on, CourseRun.created_at)
     )
+    if within_days is not None:
+        statement = statement.where(CourseRun.starts_on <= today + timedelta(days=within_days))
     if with_places:
         statement = statement.where(CourseRun.places_taken < CourseRun.capacity)
     if limit is not None:
@@ -300,7 +306,10 @@ def upcoming(
     return _rows(statement)
 
 
-def past_and_cancelled(today: date | None = None, limit: int = 50) -> list[RunRow]:
+PAST_SHOWN = 50  # the runs page lists the latest past runs only; older ones are on the run pages
+
+
+def past_and_cancelled(today: date | None = None, limit: int = PAST_SHOWN) -> list[RunRow]:
     """Runs that have started, finished or been cancelled, the latest first."""
     return _rows(
         sa.select(CourseRun)
@@ -364,7 +373,15 @@ def run_page(user: User, run_id: uuid.UUID) -> RunPage:
         if enrolment.status in (S.ATTENDED, S.PARTIALLY_ATTENDED, S.NO_SHOW, S.COMPLETED):
             page.percent[enrolment.id] = completion.attendance_percent(enrolment)
         if enrolment.status in (S.ATTENDED, S.PARTIALLY_ATTENDED, S.BOOKED, S.NO_SHOW):
-            page.outstanding[enrolment.id] = completion.outstanding(enrolment)
+            needed = completion.outstanding(enrolment)
+            if enrolment.status is S.NO_SHOW:
+                # The registers are taken (0% beside it): what is missing is the attendance itself.
+                threshold = run.course.attendance_threshold_percent
+                needed = [
+                    f"attendance of at least {threshold}%" if n.startswith("attendance") else n
+                    for n in needed
+                ]
+            page.outstanding[enrolment.id] = needed
     page.waitlist = sorted(
         page.by_status.pop(S.WAITLISTED, []),
         key=lambda e: (e.waitlisted_at or e.created_at, e.created_at),

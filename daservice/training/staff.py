@@ -4,6 +4,7 @@ training lead: her own). Whose staff a user may touch is ``queries.agency_ids_in
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +15,17 @@ from ..audit import AuditAction
 from ..exceptions import DomainError, NotFound
 from ..extensions import db
 from ..security.permissions import Permission, require
-from .models import Site, Trainee
+from ..uk_time import uk_today
+from .models import (
+    STATUS_WORDS,
+    Certificate,
+    CertificateStatus,
+    CourseRun,
+    Enrolment,
+    EnrolmentStatus,
+    Site,
+    Trainee,
+)
 from .queries import agency_condition, agency_ids_in_scope
 
 PAGE_SIZE = 50
@@ -118,3 +129,34 @@ def set_active(actor: User, trainee: Trainee, active: bool) -> None:
         purpose="reactivated" if active else "deactivated",
     )
     db.session.commit()
+
+
+@dataclass(frozen=True)
+class TrainingRecord:
+    """A trainee's courses (latest run first) and certificates (latest first), for her record."""
+
+    enrolments: list[tuple[Enrolment, str]]  # with the status in words
+    certificates: list[tuple[Certificate, CertificateStatus]]
+
+
+def training_record(user: User, trainee: Trainee) -> TrainingRecord:
+    """What the staff record shows of her training: every enrolment (run, date, status, waiting
+    list included) and every certificate with its status today. Scoped like the record itself."""
+    require(user, Permission.LEAD_TRAINING)
+    check_agency(user, trainee.agency_id)
+    enrolments = db.session.scalars(
+        sa.select(Enrolment)
+        .join(CourseRun, CourseRun.id == Enrolment.run_id)
+        .where(Enrolment.trainee_id == trainee.id)
+        .order_by(CourseRun.starts_on.desc(), Enrolment.created_at.desc())
+    )
+    certificates = db.session.scalars(
+        sa.select(Certificate)
+        .where(Certificate.trainee_id == trainee.id)
+        .order_by(Certificate.issued_on.desc(), Certificate.id)
+    )
+    today = uk_today()
+    return TrainingRecord(
+        enrolments=[(e, STATUS_WORDS[EnrolmentStatus(e.status)]) for e in enrolments],
+        certificates=[(c, c.status_on(today)) for c in certificates],
+    )

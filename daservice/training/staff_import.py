@@ -57,6 +57,12 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     added: int = 0
     updated: int = 0
+    unchanged: int = 0  # already on the list exactly as in the file
+
+    @property
+    def summary(self) -> str:
+        """What the import did, in words: "2 added, 1 updated, 5 unchanged"."""
+        return f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
 
     @property
     def imported(self) -> bool:
@@ -179,21 +185,27 @@ def import_staff(actor: User, agency_id: uuid.UUID, content: bytes) -> ImportRes
     result = ImportResult()
     for row in rows:
         trainee = existing.get(row.work_email)
+        new = trainee is None
         if trainee is None:
             trainee = Trainee(agency_id=agency_id, work_email=row.work_email)
             db.session.add(trainee)
             result.added += 1
-        else:
-            result.updated += 1
+        before = (trainee.name, trainee.team, trainee.job_role, trainee.site_id)
         trainee.name, trainee.team, trainee.job_role = row.name, row.team, row.job_role
         if row.site_given:
             trainee.site_id = row.site_id
+        if not new:
+            # Re-importing the same file should say nothing changed, not "2 updated".
+            if before == (trainee.name, trainee.team, trainee.job_role, trainee.site_id):
+                result.unchanged += 1
+            else:
+                result.updated += 1
     audit.record(
         AuditAction.TRAINEES_IMPORTED,
         actor=actor,
         target_type="agency",
         target_id=agency_id,
-        purpose=f"{result.added} added, {result.updated} updated",
+        purpose=result.summary,
     )
     db.session.commit()
     return result

@@ -46,6 +46,15 @@ def test_training_plan_pages_at_320_px_and_desktop(page: Page, live_server, tmp_
             make.trainee(health), course, uk_today(), expires_on=uk_today() + timedelta(days=30)
         )
     make.run(course, uk_today() + timedelta(days=5), capacity=12, places_taken=12)
+    # The trial's 417 px staff list: long agency names and many-word teams and roles in three
+    # columns (the demo's staff, roughly).
+    for name, team, role in [
+        ("Agnieszka Kowalczyk-Wiśniewska", "Commissioning, Safeguarding", "Multi-agency"),
+        ("Bartholomew Oyelaran-Fitzgerald", "Safeguarding (Public Protection)", "Coordinator"),
+    ]:
+        someone = make.trainee(health, name=name)
+        someone.team, someone.job_role = team, role
+    db.session.commit()
     sign_in(page, coordinator)
     for path, name in [
         ("/training/", "training dashboard"),

@@ -6,7 +6,9 @@ Set ``E2E_SCREENSHOTS`` to a directory to keep a screenshot of each page at each
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+import re
+
+from playwright.sync_api import Locator, Page, expect
 
 from daservice.accounts.models import Role
 from daservice.training import enrolment, runs
@@ -38,6 +40,7 @@ def test_the_runs_pages_are_accessible_at_every_width(page: Page, live_server):
     page.get_by_role("link", name=checked.title).click()
     expect(page.get_by_text("Waiting list (1)")).to_be_visible()
     check(page, "Run page")
+    _on_screen_at_320(page, page.get_by_role("link", name="Cancel Priya Shah’s place"))
     page.get_by_role("link", name="Register").first.click()
     check(page, "Register")
     page.get_by_role("button", name="Save register").click()
@@ -60,3 +63,13 @@ def test_the_runs_pages_are_accessible_at_every_width(page: Page, live_server):
     page.goto("/training/mine")
     expect(page.get_by_text("Requested")).to_be_visible()
     check(page, "Your training")
+    # The trial found these at x = 495 inside a sideways-scrolling table: now each row stacks.
+    _on_screen_at_320(page, page.get_by_role("link", name=re.compile("^Withdraw request")))
+    _on_screen_at_320(page, page.get_by_role("button", name=re.compile("^Ask for a place")).first)
+
+
+def _on_screen_at_320(page: Page, target: Locator) -> None:
+    page.set_viewport_size({"width": 320, "height": 900})
+    box = target.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 320, box
+    page.set_viewport_size({"width": 1280, "height": 900})

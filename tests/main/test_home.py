@@ -216,7 +216,7 @@ def _training_world():
     today = uk_today()
     with_places = make.run(course, today + timedelta(days=2), capacity=10, places_taken=3)
     full = make.run(course, today + timedelta(days=10), capacity=2, places_taken=2)
-    make.run(course, today + timedelta(days=30), capacity=10)  # not in the next 14 days
+    later = make.run(course, today + timedelta(days=30), capacity=10)  # not in the next 14 days
     nurse = make.trainee(health)
     make.enrol(full, nurse, EnrolmentStatus.WAITLISTED)
     make.enrol(with_places, make.trainee(health), EnrolmentStatus.REQUESTED)
@@ -227,7 +227,15 @@ def _training_world():
     make.certificate(
         nurse, course, today - timedelta(days=1000), expires_on=today + timedelta(days=20)
     )
-    return {"coordinator": coordinator, "police": police, "health": health, "course": course}
+    return {
+        "coordinator": coordinator,
+        "police": police,
+        "health": health,
+        "course": course,
+        "soon": [with_places.id, full.id],
+        "later": later.id,
+        "past": past.id,
+    }
 
 
 def test_the_coordinator_is_told_what_needs_her_in_the_training_programme(client, login_as):
@@ -240,6 +248,14 @@ def test_the_coordinator_is_told_what_needs_her_in_the_training_programme(client
     assert "1 certificate expires in the next 90 days" in page
     assert "1 agency is well behind their training targets: Health" in page
     assert "Nothing to do here yet" not in page
+    # The link opens the runs it counts: the two in the next 14 days, not the one in 30 days.
+    assert 'href="/training/runs/?within=14"' in client.get("/").get_data(as_text=True)
+    listing = _text(client.get("/training/runs/?within=14"))
+    assert "Runs starting in the next 14 days" in listing
+    runs_page = client.get("/training/runs/?within=14").get_data(as_text=True)
+    assert str(world["soon"][0]) in runs_page and str(world["soon"][1]) in runs_page
+    assert str(world["later"]) not in runs_page and str(world["past"]) not in runs_page
+    assert str(world["later"]) in client.get("/training/runs/").get_data(as_text=True)
 
 
 def test_a_training_lead_is_told_of_her_own_agency_only(app, client, login_as):

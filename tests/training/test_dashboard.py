@@ -1,5 +1,6 @@
-"""The training dashboard: progress against targets (RAG against the pro-rata target), runs and
-their waiting lists, certificates expiring, safe spaces; a training lead sees her agency only."""
+"""The training dashboard: progress against targets (RAG against the whole number of people due
+by now), runs and their waiting lists, certificates expiring, safe spaces; a training lead sees
+her agency only."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ from .. import factories
 from . import plan_fixtures as make
 
 # Year 1 runs from 1 April 2022 to 31 March 2023 (365 days); on 30 September 2022, 183 days of it
-# have gone by (today included), so a target of 10 is 5.01 pro rata and one of 20 is 10.03.
+# have gone by (today included), so a target of 10 has 10 x 183 / 365 = 5.01 due by now, shown and
+# judged as 5 whole people, and one of 20 has 10.03: 10 people.
 DAY = date(2022, 9, 30)
 
 
@@ -79,20 +81,55 @@ def test_progress_against_the_pro_rata_target_is_red_amber_or_green(world):
     police, health = progress["Police"], progress["Health"]
     course, level = police.targets[1], police.targets[0]
     assert (level.level, level.target, level.achieved) == (Level.PRACTITIONER, 20, 8)
-    assert level.pro_rata == pytest.approx(20 * 183 / 365)
-    assert level.rag is Rag.AMBER  # 8 >= 0.75 x 10.03 = 7.52, below 10.03
+    assert level.due == 10
+    assert level.rag is Rag.AMBER  # 8 >= 0.75 x 10 = 7.5, below 10
     assert (course.course_title, course.achieved, course.rag) == ("Awareness course", 6, Rag.GREEN)
     assert police.rag is Rag.AMBER  # its furthest-behind target
     only = health.targets[0]
-    assert (only.achieved, only.rag) == (3, Rag.RED)  # 3 < 0.75 x 5.01 = 3.76
+    assert (only.achieved, only.due, only.rag) == (3, 5, Rag.RED)  # 3 < 0.75 x 5 = 3.75
     assert health.rag is Rag.RED
 
 
 def test_the_rule_at_its_edges():
-    assert dashboard.rag(5, 5.0) is Rag.GREEN
-    assert dashboard.rag(3, 4.0) is Rag.AMBER  # exactly 75%
-    assert dashboard.rag(2, 4.0) is Rag.RED
-    assert dashboard.rag(0, 0.0) is Rag.GREEN  # a year not started yet is not behind
+    assert dashboard.rag(5, 5) is Rag.GREEN
+    assert dashboard.rag(3, 4) is Rag.AMBER  # exactly 75%
+    assert dashboard.rag(2, 4) is Rag.RED
+    assert dashboard.rag(0, 0) is Rag.GREEN  # a year not started yet is not behind
+
+
+def test_due_by_now_is_whole_people_rounded_down(world):
+    year = world["year"]  # 1 April 2022 to 31 March 2023, 365 days
+    # The trial's case: a target of 2, two thirds of the year gone (243 days): 1.33 due, so 1.
+    assert dashboard.due_by_now(2, year, date(2022, 11, 29)) == 1
+    # 12 a year: the first is due only once 365 / 12 = 30.4 days have gone by.
+    assert dashboard.due_by_now(12, year, date(2022, 4, 30)) == 0  # 30 days
+    assert dashboard.due_by_now(12, year, date(2022, 5, 1)) == 1  # 31 days
+    assert dashboard.due_by_now(10, year, date(2022, 3, 1)) == 0  # before the year
+    assert dashboard.due_by_now(10, year, date(2023, 3, 31)) == 10  # its last day
+    assert dashboard.due_by_now(10, year, date(2024, 1, 1)) == 10  # after it
+
+
+def test_the_status_agrees_with_the_figure_shown(app, client, login_as):
+    """The trial's contradiction: "Well behind – 1 of 1 due by now (2 this year)". One person
+    of a target of 2, two thirds of the year gone: 1 of 1 due, so on track."""
+    coordinator = factories.user(Role.TRAINING_COORDINATOR)
+    today = uk_today()
+    plan = planning.save_plan(coordinator, None, name="Plan", starts_on=today - timedelta(days=242))
+    year = plan.years[0]
+    agency = factories.agency(name="Housing")
+    course = make.course(Level.AWARENESS, "Awareness course")
+    db.session.add(
+        Target(plan_year_id=year.id, agency_id=agency.id, course_id=course.id, target_count=2)
+    )
+    db.session.commit()
+    make.certificate(make.trainee(agency), course, today)
+    expected = 2 * 243 // ((year.ends_on - year.starts_on).days + 1)
+    assert expected == 1  # 243 of 365 (or 366) days: 1.33 people, a whole 1
+    login_as(coordinator)
+    page = html.unescape(client.get("/training/?year=1").get_data(as_text=True))
+    assert "1 of 1 due by now" in page
+    assert "app-rag--green" in page
+    assert "app-rag--red" not in page and "app-rag--amber" not in page
 
 
 def test_a_lead_sees_her_own_agency_only(world, client, login_as):
@@ -112,7 +149,7 @@ def test_the_coordinator_sees_every_agency_and_can_pick_one(world, client, login
         f'id="progress-{world["health"].id}"' in page
         and f'id="progress-{world["police"].id}"' in page
     )
-    assert "75% of the pro-rata target" in page
+    assert "75% of the number due by now" in page
     picked = client.get(f"/training/?year=1&agency={world['police'].id}").get_data(as_text=True)
     assert f'id="progress-{world["health"].id}"' not in picked
 
@@ -153,7 +190,10 @@ def test_runs_expiring_certificates_and_safe_spaces(app):
     year.safe_space_target = 12
     library = Site(name="Library", kind=SiteKind.LIBRARY, safe_space_since=utcnow())
     surgery = Site(name="Surgery", kind=SiteKind.GP_SURGERY, agency_id=agency.id)
-    db.session.add_all([library, surgery])
+    unnamed = Site(
+        name="Refuge office", kind=SiteKind.LIBRARY, safe_space_since=utcnow(), listed=False
+    )
+    db.session.add_all([library, surgery, unnamed])
     db.session.flush()
     db.session.add_all(
         [
@@ -165,8 +205,28 @@ def test_runs_expiring_certificates_and_safe_spaces(app):
     )
     db.session.commit()
     assert dashboard.safe_spaces(year, None) == dashboard.SafeSpaces(
-        now=1, target=12, gained=2, lost=1
+        now=2, not_listed=1, target=12, gained=2, lost=1
     )
     assert dashboard.safe_spaces(year, [agency.id]) == dashboard.SafeSpaces(
-        now=0, target=None, gained=1, lost=1
+        now=0, not_listed=0, target=None, gained=1, lost=1
     )
+
+
+def test_the_dashboard_shows_the_safe_space_target_and_those_not_listed(app, client, login_as):
+    coordinator = factories.user(Role.TRAINING_COORDINATOR)
+    plan = planning.save_plan(coordinator, None, name="Plan", starts_on=uk_today())
+    db.session.add_all(
+        [
+            Site(name="Library", kind=SiteKind.LIBRARY, safe_space_since=utcnow()),
+            Site(name="Office", kind=SiteKind.LIBRARY, safe_space_since=utcnow(), listed=False),
+        ]
+    )
+    db.session.commit()
+    login_as(coordinator)
+    page = html.unescape(client.get("/training/?year=1").get_data(as_text=True))
+    assert "1 listed on the public safe spaces page; 1 asked not to be named publicly" in page
+    assert "No target set" in page
+    plan.years[0].safe_space_target = 9
+    db.session.commit()
+    page = html.unescape(client.get("/training/?year=1").get_data(as_text=True))
+    assert f"9 by {plan.years[0].ends_on.day}" in page

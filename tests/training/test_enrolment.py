@@ -230,6 +230,11 @@ def test_a_request_is_approved_by_her_lead_and_she_is_booked(client, login_as, w
     assert (to_leads.audience, to_leads.address) == ("training_request_approvers", str(world.agency.id))
     mine = client.get("/training/mine").get_data(as_text=True)
     assert "Requested" in mine and world.course.title in mine
+    # Not approved yet: she withdraws a request, she has no place to cancel.
+    assert "Withdraw request" in mine and ">Cancel<" not in mine
+    assert "Withdraw your request" in client.get(
+        f"/training/runs/enrolments/{request_row.id}/cancel"
+    ).get_data(as_text=True)
 
     assert enrolment.requests_waiting(world.lead) == 1
     approve = enrolment.approve(world.lead, request_row.id)
@@ -259,6 +264,17 @@ def test_a_declined_request_shows_her_the_reason(app, client, login_as, world):
     worker(world.worker)
     mine = worker.client.get("/training/mine").get_data(as_text=True)
     assert "Reason: Not needed for your role" in mine
+
+
+def test_the_coordinator_sees_each_requests_agency(app, client, login_as, world):
+    run = run_of(world.coordinator, world.course)
+    enrolment.request_place(world.worker, run.id)
+    login_as(world.coordinator)
+    page = client.get("/training/requests").get_data(as_text=True)
+    assert ">Agency</th>" in page and world.agency.name in page
+    lead = LoginActions(app.test_client())  # her own agency only: the column says nothing new
+    lead(world.lead)
+    assert ">Agency</th>" not in lead.client.get("/training/requests").get_data(as_text=True)
 
 
 def test_a_lead_cannot_approve_another_agencys_request(world):

@@ -154,6 +154,33 @@ def test_mark_everyone_present_saves_the_whole_register(client, login_as, world)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 2
 
 
+def test_mark_everyone_present_on_a_saved_register_fills_the_form_and_saves_nothing(
+    client, login_as, world
+):
+    run = run_of(world.coordinator, world.course, capacity=3)
+    a, b = _booked(world, run)
+    session = run.sessions[0]
+    login_as(world.coordinator)
+    page = f"/training/runs/sessions/{session.id}/register"
+    login_as.post(page, {f"mark-{a.id}": "absent", f"mark-{b.id}": "excused"}, page=page)
+    saved = _marks()
+    assert saved == {(session.id, a.id): Mark.ABSENT, (session.id, b.id): Mark.EXCUSED}
+    assert "Mark everyone present and save" not in client.get(page).get_data(as_text=True)
+
+    response = login_as.post(page, {"all_present": "1"}, page=page)
+
+    assert response.status_code == 200
+    assert _marks() == saved  # nothing overwritten
+    text = response.get_data(as_text=True)
+    assert "Everyone is marked present below" in text
+    assert text.count('value="present" checked') == 2
+    response = login_as.post(
+        page, {f"mark-{a.id}": "present", f"mark-{b.id}": "present"}, page=page
+    )
+    assert response.status_code == 302
+    assert _marks() == {(session.id, a.id): Mark.PRESENT, (session.id, b.id): Mark.PRESENT}
+
+
 def test_a_register_with_someone_unmarked_keeps_what_was_chosen(client, login_as, world):
     run = run_of(world.coordinator, world.course, capacity=3)
     a, b = _booked(world, run)

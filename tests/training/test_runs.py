@@ -168,3 +168,16 @@ def test_the_new_run_error_summary_follows_the_order_of_the_page(client, login_a
         "Enter the date",
     ]
     assert [summary.index(m) for m in order] == sorted(summary.index(m) for m in order)
+
+
+def test_an_online_session_names_its_venue_once(client, login_as, world):
+    run = run_of(world.coordinator, world.course, capacity=5)
+    teams = plain = run.sessions[0]
+    teams.online, teams.venue = True, "Online (Microsoft Teams)"
+    db.session.commit()
+    login_as(world.coordinator)
+    page = client.get(f"/training/runs/{run.id}").get_data(as_text=True)
+    assert "Online (Microsoft Teams)" in page and "Online: Online" not in page
+    plain.venue = "Zoom"
+    db.session.commit()
+    assert "Online: Zoom" in client.get(f"/training/runs/{run.id}").get_data(as_text=True)

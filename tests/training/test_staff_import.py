@@ -103,14 +103,17 @@ def test_a_good_file_adds_new_staff_and_updates_existing_ones_in_one_go(client, 
     response = _upload(login_as, csv, agency=police)
     assert response.status_code == 302
     follow = client.get(response.location)
-    assert "Staff list imported: 1 added, 1 updated" in _text(follow)
+    assert "Staff list imported: 1 added, 1 updated, 0 unchanged" in _text(follow)
     assert _trainees() == [("bea@example.test", "Bea New"), ("kept@example.test", "New Name")]
     bea = db.session.scalar(sa.select(Trainee).where(Trainee.work_email == "bea@example.test"))
     assert (bea.agency_id, bea.site_id, bea.team) == (police.id, site.id, "Safeguarding")
     event = db.session.scalar(
         sa.select(AuditEvent).where(AuditEvent.action == "training.trainees_imported")
     )
-    assert event.purpose == "1 added, 1 updated" and event.target_id == str(police.id)
+    assert event.purpose == "1 added, 1 updated, 0 unchanged" and event.target_id == str(police.id)
+    # The same file again changes nothing, and says so.
+    again = client.get(_upload(login_as, csv, agency=police).location)
+    assert "Staff list imported: 0 added, 0 updated, 2 unchanged" in _text(again)
 
 
 def test_a_lead_cannot_import_into_or_see_another_agency(client, login_as):
@@ -182,3 +185,29 @@ def test_staff_search_finds_by_part_of_a_name(client, login_as):
     login_as(factories.user(Role.AGENCY_TRAINING_LEAD, agency_row=police))
     page = _text(client.get("/training/staff/?name=shA"))
     assert "Priya Shah" in page and "Tom Jones" not in page and "1 person" in page
+
+
+def test_a_staff_record_shows_her_courses_and_certificates(client, login_as):
+    from datetime import date
+
+    from daservice.training.models import EnrolmentStatus, Level
+
+    police = factories.agency(name="Police")
+    person = make.trainee(police, name="Rita Record")
+    course = make.course(Level.AWARENESS, "Awareness course")
+    later = make.course(Level.PRACTITIONER, "Practitioner course")
+    make.enrol(make.run(later, date(2026, 12, 20)), person, EnrolmentStatus.WAITLISTED)
+    held = make.certificate(person, course, date(2024, 5, 1))  # on a completed run that day
+    make.enrol(make.run(course, date(2024, 6, 1)), make.trainee(police), EnrolmentStatus.BOOKED)
+    login_as(factories.user(Role.AGENCY_TRAINING_LEAD, agency_row=police))
+
+    page = _text(client.get(f"/training/staff/{person.id}"))
+
+    courses = page[page.index("Run starts") :]
+    courses = courses[: courses.index("Certificates")]
+    assert "Practitioner course 20 December 2026 On the waiting list" in courses
+    assert "Awareness course 1 May 2024 Completed" in courses
+    assert "1 June 2024" not in courses  # someone else's run
+    raw = client.get(f"/training/staff/{person.id}").get_data(as_text=True)
+    assert f'href="/training/certificates/{held.id}"' in raw
+    assert "Change details" in page and 'name="work_email"' in raw

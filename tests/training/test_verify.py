@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from daservice.accounts.models import Role
 from daservice.audit.models import AuditEvent
+from daservice.errors import wait_in_words
 from daservice.extensions import db
 from daservice.training import certificates
 from daservice.training.models import Certificate
@@ -120,8 +121,28 @@ def test_too_many_checks_from_one_address_get_429_with_retry_after(app, client):
     assert statuses == [200, 200, 200, 429]
     refused = client.get(f"/verify/{issued.code}")
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    # The page says how long, from the same Retry-After (trial finding 10: not "a few minutes").
+    wait = wait_in_words(int(refused.headers["Retry-After"]))
+    assert f"Try again in {wait}." in _text(refused) and "a few minutes" not in _text(refused)
     other = client.get(f"/verify/{issued.code}", environ_base={"REMOTE_ADDR": "192.0.2.9"})
     assert other.status_code == 200  # per client address
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (1, "a second"),
+        (2, "2 seconds"),
+        (59, "59 seconds"),
+        (60, "a minute"),
+        (61, "2 minutes"),
+        (600, "10 minutes"),
+        (3600, "an hour"),
+        (3601, "2 hours"),
+    ],
+)
+def test_retry_after_is_said_in_words_rounded_up(seconds, words):
+    assert wait_in_words(seconds) == words
 
 
 # --- Signed-in pages -------------------------------------------------------------------------

@@ -53,7 +53,21 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def _render(status: int, message: str | None = None) -> Any:
+def wait_in_words(seconds: int) -> str:
+    """How long Retry-After asks a person to wait, as the 429 page says it: "2 seconds",
+    "a minute", "5 minutes", "an hour" (rounded up, so trying again then works)."""
+    if seconds <= 1:
+        return "a second"
+    if seconds < 60:
+        return f"{seconds} seconds"
+    minutes = -(-seconds // 60)
+    if minutes < 60:
+        return "a minute" if minutes == 1 else f"{minutes} minutes"
+    hours = -(-minutes // 60)
+    return "an hour" if hours == 1 else f"{hours} hours"
+
+
+def _render(status: int, message: str | None = None, retry_after: int | None = None) -> Any:
     if request_ctx.url_adapter is None:
         # The request never reached routing (a Host outside TRUSTED_HOSTS): no page can be built
         # without URLs, and nothing from the request is echoed back.
@@ -61,7 +75,8 @@ def _render(status: int, message: str | None = None) -> Any:
     if _wants_json():
         return {"error": message or _default_message(status)}, status
     template = PAGES.get(status, "errors/400.html" if status < 500 else "errors/500.html")
-    return render_template(template, status=status, message=message), status
+    wait = wait_in_words(retry_after) if retry_after is not None else None
+    return render_template(template, status=status, message=message, wait=wait), status
 
 
 def _default_message(status: int) -> str:
@@ -113,7 +128,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(RateLimited)
     def rate_limited(error: RateLimited) -> Any:
-        response = make_response(_render(429))
+        response = make_response(_render(429, retry_after=error.retry_after))
         response.headers["Retry-After"] = str(error.retry_after)  # RFC 9110 10.2.3
         return response
 

@@ -60,6 +60,12 @@ STATUS_CHOICES = [("", "Any status")] + [(s.value, s.value.capitalize()) for s i
 
 
 class FilterForm(_ReadOnly):
+    name = StringField(
+        "Holder's name",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[Length(max=100, message="Holder's name must be 100 characters or fewer")],
+    )
     course = SelectField("Course", choices=[], widget=GovSelect(), validate_choice=False)
     agency = SelectField("Agency", choices=[], widget=GovSelect(), validate_choice=False)
     status = SelectField("Status", choices=STATUS_CHOICES, widget=GovSelect())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -114,6 +114,7 @@ def verify(typed: str) -> dict[str, Any] | None:
 class Filters:
     """The coordinator's list filters; ``None`` or empty means "any"."""
 
+    name: str = ""  # part of the holder's name, any case
     course_id: uuid.UUID | None = None
     agency_id: uuid.UUID | None = None
     status: CertificateStatus | None = None
@@ -138,11 +139,15 @@ def _expiring_condition(today: date, within: timedelta) -> Any:
     )
 
 
-def listing(user: User, filters: Filters = Filters(), *, limit: int = 500) -> list[Certificate]:
-    """The certificates this user manages (a coordinator: all; a lead: her agency's), filtered,
-    soonest expiry first within each holder's name order."""
+def _filtered(user: User, filters: Filters) -> Any:
+    """The select of the certificates this user manages that match the filters (unordered)."""
     today = uk_today()
     statement = sa.select(Certificate).where(agency_condition(user, Certificate.agency_id))
+    if filters.name:
+        # holder_name is a plain column (the certificate's printed name), so it can be searched.
+        statement = statement.where(
+            sa.func.lower(Certificate.holder_name).contains(filters.name.lower(), autoescape=True)
+        )
     if filters.course_id is not None:
         statement = statement.where(Certificate.course_id == filters.course_id)
     if filters.agency_id is not None:
@@ -152,9 +157,28 @@ def listing(user: User, filters: Filters = Filters(), *, limit: int = 500) -> li
     if filters.expiring_soon:
         within = current_app.config["CERTIFICATES_EXPIRING_WITHIN"]
         statement = statement.where(_expiring_condition(today, within))
+    return statement
+
+
+def listing(
+    user: User, filters: Filters = Filters(), *, limit: int = 500, offset: int = 0
+) -> list[Certificate]:
+    """The certificates this user manages (a coordinator: all; a lead: her agency's), filtered,
+    by holder's name (soonest expiry first when only those expiring soon are asked for); one
+    page of ``limit`` from ``offset``."""
+    statement = _filtered(user, filters)
+    if filters.expiring_soon:
         statement = statement.order_by(Certificate.expires_on)
-    statement = statement.order_by(Certificate.holder_name, Certificate.issued_on.desc())
-    return list(db.session.scalars(statement.limit(limit)))
+    statement = statement.order_by(
+        Certificate.holder_name, Certificate.issued_on.desc(), Certificate.id
+    )
+    return list(db.session.scalars(statement.limit(limit).offset(offset)))
+
+
+def count(user: User, filters: Filters = Filters()) -> int:
+    """How many certificates ``listing`` would find without its page limit."""
+    subquery = _filtered(user, filters).with_only_columns(Certificate.id).subquery()
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(subquery)) or 0)
 
 
 def expiring_within(user: User, days: int | None = None) -> int:
@@ -191,7 +215,8 @@ def mine(user: User) -> list[Certificate]:
 
 
 def for_run(run: CourseRun) -> list[Certificate]:
-    """Every certificate of the run's completed enrolments, by holder's name: one PDF page each."""
+    """Every certificate of the run's completed enrolments still standing, by holder's name: one
+    PDF page each. A revoked certificate is left out: it must never be printed clean again."""
     return list(
         db.session.scalars(
             sa.select(Certificate)
@@ -199,9 +224,23 @@ def for_run(run: CourseRun) -> list[Certificate]:
             .where(
                 Enrolment.run_id == run.id,
                 Enrolment.status == EnrolmentStatus.COMPLETED,
+                Certificate.revoked_at.is_(None),
             )
             .order_by(Certificate.holder_name, Certificate.id)
         )
+    )
+
+
+def run_id_of(certificate: Certificate) -> uuid.UUID:
+    """The course run the certificate was earned on (for a link to the run's page)."""
+    return db.session.get_one(Enrolment, certificate.enrolment_id).run_id
+
+
+def revoked_at_for(enrolment_id: uuid.UUID) -> datetime | None:
+    """When the certificate of this enrolment was revoked, or None (not revoked, or none issued):
+    the run page says "Certificate revoked" beside a completed person."""
+    return db.session.scalar(
+        sa.select(Certificate.revoked_at).where(Certificate.enrolment_id == enrolment_id)
     )
 
 
@@ -237,6 +276,10 @@ class ReasonRequired(ValueError):
     """A revocation without a reason."""
 
 
+class RevokedCertificate(ValueError):
+    """A revoked certificate cannot be reissued: a fresh copy would look valid."""
+
+
 REASON_LIMIT = 500  # the column's size
 
 
@@ -264,6 +307,8 @@ def reissue(actor: User, certificate: Certificate) -> None:
     """Print it again with the holder's and course's names as they are now (a corrected
     spelling), keeping the code, so every copy already handed out still verifies."""
     require(actor, Permission.RUN_TRAINING)
+    if certificate.revoked_at is not None:
+        raise RevokedCertificate("a revoked certificate is not reissued")
     course = db.session.get_one(Course, certificate.course_id)
     certificate.holder_name = certificate.trainee.name
     certificate.course_title = course.title

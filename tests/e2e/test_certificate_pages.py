@@ -39,10 +39,25 @@ def test_certificate_pages_pass_axe(page: Page, app, live_server) -> None:
     check(page, "verify not found")
 
     sign_in(page, coordinator)
+    for i in range(51):  # enough for a second page
+        make.certificate(agency, name=f"Holder {i:02d}")
     page.goto("/training/certificates/")
     check(page, "certificates list")
+    assert page.get_by_role("navigation", name="Pagination").is_visible()
+    page.fill("#name", "grace")
+    page.get_by_role("button", name="Show certificates").click()
+    check(page, "certificates list searched")
+    page.get_by_role("link", name="Grace Okafor").click()
+    check(page, "certificate detail")
+    page.get_by_role("link", name="Back to certificates").click()
+    assert page.input_value("#name") == "grace"  # back to the list as it was filtered
+    page.goto("/training/certificates/?expiring=y")
+    assert page.is_checked("#expiring")
     page.goto(f"/training/certificates/{revoked.id}")
     check(page, "certificate revoked detail")
+    assert page.get_by_role("link", name="Download the certificate (PDF)").count() == 0
+    page.goto(f"/training/certificates/{revoked.id}/reissue")
+    check(page, "reissue refused: revoked")
     page.goto(f"/training/certificates/{valid.id}/revoke")
     page.get_by_role("button", name="Revoke certificate").click()
     check(page, "revoke error")

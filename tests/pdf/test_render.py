@@ -124,3 +124,32 @@ def test_render_slots_and_cache_come_from_config(base_config):
 def test_a_render_limit_below_one_refuses_to_start(base_config, count):
     with pytest.raises(ConfigError):
         create_app(dict(base_config, PDF_MAX_CONCURRENT_RENDERS=count))
+
+
+UNMARKED_CHILD = """{% extends "pdf/base.html" %}
+{% if wide %}{% set orientation = "landscape" %}{% endif %}
+{% set marking = none %}
+{% block content %}{% for n in range(pages) %}
+<p{% if n %} class="pdf-page-break"{% endif %}>Section {{ n + 1 }}</p>
+{% endfor %}{% endblock %}"""
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_a_template_that_sets_marking_none_has_no_marking_and_no_generated_line(app, wide):
+    template = app.jinja_env.from_string(UNMARKED_CHILD)
+    document = pdf.render_pdf(
+        template, title="Handed out", pages=2, wide=wide, generated_by="Jane Smith"
+    )
+    texts = page_texts(document)
+    assert len(texts) == 2
+    for number, text in enumerate(texts, start=1):
+        assert "OFFICIAL-SENSITIVE" not in text
+        assert "Generated" not in text and "Jane Smith" not in text
+        assert f"Section {number}" in text
+    reader = read(document)
+    size = reader.pages[0].mediabox
+    assert (round(size.width), round(size.height)) == ((842, 595) if wide else (595, 842))
+    catalog = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in catalog  # still tagged PDF/UA-1
+    xmp = catalog["/Metadata"].get_object().get_data().decode()
+    assert re.search(r'pdfuaid:part="1"', xmp), xmp

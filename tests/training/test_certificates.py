@@ -258,3 +258,18 @@ def test_issue_twice_returns_the_same_certificate(app):
     enrolment = db.session.get(Enrolment, issued.enrolment_id)
     assert certificates.issue(enrolment, actor=None).id == issued.id
     assert row_count("training_certificates") == 1
+
+
+def test_a_certificate_pdf_has_no_protective_marking_and_no_generated_by_line(app):
+    # It is handed to its holder and shown to employers (trial finding 10).
+    agency = factories.agency()
+    course_run = make.run()
+    issued = [make.certificate(agency, run_row=course_run, name=f"Holder {i}") for i in range(2)]
+    document = certificate_pdf.render_certificates(
+        issued, title="Run", generated_by="Tara Coordinator"
+    )
+    texts = _texts(document)
+    assert len(texts) == 2
+    for text in texts:
+        assert "OFFICIAL-SENSITIVE" not in text
+        assert "Generated" not in text and "Tara Coordinator" not in text

@@ -164,16 +164,12 @@ def _target_order(target: Target) -> tuple[bool, int, str]:
 
 
 def _behind(count: int, fraction: float, standing: Rag) -> int:
-    """The smallest target over ``count`` that puts ``count`` at ``standing``: preferably both
-    against the exact pro-rata target and against it rounded to a whole person (as the dashboard
-    may show it), else against the exact one. One or two people cannot be just behind in most
-    of a year: such an agency is well behind instead."""
-    targets = range(count + 1, count * 4 + 10)
-    for exact_only in (False, True):
-        for target in targets:
-            due = target * fraction
-            if rag(count, due) is standing and (exact_only or rag(count, round(due)) is standing):
-                return target
+    """The smallest target over ``count`` that puts ``count`` at ``standing`` against the
+    dashboard's due-by-now count (the pro-rata target rounded down to whole people). One or two
+    people cannot be just behind in most of a year: such an agency is well behind instead."""
+    for target in range(count + 1, count * 4 + 10):
+        if rag(count, math.floor(target * fraction)) is standing:
+            return target
     return _behind(count, fraction, Rag.RED) if standing is not Rag.RED else count + 2
 
 

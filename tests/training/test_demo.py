@@ -118,8 +118,9 @@ def _the_dashboard_shows_a_plausible_mix_of_agencies(demo):
     years = db.session.scalar(sa.select(TrainingPlan)).years
     current = next((y for y in years if y.starts_on <= today <= y.ends_on), years[-1])
     standings = Counter(a.rag for a in dashboard.progress(current, None))
-    assert standings[Rag.GREEN] >= 5 and standings[Rag.AMBER] >= 2
-    assert 1 <= standings[Rag.RED] <= 4, standings
+    # (One or two people cannot be just behind: a whole person short of 3 due is well behind.)
+    assert standings[Rag.GREEN] >= 5 and standings[Rag.AMBER] >= 1
+    assert 1 <= standings[Rag.RED] <= 5, standings
     targets = [y.safe_space_target for y in years]
     assert all(t is not None for t in targets) and targets == sorted(targets)
     now = dashboard.safe_spaces(current, None).now

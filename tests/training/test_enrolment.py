@@ -227,7 +227,10 @@ def test_a_request_is_approved_by_her_lead_and_she_is_booked(client, login_as, w
     request_row = db.session.scalar(sa.select(Enrolment))
     assert request_row.status is S.REQUESTED
     (to_leads,) = messages(run_messages.REQUEST_WAITING)
-    assert (to_leads.audience, to_leads.address) == ("training_request_approvers", str(world.agency.id))
+    assert (to_leads.audience, to_leads.address) == (
+        "training_request_approvers",
+        str(world.agency.id),
+    )
     mine = client.get("/training/mine").get_data(as_text=True)
     assert "Requested" in mine and world.course.title in mine
     # Not approved yet: she withdraws a request, she has no place to cancel.

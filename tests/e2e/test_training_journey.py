@@ -14,7 +14,7 @@ Set ``E2E_SCREENSHOTS`` to a directory to keep a screenshot of each page at each
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pypdfium2
@@ -22,8 +22,9 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from daservice.accounts.models import Role
-from daservice.training import enrolment, registers
-from daservice.training.models import Certificate, Mark
+from daservice.extensions import db
+from daservice.training import enrolment, planning, registers
+from daservice.training.models import Certificate, Mark, Target
 from daservice.uk_time import uk_today
 
 from .. import factories
@@ -215,7 +216,16 @@ def test_an_agency_training_lead_sees_only_her_agency(page: Page, live_server) -
     health = factories.agency(name="Borough Health")
     coordinator = factories.user(Role.TRAINING_COORDINATOR, agency_row=council)
     lead = factories.user(Role.AGENCY_TRAINING_LEAD, agency_row=council)
-    run = run_of(coordinator, course(title=COURSE), capacity=4)
+    awareness = course(title=COURSE)
+    run = run_of(coordinator, awareness, capacity=4)
+    year = planning.current_year(
+        planning.save_plan(coordinator, None, name="Frontline training", starts_on=date(2024, 4, 1))
+    )
+    db.session.add_all(
+        Target(plan_year_id=year.id, agency_id=a.id, course_id=awareness.id, target_count=n)
+        for a, n in ((council, 40), (health, 25))
+    )
+    db.session.commit()
     ours = trainee(council, name="Priya Shah")
     theirs = trainee(health, name="Olu Bello")
     booked = [enrolment.enrol(coordinator, run.id, t.id).enrolment for t in (ours, theirs)]
@@ -227,6 +237,8 @@ def test_an_agency_training_lead_sees_only_her_agency(page: Page, live_server) -
 
     sign_in(page, lead)
     page.get_by_role("link", name="Go to your agency's training").click()
+    expect(page.locator("main")).to_contain_text("(40 this year)")  # her agency's target
+    expect(page.locator("main")).not_to_contain_text("(25 this year)")
     expect(page.locator("main")).not_to_contain_text("Borough Health")
     check(page, "Lead's training dashboard")
 

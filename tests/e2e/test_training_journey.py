@@ -14,6 +14,7 @@ Set ``E2E_SCREENSHOTS`` to a directory to keep a screenshot of each page at each
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -24,14 +25,14 @@ from pypdf import PdfReader
 from daservice.accounts.models import Role
 from daservice.extensions import db
 from daservice.training import enrolment, planning, registers
-from daservice.training.models import Certificate, Mark, Target
+from daservice.training.models import Certificate, CourseRun, Mark, Target
 from daservice.uk_time import uk_today
 
 from .. import factories
-from ..training.conftest import course, messages, run_of, trainee
+from ..training.conftest import course, messages, run_of, start_in_the_past, trainee
 from .axe import assert_accessible
 from .conftest import LiveServer
-from .test_home_and_oversight_pages import check
+from .test_home_and_oversight_pages import SHOTS, check
 from .test_referral_journey import sign_in, tab_to
 
 CODE = re.compile(r"\b[2-9A-HJKMNP-Z]{4}(?:-[2-9A-HJKMNP-Z]{4}){2,}\b")
@@ -141,6 +142,11 @@ def test_a_coordinator_runs_a_course_from_home_page_to_verified_certificate(
     (told,) = messages("training.promoted")
     assert told.address == people["Ana Lima"].work_email
 
+    # The run's days come (a register is marked once its session has started).
+    run_id = uuid.UUID(page.url.rsplit("/", 1)[1])
+    start_in_the_past(db.session.get(CourseRun, run_id))
+    page.reload()
+
     # The first session's register by keyboard: Tab into each person's radios, Space chooses
     # the first (Present), the arrow key the next (Late); Enter on "Save register".
     page.get_by_role("link", name="Register").first.click()
@@ -172,7 +178,7 @@ def test_a_coordinator_runs_a_course_from_home_page_to_verified_certificate(
         page.get_by_role("link", name=re.compile("Download the certificates for this run")).click()
     pdf = tmp_path / "certificates.pdf"
     download.value.save_as(pdf)
-    text, blank = _first_page(pdf, tmp_path / "certificate-page-1.png")
+    text, blank = _first_page(pdf, Path(SHOTS or tmp_path) / "certificate-page-1.png")
     assert not blank, "page 1 of the run's certificates PDF renders blank"
     found = CODE.search(text)
     assert found, f"no certificate code on page 1 of the PDF: {text!r}"
@@ -229,6 +235,7 @@ def test_an_agency_training_lead_sees_only_her_agency(page: Page, live_server) -
     ours = trainee(council, name="Priya Shah")
     theirs = trainee(health, name="Olu Bello")
     booked = [enrolment.enrol(coordinator, run.id, t.id).enrolment for t in (ours, theirs)]
+    start_in_the_past(run)
     (session,) = run.sessions
     saved = registers.save(coordinator, session.id, {e.id: Mark.PRESENT for e in booked})
     their_certificate: Certificate = next(
@@ -270,6 +277,4 @@ def test_an_agency_training_lead_sees_only_her_agency(page: Page, live_server) -
 def _to_section(page: Page, name: str) -> None:
     """From anywhere, through the service navigation's Training page to one of its sections."""
     page.locator(".govuk-service-navigation").get_by_role("link", name="Training").click()
-    page.get_by_role("navigation", name="Training programme").get_by_role(
-        "link", name=name
-    ).click()
+    page.get_by_role("navigation", name="Training programme").get_by_role("link", name=name).click()

@@ -104,6 +104,7 @@ def test_a_coordinator_runs_a_course_from_home_page_to_verified_certificate(
     page.get_by_role("navigation", name="Training programme").get_by_role(
         "link", name="Course runs"
     ).click()
+    check(page, "Course runs")
     page.get_by_role("link", name="Create a run").click()
     check(page, "Create a run")
 
@@ -167,6 +168,7 @@ def test_a_coordinator_runs_a_course_from_home_page_to_verified_certificate(
 
     page.get_by_role("link", name="Register").nth(1).click()
     expect(page.get_by_text("This is the run’s last session")).to_be_visible()
+    check(page, "Register of the last session")
     page.get_by_role("button", name="Mark everyone present and save").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
         "Register saved. 2 certificates issued"
@@ -251,6 +253,7 @@ def test_an_agency_training_lead_sees_only_her_agency(page: Page, live_server) -
 
     sections = page.get_by_role("navigation", name="Training programme")
     sections.get_by_role("link", name="Course runs").click()
+    check(page, "Course runs as the lead")
     page.get_by_role("link", name=COURSE).first.click()
     expect(page.get_by_role("heading", name="People from your agency")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Priya Shah")

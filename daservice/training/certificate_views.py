@@ -16,6 +16,7 @@ from ..accounts import actor
 from ..security.guard import public
 from ..security.permissions import Permission, allows, permission_required, protect
 from ..security.ratelimit import rate_limited
+from ..uk_time import uk_date
 from . import certificate_pdf, certificates, queries
 from .certificate_forms import FilterForm, ReissueForm, RevokeForm, VerifyForm
 from .models import Certificate, CertificateStatus
@@ -186,7 +187,7 @@ def run_pdf(run_id: uuid.UUID) -> Any:
         return render_template("training/certificates/run_empty.html", run=run), 404
     document = certificate_pdf.render_certificates(
         found,
-        title=f"Certificates: {run.course.title}, run starting {run.starts_on.isoformat()}",
+        title=f"Certificates: {run.course.title}, run starting {uk_date(run.starts_on)}",
         generated_by=user.display_name,
     )
     return pdf.pdf_response(

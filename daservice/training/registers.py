@@ -19,6 +19,7 @@ from ..accounts.models import User
 from ..audit import AuditAction
 from ..extensions import db, utcnow
 from ..security.permissions import Permission, require
+from ..uk_time import uk_datetime
 from . import completion, lifecycle, queries
 from .models import (
     HOLDS_PLACE,
@@ -63,6 +64,13 @@ def _open_session(user: User, session_id: uuid.UUID) -> TrainingSession:
         raise Refused("This run has been cancelled: its registers cannot be marked")
     if session.status is SessionStatus.CANCELLED:
         raise Refused("This session has been cancelled: its register cannot be marked")
+    if session.starts_at > utcnow():
+        # Marked ahead of the day, the last register would issue certificates for training
+        # no one has had yet (completed on a future date).
+        raise Refused(
+            "This session has not started yet: its register can be marked from "
+            + uk_datetime(session.starts_at)
+        )
     return session
 
 

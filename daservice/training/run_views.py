@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
@@ -116,6 +117,7 @@ def detail(run_id: uuid.UUID, score_errors: dict[uuid.UUID, tuple[str, str]] | N
         score_form=ScoreForm(formdata=None),
         score_errors=score_errors or {},
         coordinator=queries.sees_whole_partnership(user),
+        now=datetime.now(UTC),  # a session's register is offered once it has started
     ), 400 if score_errors else 200
 
 

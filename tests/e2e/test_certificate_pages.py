@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from daservice.accounts.models import Role
 from daservice.training import certificates
@@ -31,7 +31,8 @@ def test_certificate_pages_pass_axe(page: Page, app, live_server) -> None:
     check(page, "verify form error")
     page.fill("#code", valid.code.lower())
     page.get_by_role("button", name="Check certificate").click()
-    assert "This certificate is valid" in page.content()
+    # Waits for the page (content() straight after the click could read it half-parsed).
+    expect(page.get_by_role("heading", level=1)).to_have_text("This certificate is valid")
     check(page, "verify valid")
     page.goto(f"/verify/{revoked.code}")
     check(page, "verify revoked")

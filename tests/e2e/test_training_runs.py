@@ -14,7 +14,7 @@ from daservice.accounts.models import Role
 from daservice.training import enrolment, runs
 
 from .. import factories
-from ..training.conftest import course, run_of, session_on, trainee
+from ..training.conftest import course, run_of, session_on, start_in_the_past, trainee
 from .test_home_and_oversight_pages import check
 from .test_referral_journey import sign_in
 
@@ -32,6 +32,7 @@ def test_the_runs_pages_are_accessible_at_every_width(page: Page, live_server):
     trainee(agency, name="Grace Owusu")
     run_of(coordinator, course(), capacity=16, days_ahead=30)
     enrolment.request_place(worker, run.id)
+    start_in_the_past(run)  # the day has come: its register can be marked
 
     sign_in(page, coordinator)
     page.goto("/training/runs/")

@@ -18,16 +18,20 @@ from daservice.training.models import (
     SessionStatus,
 )
 
-from .conftest import course, run_of, session_on, trainee
+from .conftest import course, run_of, session_on, start_in_the_past, trainee
 
 S = EnrolmentStatus
 
 
 def _booked(world, run, count=2):
-    return [
+    """People booked on the run, and then its days come (a register is marked once a session
+    has started)."""
+    booked = [
         enrolment.enrol(world.coordinator, run.id, trainee(world.agency).id).enrolment
         for _ in range(count)
     ]
+    start_in_the_past(run)
+    return booked
 
 
 def _marks():
@@ -64,6 +68,24 @@ def test_a_register_for_a_cancelled_session_is_refused(world):
     with pytest.raises(runs.Refused, match="This session has been cancelled"):
         registers.register(world.coordinator, first.id)
     assert _marks() == {}
+
+
+def test_a_register_for_a_session_not_yet_started_is_refused(client, login_as, world):
+    run = run_of(world.coordinator, world.course, capacity=3)
+    (a,) = [enrolment.enrol(world.coordinator, run.id, trainee(world.agency).id).enrolment]
+    session_id = run.sessions[0].id
+
+    with pytest.raises(runs.Refused, match="This session has not started yet"):
+        registers.save(world.coordinator, session_id, {a.id: Mark.PRESENT})
+    login_as(world.coordinator)
+    shown = client.get(f"/training/runs/{run.id}").get_data(as_text=True)
+    assert f"/training/runs/sessions/{session_id}/register" not in shown  # no link offered
+    response = client.get(f"/training/runs/sessions/{session_id}/register")
+    assert response.status_code == 302
+    assert "its register can be marked from" in client.get(response.location).get_data(as_text=True)
+    db.session.refresh(a)
+    assert _marks() == {} and a.status is S.BOOKED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
 
 
 def test_a_register_for_a_cancelled_run_is_refused_on_the_page(client, login_as, world):

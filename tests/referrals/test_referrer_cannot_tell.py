@@ -71,8 +71,10 @@ def test_recording_consent_reports_the_same_for_both(app):
             + ("14 June 1991", "3 March 1993", "1991-06-14", "1993-03-03")
             # When each was sent: the two were made a moment apart, which she knows anyway.
             + (r"(\d{1,2}(:\d\d)?[ap]m|midday|midnight) on \d{1,2} \w+ \d{4}",)
-            # Form tokens carry the second they were made.
+            # Form tokens carry the second they were made, and the timeout warning the seconds
+            # left in her session when the page was made.
             + (r'name="csrf_token" value="[^"]*"', r'data-csrf-token="[^"]*"')
+            + (r'data-expires-in="\d+"',)
         )
         said.append(re.sub(mine, "X", detail.split("<main")[1]))
     assert said[0] == said[2] == "Consent recorded. 1 held referral was sent on."

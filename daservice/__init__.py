@@ -37,7 +37,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     audit.init_app(app)
     pdf.init_app(app)
 
-    from . import accounts, api, directory, dpo, errors, jobs, notify, people, referrals, training
+    from . import (
+        accounts,
+        api,
+        directory,
+        dpo,
+        errors,
+        jobs,
+        notify,
+        people,
+        referrals,
+        reports,
+        training,
+    )
     from .main import views as main_views
 
     jobs.init_app(app)
@@ -46,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     people.init_app(app)
     referrals.init_app(app)
     training.init_app(app)
+    reports.init_app(app)
     api.init_app(app)
     dpo.init_app(app)
     app.register_blueprint(main_views.bp)

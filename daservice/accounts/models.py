@@ -49,6 +49,8 @@ class User(db.Model, UUIDModel):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # A manager who sees only her own agency's figures in reports (reports/scope.py).
+    reports_own_agency_only: Mapped[bool] = mapped_column(default=False)
 
     # MFA: the TOTP secret is protected; the last accepted time step stops replay.
     totp_secret = Encrypted()

@@ -37,7 +37,11 @@ class Referral(db.Model, UUIDModel):  # type: ignore[name-defined]
 
     __tablename__ = "referrals"
     # A referrer's own referrals, newest first (queries.referrals_made_by).
-    __table_args__ = (sa.Index("ix_referrals_referrer", "referrer_id", "created_at"),)
+    # Reports count a period's referrals by agency (reports/measures).
+    __table_args__ = (
+        sa.Index("ix_referrals_referrer", "referrer_id", "created_at"),
+        sa.Index("ix_referrals_reporting", "created_at", "agency_id", "risk_level"),
+    )
 
     reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
     referrer_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -59,6 +63,15 @@ class Referral(db.Model, UUIDModel):  # type: ignore[name-defined]
     incidents_past_12_months: Mapped[int | None]
     serial_perpetrator: Mapped[bool] = mapped_column(default=False)
     refer_perpetrator_to_programme: Mapped[bool] = mapped_column(default=False)
+
+    # What the SafeLives Marac data return counts, derived at intake from what she told us (which
+    # stays protected): yes/no flags and a count, never the values. None: not known. They identify
+    # nobody on their own and let the return be computed in SQL without decrypting a row.
+    victim_male: Mapped[bool | None]
+    victim_aged_16_17: Mapped[bool | None]
+    victim_disabled: Mapped[bool | None]
+    perpetrator_under_18: Mapped[bool | None]
+    children_count: Mapped[int] = mapped_column(default=0)
 
     # Consent and, when sharing without it, the recorded lawful basis.
     consent_status: Mapped[ConsentStatus] = mapped_column(str_enum(ConsentStatus, 16))

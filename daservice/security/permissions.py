@@ -66,6 +66,9 @@ class Permission(enum.StrEnum):
     RUN_TRAINING = "run_training"  # plan, targets, courses, runs, registers, certificates, sites
     LEAD_TRAINING = "lead_training"  # her agency's staff: enrolments, approvals, progress
     REQUEST_TRAINING = "request_training"  # ask for a place on a course; her own certificates
+    # Aggregate figures only: the dashboard, the board pack, CSV tables, the Marac return. Whose
+    # figures is decided in reports/scope.py (the partnership, or her own agency).
+    VIEW_REPORTS = "view_reports"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -76,7 +79,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.RUN_TRAINING, Permission.LEAD_TRAINING, Permission.REQUEST_TRAINING}
     ),
     Role.AGENCY_TRAINING_LEAD: frozenset({Permission.LEAD_TRAINING, Permission.REQUEST_TRAINING}),
-    Role.MANAGER: frozenset(),
+    Role.MANAGER: frozenset({Permission.VIEW_REPORTS}),
     Role.DPO: frozenset({Permission.AUDIT_ACCESS}),
     Role.ADMIN: frozenset(
         {Permission.MANAGE_USERS, Permission.MANAGE_DIRECTORY, Permission.MANAGE_NOTIFICATIONS}

@@ -1,0 +1,24 @@
+"""Managers' summaries: aggregate figures only, measured against the strategy's measures of
+success, on a dashboard, in the board pack (PDF), as CSV tables and as the Marac quarterly return.
+
+- ``periods``: months, quarters and plan years;
+- ``tables`` and ``disclosure``: raw figures, and what of them may be shown (counts under 5);
+- ``sections`` and ``measures/``: the registry of sections, one per measure of success;
+- ``scope``: the whole partnership, or a manager's own agency;
+- ``models``: exports prepared in the background.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import (
+        models,  # noqa: F401  (the report_exports table)
+        views,
+    )
+    from .measures import register_all
+
+    register_all()
+    views.init_app(app)

@@ -1,0 +1,191 @@
+"""Disclosure control: no figure in a report may single out one to four people.
+
+Primary suppression: a count of 1 to 4 is shown as "<5".
+
+Secondary suppression: where a row or a column has a total, a hidden count could be worked back
+from the total and the counts shown beside it (total 12, shown 5 and 4, so the hidden one is 3).
+Along every such line the hidden counts must therefore be at least two, adding up to 5 or more
+(two hidden counts adding up to 3 give away that both are small), or the line's total must be
+hidden too. Where a line falls short, the smallest count shown in it (not a zero: hiding a zero
+protects nothing) is hidden as well, shown as "[c]", or the total when there is no such count.
+This is repeated across rows and columns until every line holds, because hiding a cell for its
+row can leave its column short.
+
+Rates and averages are protected by what they are made of: a percentage is shown only when
+neither the part nor the rest is 1 to 4; an average only of 5 values or more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .tables import Average, Cell, Count, Rate, ShownCell, ShownRow, ShownTable, Table, Words
+
+MIN_SHOWN = 5  # the smallest count of people shown as a number (0 is shown too)
+SMALL = "<5"
+HIDDEN = "[c]"  # hidden so that a total does not give a small count away
+NOTHING = "–"  # a rate or an average of nothing
+KEY = (
+    f'"{SMALL}" means 1 to 4. "{HIDDEN}" means hidden so that a total cannot give away a '
+    "count of 1 to 4. Percentages are not shown where they would give away a count of 1 to 4, "
+    "and averages of fewer than 5 are not shown."
+)
+TOTAL = "Total"
+
+Position = tuple[int, int]  # (row, column) in the table with its totals
+
+
+def is_small(n: int) -> bool:
+    return 0 < n < MIN_SHOWN
+
+
+def shown_count(n: int) -> str:
+    """A count as a page prints it: ``1,204``, ``0`` or ``<5``."""
+    return SMALL if is_small(n) else f"{n:,}"
+
+
+def rate_shown(part: int, whole: int) -> bool:
+    return whole >= MIN_SHOWN and not is_small(part) and not is_small(whole - part)
+
+
+def percent(part: int, whole: int) -> int:
+    """Rounded half up, as people expect (2.5% is 3%), not to even."""
+    return (200 * part + whole) // (2 * whole)
+
+
+def show_cell(cell: Cell) -> ShownCell:
+    """A cell on its own: primary protection only (a figure outside any table)."""
+    if isinstance(cell, Count):
+        if is_small(cell.n):
+            return ShownCell(SMALL, None, hidden=True)
+        return ShownCell(f"{cell.n:,}", cell.n)
+    if isinstance(cell, Rate):
+        if cell.whole == 0:
+            return ShownCell(NOTHING, None)
+        if not rate_shown(cell.part, cell.whole):
+            return ShownCell(HIDDEN, None, hidden=True)
+        value = percent(cell.part, cell.whole)
+        return ShownCell(f"{value}%", value)
+    if isinstance(cell, Average):
+        if cell.n == 0 or cell.value is None:
+            return ShownCell(NOTHING, None)
+        if cell.n < MIN_SHOWN:
+            return ShownCell(HIDDEN, None, hidden=True)
+        text = f"{cell.value:,.{cell.places}f}"
+        return ShownCell(f"{text} {cell.unit}".strip(), round(cell.value, cell.places))
+    if isinstance(cell, Words):
+        return ShownCell(cell.text, None)
+    raise TypeError(f"not a report cell: {cell!r}")
+
+
+def _with_totals(table: Table) -> list[list[Cell]]:
+    """The table's cells with its total column and total row added (raw figures)."""
+    grid: list[list[Cell]] = [list(row.cells) for row in table.rows]
+    if table.total_column:
+        for cells in grid:
+            cells.append(Count(sum(cell.n for cell in cells if isinstance(cell, Count))))
+    if table.total_row:
+        width = len(table.columns) + (1 if table.total_column else 0)
+        total: list[Cell] = []
+        for column in range(width):
+            column_cells = [cells[column] for cells in grid]
+            total.append(_sum(column_cells))
+        grid.append(total)
+    return grid
+
+
+def _sum(cells: Iterable[Cell]) -> Cell:
+    cells = list(cells)
+    if cells and all(isinstance(cell, Count) for cell in cells):
+        return Count(sum(cell.n for cell in cells if isinstance(cell, Count)))
+    if cells and all(isinstance(cell, Rate) for cell in cells):
+        rates = [cell for cell in cells if isinstance(cell, Rate)]
+        return Rate(sum(r.part for r in rates), sum(r.whole for r in rates))
+    return Words("")  # averages and words do not add up; a section gives its own overall row
+
+
+def _lines(table: Table, grid: list[list[Cell]]) -> list[tuple[list[Position], Position]]:
+    """Every line with a total: (its member cells, its total cell), counts only."""
+    lines: list[tuple[list[Position], Position]] = []
+    body_rows = len(table.rows)
+    width = len(table.columns)
+    if table.total_column:
+        for r in range(len(grid)):
+            lines.append(([(r, c) for c in range(width)], (r, width)))
+    if table.total_row:
+        columns = width + (1 if table.total_column else 0)
+        for c in range(columns):
+            if isinstance(grid[body_rows][c], Count):
+                lines.append(([(r, c) for r in range(body_rows)], (body_rows, c)))
+    return lines
+
+
+def suppressed_positions(table: Table) -> tuple[set[Position], set[Position]]:
+    """The (primary, secondary) hidden count cells of ``table`` with its totals added."""
+    grid = _with_totals(table)
+
+    def n(position: Position) -> int:
+        cell = grid[position[0]][position[1]]
+        return cell.n if isinstance(cell, Count) else 0
+
+    primary = {
+        (r, c)
+        for r, cells in enumerate(grid)
+        for c, cell in enumerate(cells)
+        if isinstance(cell, Count) and is_small(cell.n)
+    }
+    hidden = set(primary)
+    lines = _lines(table, grid)
+    changed = True
+    while changed:
+        changed = False
+        for members, total in lines:
+            if total in hidden:
+                continue
+            hidden_members = [p for p in members if p in hidden]
+            if not hidden_members:
+                continue
+            if len(hidden_members) >= 2 and sum(n(p) for p in hidden_members) >= MIN_SHOWN:
+                continue
+            candidates = [p for p in members if p not in hidden and n(p) > 0]
+            hidden.add(min(candidates, key=n) if candidates else total)
+            changed = True
+    return primary, hidden - primary
+
+
+def disclose(table: Table) -> ShownTable:
+    """``table`` as it may be shown: totals added, small counts and what would reveal them
+    hidden, every cell as text."""
+    grid = _with_totals(table)
+    primary, secondary = suppressed_positions(table)
+    shown_rows: list[ShownRow] = []
+    labels = [(row.label, row.key or row.label) for row in table.rows]
+    if table.total_row:
+        labels.append((TOTAL, "total"))
+    for r, cells in enumerate(grid):
+        shown: list[ShownCell] = []
+        for c, cell in enumerate(cells):
+            if (r, c) in primary:
+                shown.append(ShownCell(SMALL, None, hidden=True))
+            elif (r, c) in secondary:
+                shown.append(ShownCell(HIDDEN, None, hidden=True, secondary=True))
+            else:
+                shown.append(show_cell(cell))
+        label, key = labels[r]
+        shown_rows.append(
+            ShownRow(label, key, tuple(shown), is_total=table.total_row and r == len(table.rows))
+        )
+    headings = [column.heading for column in table.columns]
+    keys = [column.key for column in table.columns]
+    if table.total_column:
+        headings.append(TOTAL)
+        keys.append("total")
+    return ShownTable(
+        key=table.key,
+        title=table.title,
+        row_heading=table.row_heading,
+        headings=tuple(headings),
+        column_keys=tuple(keys),
+        rows=tuple(shown_rows),
+        description=table.description,
+    )

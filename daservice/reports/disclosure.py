@@ -5,7 +5,8 @@ Primary suppression: a count of 1 to 4 is shown as "<5".
 Secondary suppression: where a row or a column has a total, a hidden count could be worked back
 from the total and the counts shown beside it (total 12, shown 5 and 4, so the hidden one is 3).
 Along every such line the hidden counts must therefore be at least two, adding up to 5 or more
-(two hidden counts adding up to 3 give away that both are small), or the line's total must be
+(two hidden counts adding up to 3 give away that both are small) and, when all of them are "<5",
+not adding up to 4 for each (two "<5" adding up to 8 are both 4), or the line's total must be
 hidden too. Where a line falls short, the smallest count shown in it (not a zero: hiding a zero
 protects nothing) is hidden as well, shown as "[c]", or the total when there is no such count.
 This is repeated across rows and columns until every line holds, because hiding a cell for its
@@ -17,7 +18,7 @@ neither the part nor the rest is 1 to 4; an average only of 5 values or more.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .tables import Average, Cell, Count, Rate, ShownCell, ShownRow, ShownTable, Table, Words
 
@@ -120,6 +121,16 @@ def _lines(table: Table, grid: list[list[Cell]]) -> list[tuple[list[Position], P
     return lines
 
 
+def _protected(hidden: list[int], all_small: bool) -> bool:
+    """Whether a line's hidden counts, known to add up to its total minus what is shown, still
+    hide each of them: at least two, adding up to 5 or more, and, when every one of them is known
+    to be 1 to 4, not all 1s or all 4s (two "<5" adding up to 8 are both 4)."""
+    total = sum(hidden)
+    if len(hidden) < 2 or total < MIN_SHOWN:
+        return False
+    return not all_small or len(hidden) < total < (MIN_SHOWN - 1) * len(hidden)
+
+
 def suppressed_positions(table: Table) -> tuple[set[Position], set[Position]]:
     """The (primary, secondary) hidden count cells of ``table`` with its totals added."""
     grid = _with_totals(table)
@@ -136,6 +147,27 @@ def suppressed_positions(table: Table) -> tuple[set[Position], set[Position]]:
     }
     hidden = set(primary)
     lines = _lines(table, grid)
+    while True:
+        _protect_each_line(lines, hidden, primary, n)
+        pinned = _pinned(lines, hidden, primary, n)
+        if not pinned:
+            return primary, hidden - primary
+        more = _next_to_hide(pinned, lines, hidden, n)
+        if more is None:
+            # Everything is hidden and "1 to 4" alone still pins a cell (four "<5" cells whose
+            # total is "<5" are all 1): show every count as "[c]", which says nothing of size.
+            every = {(r, c) for r, cells in enumerate(grid) for c, cell in enumerate(cells)}
+            return set(), {p for p in every if isinstance(grid[p[0]][p[1]], Count)}
+        hidden.add(more)
+
+
+def _protect_each_line(
+    lines: list[tuple[list[Position], Position]],
+    hidden: set[Position],
+    primary: set[Position],
+    n: Callable[[Position], int],
+) -> None:
+    """Hide more along each line until every line holds on its own (see ``_protected``)."""
     changed = True
     while changed:
         changed = False
@@ -145,12 +177,87 @@ def suppressed_positions(table: Table) -> tuple[set[Position], set[Position]]:
             hidden_members = [p for p in members if p in hidden]
             if not hidden_members:
                 continue
-            if len(hidden_members) >= 2 and sum(n(p) for p in hidden_members) >= MIN_SHOWN:
+            if _protected(
+                [n(p) for p in hidden_members], all(p in primary for p in hidden_members)
+            ):
                 continue
             candidates = [p for p in members if p not in hidden and n(p) > 0]
             hidden.add(min(candidates, key=n) if candidates else total)
             changed = True
-    return primary, hidden - primary
+
+
+def _pinned(
+    lines: list[tuple[list[Position], Position]],
+    hidden: set[Position],
+    primary: set[Position],
+    n: Callable[[Position], int],
+) -> Position | None:
+    """A "<5" cell whose value follows from the rows and columns together, or None.
+
+    Lines that each hold on their own can still give a cell away between them (a zero shown in a
+    corner and "<5" totals bounded by 4 can leave one value possible), so the hidden cells are
+    audited as an attacker would: the smallest and largest value each "<5" cell can take, given
+    every shown figure, every line's sum, and that a "<5" is 1 to 4, are found by linear
+    programming (SciPy's HiGHS). A table with totals is a transportation problem, whose extreme
+    solutions are whole numbers, so a cell is given away exactly when its smallest and largest
+    possible values are equal.
+    """
+    involved = [(members, total) for members, total in lines if hidden & {*members, total}]
+    if not involved:
+        return None
+    from scipy.optimize import linprog  # only for tables with hidden cells along a total
+
+    variables = sorted({p for members, total in involved for p in (*members, total) if p in hidden})
+    index = {p: i for i, p in enumerate(variables)}
+    matrix, sums = [], []
+    for members, total in involved:
+        coefficients = [0.0] * len(variables)
+        rest = 0.0
+        for p in members:
+            if p in index:
+                coefficients[index[p]] += 1
+            else:
+                rest -= n(p)
+        if total in index:
+            coefficients[index[total]] -= 1
+        else:
+            rest += n(total)
+        matrix.append(coefficients)
+        sums.append(rest)
+    bounds = [(1, MIN_SHOWN - 1) if p in primary else (0, None) for p in variables]
+    for p in variables:
+        if p not in primary:
+            continue
+        objective = [0.0] * len(variables)
+        objective[index[p]] = 1.0
+        low = linprog(objective, A_eq=matrix, b_eq=sums, bounds=bounds, method="highs")
+        high = linprog(
+            [-c for c in objective], A_eq=matrix, b_eq=sums, bounds=bounds, method="highs"
+        )
+        if low.status == 0 and high.status == 0 and -high.fun - low.fun < 0.5:
+            return p
+    return None
+
+
+def _next_to_hide(
+    pinned: Position,
+    lines: list[tuple[list[Position], Position]],
+    hidden: set[Position],
+    n: Callable[[Position], int],
+) -> Position | None:
+    """What to hide next to protect ``pinned``: the smallest count shown along its lines (a
+    non-zero one if there is one), else a total shown along them."""
+    near = [(members, total) for members, total in lines if pinned in (*members, total)]
+    shown_members = [p for members, _ in near for p in members if p not in hidden]
+    for candidates in (
+        [p for p in shown_members if n(p) > 0],
+        shown_members,
+        [total for _, total in near if total not in hidden],
+        [p for members, total in lines for p in (*members, total) if p not in hidden],
+    ):
+        if candidates:
+            return min(candidates, key=n)
+    return None  # everything is hidden already
 
 
 def disclose(table: Table) -> ShownTable:

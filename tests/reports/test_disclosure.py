@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from daservice.reports.disclosure import HIDDEN, SMALL, disclose
 from daservice.reports.tables import Column, Count, Rate, Row, Table
 
@@ -77,3 +82,92 @@ def test_no_hidden_cell_can_be_worked_back_from_its_row_or_column_totals():
     shown = disclose(table(raw))
     assert not _recoverable(shown, raw)
     assert texts(shown)[0][0] == SMALL and texts(shown)[1][1] == SMALL
+
+
+# --- An attacker's view: every table whose hidden cells could be worked back ----------------------
+
+
+def _feasible_values(raw: list[list[int]], total_row: bool, total_column: bool) -> dict:
+    """For each "<5" cell of the shown table, every value it could have, given what is shown: the
+    visible cells, the visible totals, and that a "<5" is 1 to 4. Worked out by trying every
+    value of the hidden cells of the body; the totals follow from them and must agree with what
+    is shown (a shown total equal, a "<5" total 1 to 4)."""
+    shown = disclose(table(raw, total_row=total_row, total_column=total_column))
+    grid = [[cell.text for cell in row.cells] for row in shown.rows]
+    rows, width = len(raw), len(raw[0])
+    body_hidden = [
+        (r, c) for r in range(rows) for c in range(width) if grid[r][c] in (SMALL, HIDDEN)
+    ]
+
+    def totals(values: list[list[int]]) -> dict:
+        found = {}
+        if total_column:
+            for r in range(rows):
+                found[(r, width)] = sum(values[r])
+        if total_row:
+            for c in range(width):
+                found[(rows, c)] = sum(values[r][c] for r in range(rows))
+            if total_column:
+                found[(rows, width)] = sum(map(sum, values))
+        return found
+
+    true_totals = totals(raw)
+
+    def fits(found: dict) -> bool:
+        for (r, c), value in found.items():
+            text = grid[r][c]
+            if text == SMALL and not 1 <= value <= 4:
+                return False
+            if text not in (SMALL, HIDDEN) and value != true_totals[(r, c)]:
+                return False
+        return True
+
+    # An attacker knows no more than that a hidden cell is no bigger than a total shown along it.
+    # The search also stops 3 above the cell's true value: that leaves her fewer possibilities
+    # than she has, so a cell with two possible values here has at least two for her too.
+    def upper(r: int, c: int) -> int:
+        along = [(r, width), (rows, c)]
+        shown_totals = [
+            true_totals[t]
+            for t in along
+            if t in true_totals and grid[t[0]][t[1]] not in (SMALL, HIDDEN)
+        ]
+        return min([*shown_totals, raw[r][c] + 3])
+
+    ranges = [
+        range(1, 5) if grid[r][c] == SMALL else range(0, upper(r, c) + 1) for r, c in body_hidden
+    ]
+    seen: dict = {p: set() for p in body_hidden}
+    values = [list(row) for row in raw]
+    for choice in itertools.product(*ranges):
+        for (r, c), v in zip(body_hidden, choice, strict=True):
+            values[r][c] = v
+        found = totals(values)
+        if fits(found):
+            for p, v in zip(body_hidden, choice, strict=True):
+                seen[p].add(v)
+            for p, v in found.items():
+                seen.setdefault(p, set()).add(v)
+    return {p: options for p, options in seen.items() if grid[p[0]][p[1]] == SMALL}
+
+
+# Two or three rows by two or three columns, but not three by three: every hidden cell is tried
+# with every value it could take, and nine of them would take minutes.
+small_tables = st.sampled_from([(2, 2), (2, 3), (3, 2)]).flatmap(
+    lambda shape: st.lists(
+        st.lists(
+            st.sampled_from([0, 1, 2, 3, 4, 5, 6, 9, 14]), min_size=shape[1], max_size=shape[1]
+        ),
+        min_size=shape[0],
+        max_size=shape[0],
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(raw=small_tables, total_row=st.booleans(), total_column=st.booleans())
+def test_no_count_under_five_can_be_worked_back_from_the_totals_of_its_row_or_column(
+    raw, total_row, total_column
+):
+    for position, values in _feasible_values(raw, total_row, total_column).items():
+        assert len(values) >= 2, f"{position} of {raw} can only be {values}"

@@ -210,6 +210,10 @@ PLAIN_ALLOWED = {
     ("training_certificates", "holder_name"),  # the same name, as printed
     ("training_sites", "safe_space_since"),  # when a public site became a safe space
     ("training_plan_years", "safe_space_target"),  # how many safe spaces the borough plans for
+    # The Marac return's count of children in the household, derived at intake; the children's
+    # details stay protected (docs/security.md "Managers' reports").
+    ("referrals", "children_count"),
+    ("report_exports", "filename"),  # "board-pack-2026-Q3.pdf": a period, never a person
 }
 
 

@@ -54,6 +54,11 @@ def cover(pack: Pack, partnership: str) -> Cover:
     return Cover(partnership, query.period.label, filters, partial)
 
 
+def period_label(pack: Pack) -> str:
+    query = pack.query
+    return query.period.label
+
+
 def render(pack: Pack, generated_by: str | None) -> bytes:
     """The board pack PDF for ``pack``; ``generated_by`` is who asked (None: the command line)."""
     from flask import current_app
@@ -61,7 +66,7 @@ def render(pack: Pack, generated_by: str | None) -> bytes:
     partnership = str(current_app.config["SERVICE_NAME"])
     return pdf.render_pdf(
         TEMPLATE,
-        title=f"{TITLE}: {pack.query.period.label}",
+        title=f"{TITLE}: {period_label(pack)}",
         generated_by=generated_by,
         pack=pack,
         cover=cover(pack, partnership),

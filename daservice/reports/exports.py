@@ -311,20 +311,20 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite drops the zone
 
 
-def _label(key: str) -> str:
+def _label(key: str, years: list[Period]) -> str:
     try:
-        return parse_period(key).label
+        return periods.parse(key, years).label
     except periods.BadPeriod:
         return key  # a plan year since removed from the plan: its key still says what it was
 
 
-def _view(row: ReportExport, now: datetime) -> ExportView:
+def _view(row: ReportExport, now: datetime, years: list[Period]) -> ExportView:
     stale = is_stale(row, now)
     return ExportView(
         id=row.id,
         format=row.format,
         what=WHAT[row.format],
-        period_label=_label(row.period_key),
+        period_label=_label(row.period_key, years),
         created_at=row.created_at,
         status=ExportStatus.FAILED if stale else row.status,
         steps_done=row.steps_done,
@@ -344,7 +344,7 @@ def _own(actor: User, export_id: uuid.UUID) -> ReportExport:
 
 def status_of(actor: User, export_id: uuid.UUID) -> ExportView:
     """One of ``actor``'s own exports; ``NotFound`` for anyone else's."""
-    return _view(_own(actor, export_id), utcnow())
+    return _view(_own(actor, export_id), utcnow(), plan_years())
 
 
 def recent_for(actor: User, limit: int = 20) -> list[ExportView]:
@@ -355,8 +355,8 @@ def recent_for(actor: User, limit: int = 20) -> list[ExportView]:
         .order_by(ReportExport.created_at.desc())
         .limit(limit)
     )
-    now = utcnow()
-    return [_view(row, now) for row in rows]
+    now, years = utcnow(), plan_years()
+    return [_view(row, now, years) for row in rows]
 
 
 @dataclass(frozen=True)

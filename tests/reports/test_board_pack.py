@@ -191,3 +191,15 @@ def test_pages_render_to_png(app, tmp_path: Path, pages):
             image.save((Path(SHOTS) if SHOTS else tmp_path) / f"board-pack-page-{index + 1}.png")
     finally:
         pdf.close()
+
+
+def test_the_pack_is_tagged_for_screen_readers(app):
+    from ..pdf.conftest import read
+    from ..pdf.test_render import _structure_kinds
+
+    reader = read(board_pack.render(hand_made_pack(), None))
+    catalog = reader.trailer["/Root"]
+    assert reader.metadata.title == "Board pack: July to September 2026"
+    # Headings to navigate by, and the table with its header cells.
+    kinds = _structure_kinds(catalog["/StructTreeRoot"].get_object())
+    assert {"/H1", "/H2", "/H3", "/Table", "/TH", "/TD"} <= kinds, kinds

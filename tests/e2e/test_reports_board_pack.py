@@ -94,3 +94,49 @@ def test_a_manager_prepares_and_downloads_the_board_pack(page: Page, live_server
         page.get_by_role("link", name=f"Download board pack for {this_quarter.label}")
     ).to_be_visible()
     check(page, "exports list")
+
+
+def test_the_status_page_while_running_and_after_a_failure_passes_axe(page: Page, live_server):
+    from daservice.extensions import utcnow
+    from daservice.reports import exports
+    from daservice.reports.models import ExportFormat, ExportStatus, ReportExport
+
+    manager = factories.user(Role.MANAGER)
+    running = ReportExport(
+        requested_by_id=manager.id,
+        format=ExportFormat.PDF,
+        period_key="2026-Q3",
+        status=ExportStatus.RUNNING,
+        steps_done=2,
+        steps_total=6,
+        heartbeat_at=utcnow(),
+    )
+    failed = ReportExport(
+        requested_by_id=manager.id,
+        format=ExportFormat.CSV,
+        period_key="2026-Q3",
+        status=ExportStatus.FAILED,
+        failure=exports.BROKEN,
+    )
+    db.session.add_all([running, failed])
+    db.session.commit()
+    sign_in(page, manager)
+
+    # The page refreshes itself every 2 seconds, which would reload it under axe: serve it as
+    # the app wrote it, less the refresh (checked to be there first).
+    def without_refresh(route):
+        response = route.fetch()
+        html = response.text()
+        refresh = '<meta http-equiv="refresh" content="2">'
+        assert refresh in html
+        route.fulfill(response=response, body=html.replace(refresh, ""))
+
+    page.route(f"**/reports/exports/{running.id}", without_refresh)
+    page.goto(f"/reports/exports/{running.id}")
+    expect(page.get_by_role("status")).to_contain_text("Section 3 of 6")
+    check(page, "export being prepared")
+    page.goto(f"/reports/exports/{failed.id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Your CSV tables could not be prepared"
+    )
+    check(page, "export failed")

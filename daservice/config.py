@@ -141,6 +141,15 @@ class Defaults:
     PDF_RENDER_WAIT_SECONDS = 15
     PDF_IMAGE_CACHE_ENTRIES = 256
 
+    # Report exports (reports/exports.py): prepared by background threads in each web process,
+    # at most this many at once in a process (renders are also capped by the PDF slots above);
+    # kept this long for download; a running export not heard from for this long lost its
+    # worker (a restart) and is shown as failed. INLINE runs them in the request (tests only).
+    REPORT_EXPORTS_WORKERS = 1
+    REPORT_EXPORTS_KEPT_FOR = timedelta(hours=24)
+    REPORT_EXPORTS_STALE_AFTER = timedelta(minutes=5)
+    REPORT_EXPORTS_INLINE = False
+
 
 def _coerce(current: Any, raw: str) -> Any:
     """Convert an environment string to the type of the default it overrides."""

@@ -108,6 +108,10 @@ class AuditAction(enum.StrEnum):
     SITE_STAFF_CHANGED = "training.site_staff_changed"
     # Exports and oversight
     EXPORT_PDF = "export.pdf"
+    # Managers' reports: exports prepared in the background, and from the command line
+    REPORT_EXPORT_REQUESTED = "report.export_requested"
+    REPORT_EXPORT_DOWNLOADED = "report.export_downloaded"
+    REPORT_EXPORTED_COMMAND_LINE = "report.exported_command_line"
     AUDIT_ACCESS_LOG_VIEWED = "audit.access_log_viewed"
     AUDIT_RECORD_SEARCHED = "audit.record_searched"
 
@@ -204,6 +208,13 @@ LABELS: dict[AuditAction, str] = {
     ),
     AuditAction.SITE_STAFF_CHANGED: "Changed which trainees work at a site",
     AuditAction.EXPORT_PDF: "Exported a PDF",
+    AuditAction.REPORT_EXPORT_REQUESTED: (
+        "Asked for a report export (board pack, CSV or Marac return)"
+    ),
+    AuditAction.REPORT_EXPORT_DOWNLOADED: "Downloaded a report export (CSV or Marac return)",
+    AuditAction.REPORT_EXPORTED_COMMAND_LINE: (
+        "Wrote a report export to a file on the server (flask reports export)"
+    ),
     AuditAction.AUDIT_ACCESS_LOG_VIEWED: "Looked up who accessed this record",
     AuditAction.AUDIT_RECORD_SEARCHED: "Searched for a record to check who accessed it",
 }

@@ -1,0 +1,205 @@
+"""The board pack PDF: what a board member reads on its pages (pypdfium2's text layer and
+rendered pixels), from a hand-made pack whose every figure is known."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+
+from daservice.reports import board_pack, periods
+from daservice.reports.disclosure import disclose
+from daservice.reports.sections import (
+    BuiltSection,
+    Pack,
+    ReportQuery,
+    Section,
+    ShownFigure,
+    build_pack,
+    registered,
+)
+from daservice.reports.tables import Chart, Column, Count, Row, ShownCell, Table
+
+from .. import factories
+
+SHOTS = os.environ.get("E2E_SCREENSHOTS")  # keep the rendered pages to look at
+
+AGENCIES = [
+    "Metropolitan Police Service",
+    "London Borough of Redbridge",
+    "London Fire Brigade",
+    "Probation Service",
+    "MOPAC",
+    "NHS North East London",
+    "NELFT",
+    "BHRUT",
+    "Victim Support",
+    "Redbridge CVS",
+    "Redbridge Equalities and Community Council",
+    "Safer Neighbourhood Board",
+    "Refuge",
+]
+
+
+def _table() -> Table:
+    # Agency 3 (London Fire Brigade) made 3 standard-risk referrals: "<5" in print.
+    rows = [
+        Row(name, [Count(3 if i == 2 else 20 + i), Count(10 + i), Count(6 + i)], key=f"A{i}")
+        for i, name in enumerate(AGENCIES)
+    ]
+    return Table(
+        key="referrals-by-agency",
+        title="Referrals by referring agency and risk level",
+        row_heading="Agency",
+        columns=[
+            Column("Standard", "standard"),
+            Column("Medium", "medium"),
+            Column("High", "high"),
+        ],
+        rows=rows,
+        total_row=True,
+        total_column=True,
+        description="Referrals made in the period, by the agency of the person who referred.",
+    )
+
+
+def _section(key: str, title: str, order: int, not_recorded: str = "") -> Section:
+    return Section(
+        key, title, f"The strategy's words for {title.lower()}", order, lambda q: None, not_recorded
+    )
+
+
+def hand_made_pack(today: date = date(2026, 11, 2)) -> Pack:
+    table = disclose(_table())
+    first = BuiltSection(
+        _section("come-forward", "Victims who come forward and receive help", 10),
+        recorded=True,
+        figures=(ShownFigure("Referrals", ShownCell("574", 574.0)),),
+        tables=(table,),
+        charts=(Chart("Referrals by agency", table.key, column=0),),
+        notes=("Counted by the date the referral was made.",),
+    )
+    later = BuiltSection(
+        _section(
+            "perpetrator-programmes",
+            "Availability of and participation in perpetrator programmes",
+            40,
+            "Perpetrator programme placements are not yet recorded in daservice.",
+        ),
+        recorded=False,
+    )
+    query = ReportQuery(periods.parse("2026-Q3"), today=today)
+    return Pack(query, (first, later))
+
+
+def _pages(document: bytes) -> list[str]:
+    pdf = pdfium.PdfDocument(document)
+    try:
+        return [page.get_textpage().get_text_range() for page in pdf]
+    finally:
+        pdf.close()
+
+
+def test_every_page_is_marked_and_numbered_and_each_section_is_there(app):
+    document = board_pack.render(hand_made_pack(), "Amira Khan")
+    pages = _pages(document)
+    assert len(pages) >= 4  # cover, contents, two sections
+    for number, text in enumerate(pages, start=1):
+        assert text.count("OFFICIAL-SENSITIVE") >= 2, number  # top and bottom
+        assert f"Page {number} of {len(pages)}" in text
+    whole = "\n".join(pages)
+    cover = pages[0]
+    assert app.config["SERVICE_NAME"] in cover
+    assert "Board pack" in cover and "July to September 2026" in cover
+    assert "All agencies (the whole partnership)" in cover
+    assert "Amira Khan" in cover and "(UK time)" in cover
+    assert "Partial period" not in cover  # the quarter ended on 30 September
+    for title in ("Victims who come forward and receive help", "perpetrator programmes"):
+        assert title in pages[1]  # the contents
+        assert whole.count(title) >= 2
+    assert "Not yet recorded. Perpetrator programme placements are not yet recorded" in whole
+    assert "<5" in whole and '"<5" means 1 to 4' in whole  # the suppressed count and its key
+    assert "London Fire Brigade" in whole
+
+
+def test_contents_gives_each_section_its_page(app):
+    pages = _pages(board_pack.render(hand_made_pack(), None))
+    contents = pages[1].replace("\r", "")
+    first = next(n for n, text in enumerate(pages, 1) if n > 2 and "Measure of success" in text)
+    # The title, a dotted leader, then the page the section starts on.
+    line = next(ln for ln in contents.split("\n") if "come forward" in ln)
+    assert line.rstrip().endswith(str(first)), line
+
+
+def test_a_period_not_yet_ended_says_partial(app):
+    pages = _pages(board_pack.render(hand_made_pack(today=date(2026, 8, 14)), None))
+    assert "Partial period" in pages[0] and "14 August 2026" in pages[0]
+
+
+def test_the_pack_names_the_agency_it_is_limited_to(app):
+    agency = factories.agency(name="Victim Support")
+    pack = hand_made_pack()
+    pack = Pack(
+        ReportQuery(pack.query.period, agency_id=agency.id, today=pack.query.today), pack.sections
+    )
+    assert "Agency Victim Support" in _pages(board_pack.render(pack, None))[0]
+
+
+def test_the_chart_is_drawn_and_readable(app, tmp_path: Path):
+    document = board_pack.render(hand_made_pack(), None)
+    pdf = pdfium.PdfDocument(document)
+    try:
+        index = next(
+            n
+            for n, page in enumerate(pdf)
+            if "Referrals by agency" in page.get_textpage().get_text_range()
+        )
+        page = pdf[index]
+        image = page.render(scale=1.5).to_pil().convert("RGB")
+        image.save((Path(SHOTS) if SHOTS else tmp_path) / "board-pack-chart-page.png")
+        # GOV.UK blue bars (#1d70b8) are drawn: the SVG was laid out, not left out.
+        blue = sum(
+            1
+            for r, g, b in image.get_flattened_data()
+            if abs(r - 29) < 20 and abs(g - 112) < 20 and abs(b - 184) < 20
+        )
+        assert blue > 2000, blue
+        # The chart's labels are text, so the figures read without colour.
+        assert "Metropolitan Police Service" in page.get_textpage().get_text_range()
+    finally:
+        pdf.close()
+
+
+def test_the_real_pack_renders_every_registered_section_in_order(app):
+    pack = build_pack(ReportQuery(periods.parse("2026-Q3"), today=date(2026, 11, 2)))
+    whole = " ".join(" ".join(_pages(board_pack.render(pack, "Amira Khan"))).split())
+    positions = [whole.find(section.title, whole.find("Page 2 of")) for section in registered()]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions)
+
+
+@pytest.mark.parametrize("pages", [(0, 1)])
+def test_pages_render_to_png(app, tmp_path: Path, pages):
+    pdf = pdfium.PdfDocument(board_pack.render(hand_made_pack(), "Amira Khan"))
+    try:
+        for index in pages:
+            image = pdf[index].render(scale=1).to_pil().convert("L")
+            low, high = image.getextrema()
+            assert low < high  # something drawn on the page
+            image.save((Path(SHOTS) if SHOTS else tmp_path) / f"board-pack-page-{index + 1}.png")
+    finally:
+        pdf.close()
+
+
+def test_the_pack_is_tagged_for_screen_readers(app):
+    from ..pdf.conftest import read
+    from ..pdf.test_render import _structure_kinds
+
+    reader = read(board_pack.render(hand_made_pack(), None))
+    catalog = reader.trailer["/Root"]
+    assert reader.metadata.title == "Board pack: July to September 2026"
+    # Headings to navigate by, and the table with its header cells.
+    kinds = _structure_kinds(catalog["/StructTreeRoot"].get_object())
+    assert {"/H1", "/H2", "/H3", "/Table", "/TH", "/TD"} <= kinds, kinds

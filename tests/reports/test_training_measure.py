@@ -17,6 +17,7 @@ from daservice.accounts.models import Role
 from daservice.extensions import db
 from daservice.reports import periods
 from daservice.reports.disclosure import HIDDEN, SMALL
+from daservice.reports.measures import safe_spaces as measure
 from daservice.reports.sections import ReportQuery, build_pack
 from daservice.security.crypto import ColumnCipher
 from daservice.training import planning
@@ -180,9 +181,10 @@ def test_certificates_issued_in_the_quarter_by_agency_and_level(world):
 def test_certificates_expiring_leave_out_the_expired_revoked_and_replaced(world):
     table = section().table("certificates-expiring")
     assert table.headings == ("By 1 March 2027", "In October to December 2026")
-    # Police: 15 December (both columns) and 1 February; not 30 November (expired), not the
-    # revoked one, not the one replaced by November's refresher. Health: five in January, hidden
-    # as the 90-day total (7) less it would give Police's 2 away.
+    # Police in the next 90 days: 15 December and 1 February; not 30 November (expired), not
+    # the revoked one (10 December), not the one replaced by November's refresher (20 December).
+    # In October to December, all of it: 15 December and 30 November. Health: five in January,
+    # hidden as the 90-day total (7) less it would give Police's 2 away.
     assert texts(table) == [
         ["Health", HIDDEN, "0"],
         ["Police", SMALL, SMALL],
@@ -190,6 +192,26 @@ def test_certificates_expiring_leave_out_the_expired_revoked_and_replaced(world)
     ]
     figures = {f.label: f.shown.text for f in section().figures}
     assert figures["Certificates expiring in the next 90 days"] == "7"
+
+
+def test_the_counts_behind_the_small_ones(world):
+    """What "<5" stands for, before disclosure control, so each exclusion is seen to count."""
+    query = ReportQuery(Q3, today=TODAY)
+
+    def raw(table):
+        return {row.label: [getattr(cell, "n", None) for cell in row.cells] for row in table.rows}
+
+    assert raw(measure.expiring(query)) == {"Health": [5, 0], "Police": [2, 2]}
+    assert raw(measure.issued(query)) == {"Health": [0, 5, 1], "Police": [7, 3, 0]}
+    by_agency, detail = measure.coverage(query, world["year"])
+    assert raw(detail)["Police: Practitioner course"][0] == 3
+    assert raw(measure.trend(query)) == {
+        "2025 Q3": [0],
+        "2025 Q4": [5],
+        "2026 Q1": [0],
+        "2026 Q2": [1],
+        "2026 Q3": [16],
+    }
 
 
 def test_the_trend_of_certificates_issued(world):

@@ -21,6 +21,7 @@ from daservice.reports.measures import safe_spaces as measure
 from daservice.reports.sections import ReportQuery, build_pack
 from daservice.security.crypto import ColumnCipher
 from daservice.training import planning
+from daservice.training.dashboard import Rag
 from daservice.training.models import Certificate, Level, SafeSpaceChange, Site, SiteKind, Target
 
 from .. import factories
@@ -54,6 +55,10 @@ def world(app):
             ),
             Target(
                 plan_year_id=year.id, agency_id=health.id, level=Level.PRACTITIONER, target_count=4
+            ),
+            # 8 x 183 / 365 = 4.01: 4 due, and one specialist trained.
+            Target(
+                plan_year_id=year.id, agency_id=health.id, course_id=specialist.id, target_count=8
             ),
         ]
     )
@@ -134,16 +139,30 @@ def test_coverage_against_targets_on_the_quarters_last_day(world):
         # 7 different officers with an awareness certificate by 30 September (the one trained
         # twice counts once; the revoked one and October's do not count); 5 due: on track.
         ["Health: Any practitioner course", "5", "2", "4", "On track"],
+        # 1 of 4 due is well behind, but 3 would be "Behind" and 4 "On track": the status would
+        # tell which of 1 to 4 it is, so it is not shown.
+        ["Health: Specialist course", SMALL, "4", "8", "Not shown"],
         ["Police: Any awareness course", "7", "5", "10", "On track"],
         # 3 of 10 due, below three quarters of it.
         ["Police: Practitioner course", SMALL, "10", "20", "Well behind"],
     ]
     assert texts(built.table("training-by-agency")) == [
-        ["Health", "6", "1 of 1", "On track"],  # the specialist counts as trained
+        # The specialist counts as trained; the agency's status and how many of its targets are
+        # on track would give away the specialist course's hidden status.
+        ["Health", "6", "Not shown", "Not shown"],
         ["Police", "10", "1 of 2", "Well behind"],
     ]
     assert any("plan year its last day falls in: plan year 1" in note for note in built.notes)
     assert any("30 September 2026" in note for note in built.notes)
+
+
+def test_a_status_is_shown_for_a_small_count_only_when_it_cannot_tell_which_one():
+    assert measure.status(3, 10) is Rag.RED  # 1 to 4 are all below 7.5
+    assert measure.status(3, 4) is None  # 1 and 2 well behind, 3 behind, 4 on track
+    assert measure.status(1, 2) is None
+    assert measure.status(2, 1) is Rag.GREEN  # 1 to 4 all reach 1
+    assert measure.status(0, 4) is Rag.RED  # 0 is shown as 0
+    assert measure.status(5, 4) is Rag.GREEN
 
 
 def test_a_plan_year_is_measured_to_today_while_it_runs(world):

@@ -16,7 +16,9 @@ board pack for last quarter says what was true at the end of last quarter.
 **What is disclosive.** Achieved counts and certificate counts are people, so they are ``Count``
 cells ("<5" for 1 to 4). Targets and the number due are the partnership's plan, not people, and are
 printed as they are; no percentage of a target is printed, since 80% of a target of 10 would give
-away the 2 not trained. Safe spaces are sites (public premises), not people, so their counts are
+away the 2 not trained. A target's status ("On track", "Behind", "Well behind") would narrow a
+hidden count down too (with 4 due, "Behind" means exactly 3), so where the count is 1 to 4 the
+status is printed only if every count from 1 to 4 would get the same one (``status``). Safe spaces are sites (public premises), not people, so their counts are
 printed as they are too.
 """
 
@@ -42,6 +44,7 @@ from ...training.models import (
     Target,
 )
 from ...uk_time import LONDON, uk_today
+from ..disclosure import MIN_SHOWN, is_small
 from ..periods import Period, PeriodKind
 from ..sections import ReportQuery, Section
 from ..tables import Chart, Column, Count, Figure, Row, SectionContent, Table, Words
@@ -85,6 +88,32 @@ def _agencies(query: ReportQuery) -> list[tuple[uuid.UUID, str, str]]:
 
 
 # --- Coverage against targets ------------------------------------------------------------------
+
+NOT_SHOWN = "Not shown"
+
+
+def status(achieved: int, due: int) -> dashboard.Rag | None:
+    """The training dashboard's status, or None where printing it would narrow down a hidden
+    count: with 4 due, "Behind" means exactly 3 trained. A count of 1 to 4 is shown as "<5", so
+    its status is printed only when every count from 1 to 4 would get the same one."""
+    if not is_small(achieved):
+        return dashboard.rag(achieved, due)
+    found = {dashboard.rag(n, due) for n in range(1, MIN_SHOWN)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _words(found: dashboard.Rag | None) -> Words:
+    return Words(NOT_SHOWN if found is None else found.words)
+
+
+def _agency_status(statuses: list[dashboard.Rag | None]) -> list[Words]:
+    """How many of an agency's targets are on track, and its status (its furthest-behind
+    target's); neither where a target's own status is not shown."""
+    if None in statuses:
+        return [Words(NOT_SHOWN), Words(NOT_SHOWN)]
+    known = [found for found in statuses if found is not None]
+    worst = min(known, key=dashboard.RAG_ORDER.index)
+    return [Words(f"{known.count(dashboard.Rag.GREEN)} of {len(known)}"), Words(worst.words)]
 
 
 def _counted(query: ReportQuery, year: PlanYear) -> list[sa.ColumnElement[bool]]:
@@ -139,7 +168,7 @@ def coverage(query: ReportQuery, year: PlanYear) -> tuple[Table, Table]:
         .order_by(Agency.name, Target.course_id.is_(None).desc(), Target.level, Course.title)
     )
     rows = []
-    agencies: dict[uuid.UUID, tuple[str, str, list[dashboard.Rag]]] = {}
+    agencies: dict[uuid.UUID, tuple[str, str, list[dashboard.Rag | None]]] = {}
     for code, name, agency_id, course_id, title, level, target in targets:
         achieved = (
             by_course.get((agency_id, course_id), 0)
@@ -147,8 +176,8 @@ def coverage(query: ReportQuery, year: PlanYear) -> tuple[Table, Table]:
             else by_level.get((agency_id, level), 0)
         )
         due = dashboard.due_by_now(target, year, day)
-        status = dashboard.rag(achieved, due)
-        agencies.setdefault(agency_id, (code, name, []))[2].append(status)
+        shown = status(achieved, due)
+        agencies.setdefault(agency_id, (code, name, []))[2].append(shown)
         label = title or f"Any {LEVEL_HEADINGS[Level(level)].lower()} course"
         rows.append(
             Row(
@@ -157,7 +186,7 @@ def coverage(query: ReportQuery, year: PlanYear) -> tuple[Table, Table]:
                     Count(achieved),
                     Words(f"{due:,}"),
                     Words(f"{target:,}"),
-                    Words(status.words),
+                    _words(shown),
                 ],
                 key=f"{code}:{course_id or level}",
             )
@@ -201,8 +230,7 @@ def coverage(query: ReportQuery, year: PlanYear) -> tuple[Table, Table]:
                 name,
                 [
                     Count(trained.get(agency_id, 0)),
-                    Words(f"{statuses.count(dashboard.Rag.GREEN)} of {len(statuses)}"),
-                    Words(min(statuses, key=dashboard.RAG_ORDER.index).words),
+                    *_agency_status(statuses),
                 ],
                 key=code,
             )
@@ -436,7 +464,8 @@ def build(query: ReportQuery) -> SectionContent:
             "part of the plan year gone by, in whole people, rounded down. On track: trained "
             "at least the number due; behind: at least three quarters of it; well behind: "
             "fewer. An agency's status is its furthest-behind target's. No percentage of a target "
-            "is shown, as it could give away a small number."
+            "is shown, and a status is not shown where, with the number due, it would tell how "
+            "many of fewer than 5 people were trained."
         )
     issued_table, expiring_table, trend_table = issued(query), expiring(query), trend(query)
     tables += [issued_table, expiring_table, trend_table, safe_spaces(query, year)]

@@ -18,8 +18,8 @@ cells ("<5" for 1 to 4). Targets and the number due are the partnership's plan, 
 printed as they are; no percentage of a target is printed, since 80% of a target of 10 would give
 away the 2 not trained. A target's status ("On track", "Behind", "Well behind") would narrow a
 hidden count down too (with 4 due, "Behind" means exactly 3), so where the count is 1 to 4 the
-status is printed only if every count from 1 to 4 would get the same one (``status``). Safe spaces are sites (public premises), not people, so their counts are
-printed as they are too.
+status is printed only if every count from 1 to 4 would get the same one (``status``). Safe
+spaces are sites (public premises), not people, so their counts are printed as they are too.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def plan_year_for(period: Period) -> PlanYear | None:
 
 
 def as_of(query: ReportQuery) -> date:
-    """The day coverage is measured on: the period's last day, or today if that is later."""
+    """The day coverage is measured on: the period's last day, or today if it has not ended."""
     return min(query.today or uk_today(), query.period.end - timedelta(days=1))
 
 
@@ -247,7 +247,10 @@ def coverage(query: ReportQuery, year: PlanYear) -> tuple[Table, Table]:
 # --- Certificates ------------------------------------------------------------------------------
 
 
-def issued(query: ReportQuery) -> Table:
+Agencies = list[tuple[uuid.UUID, str, str]]
+
+
+def issued(query: ReportQuery, agencies: Agencies | None = None) -> Table:
     """Certificates issued in the period (not revoked), by agency and course level."""
     found = {
         (agency_id, Level(level)): n
@@ -269,7 +272,7 @@ def issued(query: ReportQuery) -> Table:
         columns=[Column(LEVEL_HEADINGS[level], level.value) for level in Level],
         rows=[
             Row(name, [Count(found.get((agency_id, level), 0)) for level in Level], key=code)
-            for agency_id, code, name in _agencies(query)
+            for agency_id, code, name in agencies or _agencies(query)
         ],
         total_row=True,
         total_column=True,
@@ -277,7 +280,7 @@ def issued(query: ReportQuery) -> Table:
     )
 
 
-def expiring(query: ReportQuery) -> Table:
+def expiring(query: ReportQuery, agencies: Agencies | None = None) -> Table:
     """Certificates still current that expire in the next 90 days and in the next period, by
     agency (not revoked, not already replaced by a refresher)."""
     today = query.today or uk_today()
@@ -329,7 +332,7 @@ def expiring(query: ReportQuery) -> Table:
         ],
         rows=[
             Row(name, [Count(n) for n in found.get(agency_id, (0, 0))], key=code)
-            for agency_id, code, name in _agencies(query)
+            for agency_id, code, name in agencies or _agencies(query)
         ],
         total_row=True,
         description=(
@@ -467,7 +470,9 @@ def build(query: ReportQuery) -> SectionContent:
             "is shown, and a status is not shown where, with the number due, it would tell how "
             "many of fewer than 5 people were trained."
         )
-    issued_table, expiring_table, trend_table = issued(query), expiring(query), trend(query)
+    agencies = _agencies(query)
+    issued_table, expiring_table = issued(query, agencies), expiring(query, agencies)
+    trend_table = trend(query)
     tables += [issued_table, expiring_table, trend_table, safe_spaces(query, year)]
     charts.append(Chart("Certificates issued over time", "certificates-trend", kind="line"))
     notes += [

@@ -10,6 +10,7 @@ from . import (
     matching_timing,
     pdf_render,
     reencrypt,
+    reports,
     training_dashboard,
 )
 
@@ -22,3 +23,4 @@ if __name__ == "__main__":
     api_intake.main()
     matching_timing.main()
     pdf_render.main([])
+    reports.main([])

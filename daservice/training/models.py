@@ -406,6 +406,16 @@ class Certificate(db.Model, UUIDModel):  # type: ignore[name-defined]
             "trainee_id",
             "revoked_at",
         ),
+        # Whether a later certificate of the same course replaced this one (refresher reminders,
+        # the reports' expiring certificates), from the index alone (migration 0012;
+        # bench/reports.py).
+        sa.Index(
+            "ix_training_certificates_holder_course",
+            "trainee_id",
+            "course_id",
+            "completed_on",
+            "revoked_at",
+        ),
     )
 
     enrolment_id: Mapped[uuid.UUID] = mapped_column(

@@ -222,3 +222,39 @@ def test_anyone_without_the_reports_permission_gets_403(client, login_as, app, r
     login_as(factories.user(role))
     for path in ("/reports/", "/reports/tables.zip", "/reports/tables/referrals-by-agency.csv"):
         assert client.get(f"{path}?period=2026-Q2").status_code == 403
+
+
+def test_an_administrator_limits_a_manager_to_her_agency_and_can_lift_it(
+    app, client, login_as, partnership
+):
+    from daservice.accounts.models import User
+
+    from ..conftest import LoginActions, csrf_token
+
+    manager = world.manager(partnership["police"])
+    login_as(factories.user(Role.ADMIN))
+    form = client.get(f"/admin/users/{manager.id}").get_data(as_text=True)
+    assert "For someone with the manager role only" in form
+    assert 'name="reports_own_agency_only"' in form
+    fields = {
+        "display_name": manager.display_name,
+        "agency": str(manager.agency_id),
+        "roles": ["manager"],
+        "csrf_token": csrf_token(client, f"/admin/users/{manager.id}"),
+    }
+    post = client.post(f"/admin/users/{manager.id}", data=fields | {"reports_own_agency_only": "y"})
+    assert post.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, manager.id).reports_own_agency_only
+    assert re.search(
+        r'name="reports_own_agency_only"[^>]*checked', _page(client, f"/admin/users/{manager.id}")
+    )
+
+    theirs = app.test_client()
+    LoginActions(theirs)(manager)
+    page = _page(theirs, "/reports/?period=2026-Q2")
+    assert list(table_cells(page, "referrals-by-agency")) == ["Metropolitan Police Service", "Total"]
+
+    assert client.post(f"/admin/users/{manager.id}", data=fields).status_code == 302  # unticked
+    db.session.expire_all()
+    assert not db.session.get(User, manager.id).reports_own_agency_only

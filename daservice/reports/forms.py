@@ -5,9 +5,9 @@ comes from the address bar and may have been typed: a bad one is an error on its
 error summary), never a 500 and never a 404, except an agency a limited manager may not see,
 which is a 404 like any record outside her scope (``scope.query_for``).
 
-Links from the page (a table's CSV, the ZIP, the Marac return) carry the period as one key,
-``period=2026-Q3``; the form itself sends the kind of period and one select per kind, so that it
-works without JavaScript (the radios reveal the select of the kind chosen when it runs).
+The period is one select whose options are grouped by kind (quarters, months, the training plan's
+years), so choosing the kind and the period is one question, answered without JavaScript; its
+value is the period's key (``2026-Q3``, ``2026-07``, ``PY2024``), as in every link the page makes.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from datetime import date
 from typing import TypeVar
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect
-from wtforms import RadioField, SelectField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect
+from wtforms import SelectField
 
 from ..accounts.models import Agency
 from ..directory.models import Service
@@ -29,10 +29,10 @@ from .periods import BadPeriod, Period, PeriodKind
 
 RECENT_MONTHS = 24
 RECENT_QUARTERS = 12
-KIND_FIELDS = {
-    PeriodKind.MONTH: "month",
-    PeriodKind.QUARTER: "quarter",
-    PeriodKind.PLAN_YEAR: "plan_year",
+GROUPS = {
+    PeriodKind.QUARTER: "Quarters",
+    PeriodKind.MONTH: "Months",
+    PeriodKind.PLAN_YEAR: "Plan years",
 }
 NOT_STARTED = "Choose a period that has started"
 PICK_AGENCY = "Select an agency from the list"
@@ -44,15 +44,8 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False  # read-only, sent by GET
 
-    kind = RadioField(
-        "Period",
-        choices=[(kind.value, kind.label) for kind in PeriodKind],
-        widget=GovRadioInput(),
-        validate_choice=False,  # checked in ``read_filters``, with a message a user can act on
-    )
-    month = SelectField("Month", choices=[], widget=GovSelect(), validate_choice=False)
-    quarter = SelectField("Quarter", choices=[], widget=GovSelect(), validate_choice=False)
-    plan_year = SelectField("Plan year", choices=[], widget=GovSelect(), validate_choice=False)
+    # Choices grouped by kind (a dict: optgroups), filled in by ``read_filters``.
+    period = SelectField("Period", choices=[], widget=GovSelect(), validate_choice=False)
     agency = SelectField("Agency", choices=[], widget=GovSelect(), validate_choice=False)
     service = SelectField("Service", choices=[], widget=GovSelect(), validate_choice=False)
 
@@ -110,13 +103,6 @@ def _option(period: Period, today: date) -> tuple[str, str]:
     return period.key, period.label + ("" if period.is_complete(today) else " (so far)")
 
 
-def _default(kind: PeriodKind, offered: list[Period], today: date) -> Period | None:
-    """The first complete period of the kind (a plan year: the current one)."""
-    if kind is PeriodKind.PLAN_YEAR:
-        return offered[0] if offered else None
-    return next((p for p in offered if p.is_complete(today)), None)
-
-
 def read_filters(
     form: FilterForm,
     args: Mapping[str, str],
@@ -132,14 +118,7 @@ def read_filters(
 
     Raises ``OutOfScope`` when a limited manager asks for an agency that is not hers."""
     offered = period_options(plan_years, today)
-    for kind, name in KIND_FIELDS.items():
-        field = form[name]
-        field.choices = [_option(p, today) for p in offered[kind]]
-        if not args.get(name) and not args.get("period"):
-            chosen = _default(kind, offered[kind], today)
-            field.data = chosen.key if chosen else ""
-
-    period = _read_period(form, args, offered, plan_years, today)
+    period = _read_period(form, args.get("period", ""), offered, plan_years, today)
     agency = _read_agency(form, args, agencies, own_agency)
     form.service.choices = [("", "All services")] + [(str(s.id), s.name) for s in services]
     service = _pick(form.service, args.get("service", ""), services, PICK_SERVICE)
@@ -150,44 +129,30 @@ def read_filters(
 
 def _read_period(
     form: FilterForm,
-    args: Mapping[str, str],
+    sent: str,
     offered: dict[PeriodKind, list[Period]],
     plan_years: list[Period],
     today: date,
 ) -> Period | None:
-    key = args.get("period", "").strip()
-    if key:  # a link's ?period=2026-Q3: the kind follows from the key
-        field = None
-    else:
-        kind_value = args.get("kind") or PeriodKind.QUARTER.value
-        if kind_value not in set(PeriodKind):
-            form.kind.data = PeriodKind.QUARTER.value
-            form.kind.errors = ["Select month, quarter or plan year"]
-            return None
-        field = form[KIND_FIELDS[PeriodKind(kind_value)]]
-        key = (field.data or "").strip()
-        if not key:
-            form.kind.data = kind_value
-            field.errors = [
-                "There are no plan years in the training plan yet"
-                if kind_value == PeriodKind.PLAN_YEAR
-                else f"Select a {PeriodKind(kind_value).label.lower()}"
-            ]
-            return None
+    """The period sent (the latest complete quarter when none was), or None with an error."""
+    groups = {kind: [_option(p, today) for p in offered[kind]] for kind in GROUPS}
+    form.period.choices = {GROUPS[kind]: options for kind, options in groups.items() if options}
+    key = sent.strip()
+    if not key:
+        key = periods.latest_complete_quarter(today).key
+    form.period.data = key
     try:
         period = periods.parse(key, plan_years)
     except BadPeriod as problem:
-        (field or form.quarter).errors = [str(problem)]
-        form.kind.data = form.kind.data or PeriodKind.QUARTER.value
+        form.period.errors = [str(problem)]
         return None
-    form.kind.data = period.kind.value
-    chosen = form[KIND_FIELDS[period.kind]]
-    chosen.data = period.key
-    if period.key not in {value for value, _ in chosen.choices}:  # type: ignore[union-attr]
+    if period.key not in {value for value, _ in groups[period.kind]}:
         # A period further back than the select lists, asked for by its key: still shown.
-        chosen.choices = [_option(period, today), *chosen.choices]  # type: ignore[misc]
+        groups[period.kind].insert(0, _option(period, today))
+        form.period.choices[GROUPS[period.kind]] = groups[period.kind]
+    form.period.data = period.key  # "2026-q3" typed in the address is 2026-Q3
     if period.start > today:
-        chosen.errors = [NOT_STARTED]
+        form.period.errors = [NOT_STARTED]
         return None
     return period
 
@@ -210,7 +175,9 @@ def _read_agency(
     return _pick(form.agency, sent, agencies, PICK_AGENCY)
 
 
-def _pick(field: SelectField, sent: str, options: Sequence[_Option], message: str) -> _Option | None:
+def _pick(
+    field: SelectField, sent: str, options: Sequence[_Option], message: str
+) -> _Option | None:
     """The option whose id was sent ("" is every one); an error on the field otherwise."""
     field.data = sent
     if not sent:

@@ -48,9 +48,7 @@ def test_a_table_is_its_headings_then_its_rows_as_printed():
     shown = disclose(_table("Refuge", "Victim Support"))
     rows = _rows(csv_export.table_csv(shown))
     assert rows[0] == ["Agency", "Standard", "High", "Total"]
-    assert rows[1:] == [
-        [row.label, *(cell.text for cell in row.cells)] for row in shown.rows
-    ]
+    assert rows[1:] == [[row.label, *(cell.text for cell in row.cells)] for row in shown.rows]
     assert ["Refuge", "[c]", "<5", "9"] in rows  # the symbols, as the page prints them
 
 
@@ -66,7 +64,9 @@ def test_the_zip_has_a_file_per_table_and_a_readme(app):
     shown = disclose(_table("Refuge", "Victim Support"))
     recorded = get("come-forward")
     missing = get("perpetrator-programmes")
-    pack = Pack(query, (BuiltSection(recorded, True, tables=(shown,)), BuiltSection(missing, False)))
+    pack = Pack(
+        query, (BuiltSection(recorded, True, tables=(shown,)), BuiltSection(missing, False))
+    )
     made = datetime(2026, 7, 3, 16, 5, tzinfo=UTC)
     archive = zipfile.ZipFile(io.BytesIO(csv_export.tables_zip(pack, made)))
     assert sorted(archive.namelist()) == ["README.txt", "come-forward/by-agency.csv"]
@@ -100,9 +100,7 @@ def partnership(app, directory):
 def _exports() -> list[AuditEvent]:
     db.session.expire_all()
     return list(
-        db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.action == AuditAction.EXPORT_CSV)
-        )
+        db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == AuditAction.EXPORT_CSV))
     )
 
 

@@ -18,7 +18,6 @@ from .. import factories
 from . import world
 from .world import element, heading, options, selected, table_cells, text
 
-
 HOSPITAL = "Barking, Havering and Redbridge University Hospitals NHS Trust"
 
 
@@ -59,14 +58,13 @@ def test_a_quarter_shows_each_agencys_referrals_with_small_counts_hidden(
 def test_the_form_filters_by_month_and_by_agency(client, login_as, partnership):
     login_as(world.manager())
     police = partnership["police"]
-    page = _page(client, f"/reports/?kind=month&month=2026-05&agency={police.id}&service=")
+    page = _page(client, f"/reports/?period=2026-05&agency={police.id}&service=")
     assert heading(page) == "May 2026"
     rows = table_cells(page, "referrals-by-agency")
     assert list(rows) == ["Metropolitan Police Service", "Total"]
     assert rows["Total"][-1] == "6"
     # The form shows what was chosen.
-    assert re.search(r'<input[^>]*value="month"[^>]*checked', page)
-    assert selected(page, "month") == "2026-05"
+    assert selected(page, "period") == "2026-05"
     assert selected(page, "agency") == str(police.id)
 
 
@@ -76,9 +74,10 @@ def test_a_plan_year_is_offered_and_shown(client, login_as, partnership):
     coordinator = factories.user(Role.TRAINING_COORDINATOR)
     planning.save_plan(coordinator, None, name="Plan", starts_on=date(2025, 4, 1))
     login_as(world.manager())
-    offered = options(_page(client, "/reports/"), "plan_year")
-    assert offered == ["PY2026", "PY2025"]  # the years that have started, newest first
-    page = _page(client, "/reports/?kind=plan_year&plan_year=PY2026")
+    offered = options(_page(client, "/reports/"), "period")
+    assert offered[-2:] == ["PY2026", "PY2025"]  # the years that have started, newest first
+    assert offered[0] == periods.quarter(date.today()).key  # this quarter, then the ones before
+    page = _page(client, "/reports/?period=PY2026")
     assert heading(page) == "Plan year 2: April 2026 to March 2027"
     assert table_cells(page, "referrals-by-agency")["Total"][-1] == "9"
     assert 'id="partial-period"' in page
@@ -87,11 +86,10 @@ def test_a_plan_year_is_offered_and_shown(client, login_as, partnership):
 @pytest.mark.parametrize(
     ("query", "field", "message"),
     [
-        ("period=2026-Q9", "quarter", "Enter a period like 2026-07"),
-        ("kind=month&month=May", "month", "Enter a period like 2026-07"),
-        ("kind=plan_year&plan_year=PY2031", "plan_year", "There is no plan year starting in 2031"),
-        ("kind=weekly", "kind", "Select month, quarter or plan year"),
-        ("kind=quarter&quarter=2099-Q1", "quarter", "Choose a period that has started"),
+        ("period=2026-Q9", "period", "Enter a period like 2026-07"),
+        ("period=May", "period", "Enter a period like 2026-07"),
+        ("period=PY2031", "period", "There is no plan year starting in 2031"),
+        ("period=2099-Q1", "period", "Choose a period that has started"),
         ("period=2026-Q2&agency=not-an-agency", "agency", "Select an agency from the list"),
         ("period=2026-Q2&service=00000000-0000-0000-0000-000000000000", "service", "Select a"),
     ],
@@ -121,12 +119,11 @@ def test_the_current_quarter_is_marked_partial(client, login_as, partnership):
     login_as(world.manager())
     page = _page(client, f"/reports/?period={periods.quarter(date.today()).key}")
     assert "Partial period" in text(element(page, "div", "partial-period"))
-    assert "(so far)" in text(re.search(r"<option[^>]*selected[^>]*>[^<]*", element(page, "select", "quarter")).group(0))
+    chosen = re.search(r"<option[^>]*selected[^>]*>[^<]*", element(page, "select", "period"))
+    assert "(so far)" in chosen.group(0)
 
 
-def test_sections_not_yet_recorded_say_what_will_appear_never_zeros(
-    client, login_as, partnership
-):
+def test_sections_not_yet_recorded_say_what_will_appear_never_zeros(client, login_as, partnership):
     login_as(world.manager())
     page = _page(client, "/reports/?period=2026-Q2")
     section = element(page, "section", "perpetrator-programmes")
@@ -150,7 +147,13 @@ def test_each_section_says_its_measure_and_when_a_filter_does_not_apply(
 ):
     login_as(world.manager())
     service = next(iter(directory.values()))
-    section = text(element(_page(client, f"/reports/?period=2026-Q2&service={service.id}"), "section", "come-forward"))
+    section = text(
+        element(
+            _page(client, f"/reports/?period=2026-Q2&service={service.id}"),
+            "section",
+            "come-forward",
+        )
+    )
     assert "More victims come forward and receive help" in section
     assert "the service filter does not apply to this section" in section
     unfiltered = element(_page(client, "/reports/?period=2026-Q2"), "section", "come-forward")
@@ -158,7 +161,10 @@ def test_each_section_says_its_measure_and_when_a_filter_does_not_apply(
 
 
 def _links(page: str) -> dict[str, str]:
-    return {text(t): h.replace("&amp;", "&") for h, t in re.findall(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', page, re.S)}
+    return {
+        text(t): h.replace("&amp;", "&")
+        for h, t in re.findall(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', page, re.S)
+    }
 
 
 def test_downloads_are_offered_with_the_same_filters(client, login_as, partnership):
@@ -171,7 +177,9 @@ def test_downloads_are_offered_with_the_same_filters(client, login_as, partnersh
     assert "period=2026-Q2" in table_link and f"agency={police.id}" in table_link
     assert "period=2026-Q2" in links["Download all tables (ZIP)"]
     assert "period=2026-Q2" in links["Download the Marac quarterly return (CSV)"]
-    form = re.search(r'<form method="post" action="/reports/exports".*?</form>', page, re.S).group(0)
+    form = re.search(r'<form method="post" action="/reports/exports".*?</form>', page, re.S).group(
+        0
+    )
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
     assert fields["period"] == "2026-Q2" and fields["format"] == "pdf"
     assert fields["agency"] == str(police.id) and fields["csrf_token"]
@@ -192,7 +200,10 @@ def test_a_manager_limited_to_her_agency_sees_only_its_figures(client, login_as,
     police = partnership["police"]
     login_as(world.manager(police, limited=True))
     page = _page(client, "/reports/?period=2026-Q2")
-    assert list(table_cells(page, "referrals-by-agency")) == ["Metropolitan Police Service", "Total"]
+    assert list(table_cells(page, "referrals-by-agency")) == [
+        "Metropolitan Police Service",
+        "Total",
+    ]
     assert 'id="agency"' not in page  # no choice to make
     assert "your agency's figures only" in text(element(page, "p", "agency-limited"))
     assert "Reports: Metropolitan Police Service" in text(page)
@@ -253,7 +264,10 @@ def test_an_administrator_limits_a_manager_to_her_agency_and_can_lift_it(
     theirs = app.test_client()
     LoginActions(theirs)(manager)
     page = _page(theirs, "/reports/?period=2026-Q2")
-    assert list(table_cells(page, "referrals-by-agency")) == ["Metropolitan Police Service", "Total"]
+    assert list(table_cells(page, "referrals-by-agency")) == [
+        "Metropolitan Police Service",
+        "Total",
+    ]
 
     assert client.post(f"/admin/users/{manager.id}", data=fields).status_code == 302  # unticked
     db.session.expire_all()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from html import unescape
 from datetime import UTC, datetime
+from html import unescape
 
 import sqlalchemy as sa
 
@@ -63,7 +63,9 @@ def table_cells(html: str, key: str) -> dict[str, list[str]]:
     for row in re.findall(r"<tr\b[^>]*>(.*?)</tr>", body, re.S):
         label = re.search(r"<th\b[^>]*>(.*?)</th>", row, re.S)
         assert label is not None
-        rows[text(label.group(1))] = [text(c) for c in re.findall(r"<td\b[^>]*>(.*?)</td>", row, re.S)]
+        rows[text(label.group(1))] = [
+            text(c) for c in re.findall(r"<td\b[^>]*>(.*?)</td>", row, re.S)
+        ]
     return rows
 
 

@@ -32,6 +32,12 @@ def test_a_manager_filters_the_dashboard_and_downloads_a_table(page: Page, live_
     expect(page.get_by_role("heading", name="Contents")).to_be_visible()
     expect(page.locator("svg.app-chart").first).to_be_visible()
     check(page, "Reports dashboard")
+    # 200% zoom on a 1280 px screen is a 640 px wide page: nothing may scroll sideways there.
+    page.set_viewport_size({"width": 640, "height": 900})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    chart_width = page.locator("svg.app-chart").first.bounding_box()["width"]
+    assert chart_width <= 640 - 30
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # By keyboard: a month, an agency, then Show figures.
     tab_to(page, "#period")

@@ -15,6 +15,7 @@ ENTRIES: list[tuple[str, str]] = [
     ("Referrals", "referrals.index"),
     ("Inbox", "inbox.inbox"),
     ("Training", "training.dashboard"),
+    ("Reports", "reports.dashboard"),
     ("Your training", "training_runs.mine"),
     ("Users", "admin.users"),
     ("Services", "directory.index"),

@@ -154,7 +154,8 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 
 def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:
-    page = client.get(path).get_data(as_text=True)
+    # Followed: "/" is a redirect for some roles (a manager's home page is the reports dashboard).
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
     match = CSRF_RE.search(page)
     assert match, f"no CSRF token on {path}"
     return match.group(1)

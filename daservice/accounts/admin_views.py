@@ -66,6 +66,7 @@ def new_user() -> Any:
                 display_name=form.display_name.data,
                 agency_id=uuid.UUID(form.agency.data),
                 roles=[Role(r) for r in form.roles.data],
+                reports_own_agency_only=bool(form.reports_own_agency_only.data),
             )
         except services.AccountProblem as exc:
             form[exc.field].errors = [str(exc)]
@@ -91,6 +92,7 @@ def edit_user(user_id: uuid.UUID) -> Any:
                 display_name=form.display_name.data,
                 agency_id=uuid.UUID(form.agency.data),
                 roles=[Role(r) for r in form.roles.data],
+                reports_own_agency_only=bool(form.reports_own_agency_only.data),
             )
         except PermissionDenied as exc:
             form.roles.errors = [str(exc)]

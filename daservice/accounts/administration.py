@@ -45,6 +45,7 @@ def invite_user(
     display_name: str,
     agency_id: uuid.UUID,
     roles: Iterable[Role],
+    reports_own_agency_only: bool = False,
 ) -> User:
     """Create an account with no usable password and email its holder a link (valid 24 hours)
     to choose one and set up their authenticator."""
@@ -56,6 +57,7 @@ def invite_user(
         roles=roles,
         password=secrets.token_urlsafe(32),
     )
+    user.reports_own_agency_only = reports_own_agency_only
     audit.record("user.created", actor=actor, target_type="user", target_id=user.id)
     setup_links.send(actor, user, set_password=True, new_account=True)
     db.session.commit()
@@ -69,7 +71,10 @@ def update_user(
     display_name: str,
     agency_id: uuid.UUID,
     roles: Iterable[Role],
+    reports_own_agency_only: bool | None = None,
 ) -> User:
+    """Change an account's name, agency and roles (and, given, whether her reports are limited
+    to her agency: only a manager has reports, so it means nothing for other roles)."""
     policy.require_admin(actor)
     user = get_user(user_id)
     wanted = set(roles)
@@ -81,6 +86,8 @@ def update_user(
     moved = user.agency_id != agency_id
     user.display_name = display_name.strip()
     user.agency_id = agency_id
+    if reports_own_agency_only is not None:
+        user.reports_own_agency_only = reports_own_agency_only
     # Every change before the first audit record: the audit chain's head is locked last, after
     # the directory's version row (which a membership change renews), in every transaction.
     if moved:

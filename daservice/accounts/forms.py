@@ -9,12 +9,20 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovPasswordInput,
     GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -213,6 +221,9 @@ class UserForm(FlaskForm):
         widget=GovCheckboxesInput(),
         choices=ROLE_CHOICES,
         validators=[DataRequired("Select at least one role")],
+    )
+    reports_own_agency_only = BooleanField(
+        "Show them their own agency's figures only", widget=GovCheckboxInput()
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
 

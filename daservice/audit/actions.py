@@ -112,6 +112,7 @@ class AuditAction(enum.StrEnum):
     REPORT_EXPORT_REQUESTED = "report.export_requested"
     REPORT_EXPORT_DOWNLOADED = "report.export_downloaded"
     REPORT_EXPORTED_COMMAND_LINE = "report.exported_command_line"
+    EXPORT_CSV = "export.csv"
     AUDIT_ACCESS_LOG_VIEWED = "audit.access_log_viewed"
     AUDIT_RECORD_SEARCHED = "audit.record_searched"
 
@@ -215,6 +216,7 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.REPORT_EXPORTED_COMMAND_LINE: (
         "Wrote a report export to a file on the server (flask reports export)"
     ),
+    AuditAction.EXPORT_CSV: "Exported a CSV file",
     AuditAction.AUDIT_ACCESS_LOG_VIEWED: "Looked up who accessed this record",
     AuditAction.AUDIT_RECORD_SEARCHED: "Searched for a record to check who accessed it",
 }

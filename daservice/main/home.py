@@ -25,9 +25,10 @@ from ..training.queries import agency_ids_in_scope
 from ..uk_time import uk_today
 
 # The permissions that have a section on the home page. A role with none of them is told plainly
-# that nothing here is for it yet (a manager until the reports are built).
+# that nothing here is for it yet.
 PERMISSIONS_WITH_WORK = frozenset(
     {
+        Permission.VIEW_REPORTS,
         Permission.WORK_ROUTES,
         Permission.REFER,
         Permission.MANAGE_DIRECTORY,
@@ -123,6 +124,15 @@ class Home:
     expiring_days: int = 0  # what "expiring soon" means, in days
     # True when none of her roles has work in the service yet (training, manager).
     nothing_yet: bool = False
+
+
+def lands_on_reports(user: User) -> bool:
+    """A manager's home page is the reports dashboard: her work is the figures, and one address
+    for them keeps the filters she bookmarks. Someone with other roles too keeps this page, with
+    a link to the reports among her other work."""
+    return allows(user, Permission.VIEW_REPORTS) and not any(
+        allows(user, p) for p in PERMISSIONS_WITH_WORK - {Permission.VIEW_REPORTS}
+    )
 
 
 def for_user(user: User, now: datetime | None = None) -> Home:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 
 from ..accounts import actor
 from ..security.guard import public
@@ -28,8 +28,10 @@ def _contact() -> dict[str, Any]:
 
 
 @bp.route("/")
-def home() -> str:
+def home() -> Any:
     user = actor()
+    if home_page.lands_on_reports(user):
+        return redirect(url_for("reports.dashboard"))
     return render_template(
         "home.html",
         user=user,

@@ -6,24 +6,34 @@ it reads without colour, and a hidden figure is labelled "<5" or "[c]" with no b
 give it away). The SVG is an image with a title and a description in words (its text
 alternative); the table it is drawn from is always printed beside it.
 
-Bars are horizontal, each labelled above: long agency names stay readable on a phone, where the
-chart is scaled down to the width of the screen. This module only does the arithmetic; the
-template writes the markup, autoescaped like every page.
+Bars are horizontal, each labelled above: long agency names stay readable on a phone. The
+drawing is narrow (360 units) with 17-unit text, and the page shows it at most 27em wide: text
+prints at about 20 px on a desktop and 14 px on a 320 px screen, where a wider drawing scaled
+down would print its labels at 7 px. Labels too long for one line are wrapped onto more lines
+(SVG text does not wrap by itself). This module only does the arithmetic; the template writes
+the markup, autoescaped like every page.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import textwrap
+from dataclasses import dataclass, field
 
 from .tables import Chart, ShownTable
 
-WIDTH = 640
-BAR = 18  # bar height
-ROW = 46  # label line + bar + gap
-TEXT = 15  # font size of labels and figures
-LINE_HEIGHT = 240
-PAD = 16
-FIGURE_ROOM = 90  # space kept right of the longest bar for its figure
+WIDTH = 360
+BAR = 20  # bar height
+TEXT = 17  # font size of labels and figures
+LEADING = 21  # from one line of a label to the next
+GAP = 14  # below each bar
+LINE_HEIGHT = 230  # a line chart's drawing, without its wrapped period labels
+PAD = 8
+FIGURE_ROOM = 72  # space kept right of the longest bar for its figure ("12,345")
+CHARS_PER_LINE = 34  # of a bar's label, at TEXT units across WIDTH (generous, as AXIS_CHAR)
+AXIS_TEXT = 14  # a line chart's period labels, smaller to fit five across
+AXIS_LEADING = 17
+AXIS_CHAR = 9.0  # a character's width at AXIS_TEXT, generous: DejaVu, the fallback, is wide
+AXIS_GAP = 6  # between two period labels
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,9 @@ class Mark:
     text_x: float
     text_y: float
     anchor: str = "start"
+    lines: tuple[str, ...] = field(default=())  # the label wrapped (each line under the last)
+    line_height: int = LEADING
+    label_size: int = TEXT
     bar_x: float = 0  # a bar chart's bar (width 0: none, as for a hidden figure)
     bar_y: float = 0
     bar_width: float = 0
@@ -51,11 +64,21 @@ class Layout:
     height: int
     marks: tuple[Mark, ...]
     axis: tuple[float, float, float, float] | None = None  # a line chart's x axis
-    line: str = ""  # a line chart's polyline points
+    # A line chart's polylines' points: one run of shown figures each (broken at a hidden one).
+    segments: tuple[str, ...] = ()
 
     @property
     def bar_height(self) -> int:
         return BAR
+
+    @property
+    def font_size(self) -> int:
+        return TEXT
+
+
+def wrap(label: str, width: int) -> tuple[str, ...]:
+    """A label as lines of at most ``width`` characters (a longer word keeps its own line)."""
+    return tuple(textwrap.wrap(label, width, break_long_words=False)) or ("",)
 
 
 def _column(chart: Chart, table: ShownTable) -> list[tuple[str, str, float | None]]:
@@ -82,57 +105,75 @@ def layout(chart: Chart, table: ShownTable) -> Layout:
 
 
 def _bars(chart: Chart, values: list, largest: float, words: str) -> Layout:
-    room = WIDTH - 2 * PAD - FIGURE_ROOM
+    room = WIDTH - FIGURE_ROOM
     marks = []
-    for index, (label, text, value) in enumerate(values):
-        top = PAD + index * ROW
+    top = PAD
+    for label, text, value in values:
+        lines = wrap(label, CHARS_PER_LINE)
         length = round(room * value / largest) if value else 0
         if value and not length:
             length = 2  # a figure too small to see still gets a sliver
-        bar_top = top + TEXT + 6
+        bar_top = top + LEADING * len(lines) + 2
         marks.append(
             Mark(
                 label=label,
                 text=text,
-                label_x=PAD,
+                label_x=0,
                 label_y=top + TEXT,
-                text_x=PAD + length + 8,
+                text_x=length + 6,
                 text_y=bar_top + BAR - 4,
-                bar_x=PAD,
+                lines=lines,
+                bar_x=0,
                 bar_y=bar_top,
                 bar_width=length,
             )
         )
-    return Layout(chart, words, WIDTH, PAD * 2 + ROW * max(1, len(values)), tuple(marks))
+        top = bar_top + BAR + GAP
+    return Layout(chart, words, WIDTH, max(top, PAD * 2 + BAR) + PAD, tuple(marks))
 
 
 def _line(chart: Chart, values: list, largest: float, words: str) -> Layout:
-    left, right, top, bottom = PAD + 8, WIDTH - PAD - 8, PAD + 24, LINE_HEIGHT - 44
-    step = (right - left) / max(1, len(values) - 1)
+    count = max(1, len(values))
+    # Period labels are wrapped to the room each has below its point, all centred on it, the
+    # outermost inset by half that room so nothing runs off the drawing or into its neighbour.
+    room = (WIDTH - AXIS_GAP * (count - 1)) / count
+    per_line = max(4, int(room // AXIS_CHAR))
+    left, right = room / 2, WIDTH - room / 2
+    top, bottom = PAD + 28, LINE_HEIGHT - 40
+    step = (right - left) / (count - 1) if count > 1 else 0
     marks = []
-    points = []
+    segments: list[list[tuple[float, float]]] = [[]]
+    deepest = 1
     for index, (label, text, value) in enumerate(values):
-        x = left + step * index if len(values) > 1 else (left + right) / 2
-        anchor = "start" if index == 0 else "end" if index == len(values) - 1 else "middle"
+        x = round(left + step * index if count > 1 else WIDTH / 2, 1)
         point = None
         y = bottom - 8.0
-        if value is not None:
+        if value is None:
+            segments.append([])  # no line through a hidden figure: it would show its size
+        else:
             y = bottom - (bottom - top) * value / largest
-            point = (round(x, 1), round(y, 1))
-            points.append(point)
+            point = (x, round(y, 1))
+            segments[-1].append(point)
+        lines = wrap(label, per_line)
+        deepest = max(deepest, len(lines))
+        half = max(len(line) for line in lines) * AXIS_CHAR / 2 + 2
         marks.append(
             Mark(
                 label=label,
                 text=text,
-                label_x=round(x, 1),
-                label_y=LINE_HEIGHT - 16,
-                text_x=round(x, 1),
+                label_x=round(min(max(x, half), WIDTH - half), 1),  # a long word stays inside
+                label_y=bottom + 22,
+                text_x=x,
                 text_y=round(y - 12, 1),
-                anchor=anchor,
+                anchor="middle",
+                lines=lines,
+                line_height=AXIS_LEADING,
+                label_size=AXIS_TEXT,
                 point=point,
             )
         )
-    line = " ".join(f"{x},{y}" for x, y in points) if len(points) > 1 else ""
+    drawn = tuple(" ".join(f"{x},{y}" for x, y in part) for part in segments if len(part) > 1)
+    height = bottom + 22 + AXIS_LEADING * (deepest - 1) + PAD + 4
     return Layout(
-        chart, words, WIDTH, LINE_HEIGHT, tuple(marks), (left, bottom, right, bottom), line
+        chart, words, WIDTH, round(height), tuple(marks), (0, bottom, WIDTH, bottom), drawn
     )

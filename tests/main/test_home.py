@@ -184,11 +184,29 @@ def test_dpo_is_offered_a_way_to_find_a_record(client, login_as, app):
     assert 'href="/dpo/access"' in page and "Find a record and see who accessed it" in page
 
 
-@pytest.mark.parametrize("role", [Role.MANAGER])
-def test_roles_with_nothing_built_yet_get_an_honest_page(client, login_as, role):
-    login_as(factories.user(role))
-    page = _text(client.get("/"))
-    assert "Nothing to do here yet" in page and "are not available yet" in page
+def test_a_managers_home_page_is_the_reports_dashboard(client, login_as, app):
+    login_as(factories.user(Role.MANAGER))
+    response = client.get("/")
+    assert response.status_code == 302 and response.location == "/reports/"
+    page = _text(client.get("/reports/"))
+    assert "Nothing to do here yet" not in page and "Contents" in page
+
+
+def test_a_manager_with_another_role_keeps_her_home_page_with_a_way_to_the_reports(
+    client, login_as, app
+):
+    login_as(factories.user(Role.MANAGER, Role.REFERRER))
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'href="/reports/"' in page and "Your referrals" in page
+    assert "Nothing to do here yet" not in page
+
+
+def test_roles_without_reports_are_not_offered_them(client, login_as, app):
+    login_as(factories.user(Role.REFERRER))
+    page = client.get("/").get_data(as_text=True)
+    assert "measures of success" not in page
 
 
 # --- The training roles -------------------------------------------------------------------------

@@ -1,0 +1,56 @@
+"""Chart layouts: readable on a phone (labels wrapped, nothing off the drawing), and a hidden
+figure drawn as its symbol only, never as a bar, a point or a line through it."""
+
+from __future__ import annotations
+
+from daservice.reports import charts
+from daservice.reports.disclosure import disclose
+from daservice.reports.tables import Chart, Column, Count, Row, Table
+
+LONG = "Barking, Havering and Redbridge University Hospitals NHS Trust"
+
+
+def _shown(rows: list[tuple[str, int]]):
+    return disclose(
+        Table(
+            "t",
+            "T",
+            "Agency",
+            [Column("Referrals", "n")],
+            [Row(label, [Count(n)]) for label, n in rows],
+        )
+    )
+
+
+def test_bar_labels_are_wrapped_and_a_hidden_figure_has_no_bar():
+    layout = charts.layout(Chart("By agency", "t"), _shown([(LONG, 1204), ("Refuge", 3)]))
+    long, small = layout.marks
+    assert len(long.lines) == 2 and " ".join(long.lines) == LONG
+    assert all(len(line) <= charts.CHARS_PER_LINE for line in long.lines)
+    assert long.bar_width == charts.WIDTH - charts.FIGURE_ROOM and long.text == "1,204"
+    assert small.bar_width == 0 and small.text == "<5"
+    assert small.label_y > long.bar_y + charts.BAR  # the wrapped label pushed the next one down
+    assert layout.height >= small.bar_y + charts.BAR
+
+
+def test_a_line_breaks_at_a_hidden_figure_and_its_labels_stay_inside():
+    periods = ["October to December 2025", "January to March 2026", "April to June 2026"]
+    layout = charts.layout(
+        Chart("By quarter", "t", kind="line"),
+        _shown(list(zip(periods, [120, 2, 140], strict=True))),
+    )
+    assert layout.segments == ()  # 120, hidden, 140: no run of two shown figures to join
+    assert layout.marks[1].point is None and layout.marks[1].text == "<5"
+    for mark in layout.marks:
+        half = max(len(line) for line in mark.lines) * charts.AXIS_CHAR / 2
+        assert 0 <= mark.label_x - half and mark.label_x + half <= charts.WIDTH
+    joined = charts.layout(
+        Chart("By quarter", "t", kind="line"),
+        _shown(list(zip(periods, [120, 90, 140], strict=True))),
+    )
+    assert len(joined.segments) == 1 and joined.segments[0].count(",") == 3
+
+
+def test_the_description_gives_every_figure_as_the_table_prints_it():
+    layout = charts.layout(Chart("By agency", "t"), _shown([("Refuge", 3), ("Victim Support", 12)]))
+    assert layout.description == "By agency (Referrals). Refuge: <5; Victim Support: 12."

@@ -306,15 +306,27 @@ def _next_to_hide(
     hidden: set[Position],
     n: Callable[[Position], int],
 ) -> Position | None:
-    """What to hide next to protect ``pinned``: the smallest count shown along its lines (a
-    non-zero one if there is one), else a total shown along them."""
+    """What to hide next to protect ``pinned``: the smallest non-zero count shown along its own
+    lines, else along any line holding a hidden cell (what gave it away may be a line away: a
+    total worked out from a column shown in full), then a total, and a zero only as a last
+    resort (hiding a zero protects little and makes the table harder to read)."""
     near = [(members, total) for members, total in lines if pinned in (*members, total)]
-    shown_members = [p for members, _ in near for p in members if p not in hidden]
+    linked = [(members, total) for members, total in lines if hidden & {*members, total}]
+
+    def shown_members(chosen: list[tuple[list[Position], Position]]) -> list[Position]:
+        return [p for members, _ in chosen for p in members if p not in hidden]
+
+    def shown_totals(chosen: list[tuple[list[Position], Position]]) -> list[Position]:
+        return [total for _, total in chosen if total not in hidden]
+
+    everything = [p for members, total in lines for p in (*members, total) if p not in hidden]
     for candidates in (
-        [p for p in shown_members if n(p) > 0],
-        shown_members,
-        [total for _, total in near if total not in hidden],
-        [p for members, total in lines for p in (*members, total) if p not in hidden],
+        [p for p in shown_members(near) if n(p) > 0],
+        [p for p in shown_members(linked) if n(p) > 0],
+        [p for p in shown_totals(near) if n(p) > 0],
+        [p for p in shown_totals(linked) if n(p) > 0],
+        [p for p in everything if n(p) > 0],
+        everything,
     ):
         if candidates:
             return min(candidates, key=n)

@@ -51,8 +51,10 @@ def test_a_quarter_shows_each_agencys_referrals_with_small_counts_hidden(
     rows = table_cells(response.get_data(as_text=True), "referrals-by-agency")
     # The hospital's 2 high-risk referrals are "<5", and so is its row total.
     assert rows[HOSPITAL] == ["0", "0", "<5", "<5"]
-    assert rows["Metropolitan Police Service"][:3] == ["6", "0", "0"]
-    assert rows["Total"][2] == "<5"
+    # The total of 8 is shown, so the police's 6 (all standard risk) is hidden too: 8 minus a
+    # shown 6 would give the hospital's 2 away.
+    assert rows["Metropolitan Police Service"] == ["[c]", "0", "0", "[c]"]
+    assert rows["Total"] == ["[c]", "0", "<5", "8"]
 
 
 def test_the_form_filters_by_month_and_by_agency(client, login_as, partnership):

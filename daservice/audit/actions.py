@@ -108,6 +108,7 @@ class AuditAction(enum.StrEnum):
     SITE_STAFF_CHANGED = "training.site_staff_changed"
     # Exports and oversight
     EXPORT_PDF = "export.pdf"
+    EXPORT_MARAC_RETURN = "export.marac_return"
     AUDIT_ACCESS_LOG_VIEWED = "audit.access_log_viewed"
     AUDIT_RECORD_SEARCHED = "audit.record_searched"
 
@@ -204,6 +205,7 @@ LABELS: dict[AuditAction, str] = {
     ),
     AuditAction.SITE_STAFF_CHANGED: "Changed which trainees work at a site",
     AuditAction.EXPORT_PDF: "Exported a PDF",
+    AuditAction.EXPORT_MARAC_RETURN: "Exported the Marac quarterly data return",
     AuditAction.AUDIT_ACCESS_LOG_VIEWED: "Looked up who accessed this record",
     AuditAction.AUDIT_RECORD_SEARCHED: "Searched for a record to check who accessed it",
 }

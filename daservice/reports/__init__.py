@@ -15,6 +15,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from . import (
+        marac_views,
         models,  # noqa: F401  (the report_exports table)
         views,
     )
@@ -22,3 +23,4 @@ def init_app(app: Flask) -> None:
 
     register_all()
     views.init_app(app)
+    marac_views.init_app(app)  # the Marac quarterly return (CSV)

@@ -106,6 +106,7 @@ REQUIRED: dict[str, set[Permission]] = {
     "sites.remove_staff": {Permission.LEAD_TRAINING},
     "training.dashboard": {Permission.LEAD_TRAINING},
     "reports.dashboard": {Permission.VIEW_REPORTS},
+    "marac_return.download": {Permission.VIEW_REPORTS},
     "training_plan.plan": {Permission.RUN_TRAINING},
     "training_plan.targets": {Permission.RUN_TRAINING},
     "courses.index": {Permission.RUN_TRAINING},

@@ -38,7 +38,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from daservice.accounts.models import Agency, Role, User
+from daservice.accounts.models import Agency, Role
 from daservice.directory.models import ServiceKind
 from daservice.extensions import db
 from daservice.referrals import intake, sla
@@ -153,10 +153,15 @@ S10_CONSENT = uk(2026, 9, 14, 10)
 
 @dataclass
 class World:
-    referrals: dict[str, Referral]
-    agencies: dict[str, Agency]
-    referrers: dict[str, User]
-    services: dict[ServiceKind, Any]
+    """The ids of what was made (the rows themselves are not kept: nothing decrypted stays)."""
+
+    referrals: dict[str, uuid.UUID]
+    agencies: dict[str, uuid.UUID]
+    services: dict[ServiceKind, uuid.UUID]
+
+    def agency(self, code: str) -> Agency:
+        found: Agency = db.session.get(Agency, self.agencies[code])
+        return found
 
 
 def _payload(spec: Spec, victim_of: dict[str, Spec]) -> dict[str, Any]:
@@ -236,9 +241,10 @@ def build() -> World:
             )
             route.first_contact_at = contact_time(route.released_at.replace(tzinfo=UTC), days)
     db.session.commit()
+    world = World(
+        {name: referral.id for name, referral in made.items()},
+        {code: agency.id for code, agency in agencies.items()},
+        {kind: service.id for kind, service in services.items()},
+    )
     db.session.expunge_all()  # nothing decrypted stays in the session for the reports to find
-    return World(made, agencies, referrers, services)
-
-
-def ids(world: World, *names: str) -> list[uuid.UUID]:
-    return [world.referrals[name].id for name in names]
+    return world

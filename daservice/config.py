@@ -99,6 +99,9 @@ class Defaults:
     # The codes of the agencies that are the police, for the Marac return's "referrals from the
     # police" (every other agency is a partner agency).
     REPORTS_POLICE_AGENCY_CODES: list[str] = ["MPS"]
+    # How many synthetic referrals `flask demo load` spreads over the last six quarters (each goes
+    # through the real intake; a test that only needs the demo's users may set fewer).
+    DEMO_HISTORY_REFERRALS = 300
 
     # Blind indexes are sized for this many people (security/blind_index.py)
     PERSON_INDEX_POPULATION = 100_000

@@ -79,7 +79,7 @@ def by_month(query: ReportQuery) -> Table:
         title="Referrals by month",
         row_heading="Month",
         columns=[Column("Referrals", "referrals")],
-        rows=[Row(m.label, [cell], key=m.key) for m, cell in zip(months, cells, strict=True)],
+        rows=[Row(m.short_label, [cell], key=m.key) for m, cell in zip(months, cells, strict=True)],
         description=f"Referrals made in each of the 12 months to the end of {query.period.label}.",
     )
 

@@ -187,7 +187,7 @@ def repeat_victims(query: ReportQuery) -> Table:
     rows = []
     for i, period in enumerate(periods):
         n, r = every.get((None, i), 0), repeats.get((None, i), 0)
-        rows.append(Row(period.label, [Count(n), Count(r), Rate(r, n)], key=period.key))
+        rows.append(Row(period.short_label, [Count(n), Count(r), Rate(r, n)], key=period.key))
     return Table(
         key="repeat-victims",
         title="Repeat victims",
@@ -215,7 +215,7 @@ def risk_over_time(query: ReportQuery) -> Table:
         total = sum(per_level.values())
         rows.append(
             Row(
-                period.label,
+                period.short_label,
                 [Count(total), *(Rate(per_level[level], total) for level in LEVELS)],
                 key=period.key,
             )

@@ -78,7 +78,7 @@ def marac_volume(query: ReportQuery) -> Table:
             cells = [Count(n), Words(f"{expected:,.0f}"), cases_per_10000(n, period, population)]
         else:  # one agency's referrals are not the partnership's Marac volume
             cells = [Count(n), Words("–"), Words("–")]
-        rows.append(Row(period.label, cells, key=period.key))
+        rows.append(Row(period.short_label, cells, key=period.key))
     return Table(
         key="marac-volume",
         title="Marac referrals against the SafeLives benchmark",
@@ -184,7 +184,7 @@ def serial_perpetrators(query: ReportQuery) -> Table:
     rows = []
     for i, period in enumerate(periods):
         n, s = every.get((None, i), 0), serial.get((None, i), 0)
-        rows.append(Row(period.label, [Count(n), Count(s), Rate(s, n)], key=period.key))
+        rows.append(Row(period.short_label, [Count(n), Count(s), Rate(s, n)], key=period.key))
     return Table(
         key="serial-perpetrators",
         title="Referrals naming a serial perpetrator",

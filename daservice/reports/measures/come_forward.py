@@ -69,7 +69,7 @@ def by_month(query: ReportQuery) -> Table:
     and the trend's five quarters hide the months)."""
     months = months_to(query.period)
     found = count_per_period(
-        Referral.created_at, months, *referrals_in_agency(query), select_from=Referral
+        Referral.created_at, months, *_agency_only(query), select_from=Referral
     )
     counts = [found.get((None, i), 0) for i in range(len(months))]
     hidden = _hidden_for_totals(months, counts, query.period)
@@ -84,7 +84,7 @@ def by_month(query: ReportQuery) -> Table:
     )
 
 
-def referrals_in_agency(query: ReportQuery) -> list[sa.ColumnElement[bool]]:
+def _agency_only(query: ReportQuery) -> list[sa.ColumnElement[bool]]:
     return [Referral.agency_id == query.agency_id] if query.agency_id is not None else []
 
 
@@ -203,7 +203,8 @@ def build(query: ReportQuery) -> SectionContent:
             "period. A month's figure is hidden where the period's total would give a small "
             "count away.",
             "First contact counts attempts made by the time this report was produced, including "
-            "after the period ended.",
+            "after the period ended. The service filter narrows that table only: the other "
+            "tables count referrals, whatever service they went to.",
         ],
     )
 

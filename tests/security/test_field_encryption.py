@@ -210,8 +210,8 @@ PLAIN_ALLOWED = {
     ("training_certificates", "holder_name"),  # the same name, as printed
     ("training_sites", "safe_space_since"),  # when a public site became a safe space
     ("training_plan_years", "safe_space_target"),  # how many safe spaces the borough plans for
-    ("referrals", "children_count"),
-    ("report_exports", "filename"),  # a board pack's file name: the period and the format  # how many children, for the Marac return; not who they are
+    ("referrals", "children_count"),  # how many children, for the Marac return; not who they are
+    ("report_exports", "filename"),  # a board pack's file name: the period and the format
 }
 
 

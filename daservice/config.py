@@ -92,6 +92,17 @@ class Defaults:
     CERTIFICATES_EXPIRING_WITHIN = timedelta(days=90)  # the dashboard's "expiring soon"
     TRAINING_CHECK_EVERY = timedelta(hours=1)  # reminders, follow-ups, safe spaces
 
+    # Reports (daservice/reports). The adult female population (16 and over) of the partnership's
+    # area, for the SafeLives benchmark of 40 Marac cases a year per 10,000 adult women. This
+    # default is synthetic (about Redbridge's size): SET IT from the latest ONS mid-year estimate.
+    REPORTS_ADULT_FEMALE_POPULATION = 125_000
+    # The codes of the agencies that are the police, for the Marac return's "referrals from the
+    # police" (every other agency is a partner agency).
+    REPORTS_POLICE_AGENCY_CODES: list[str] = ["MPS"]
+    # How many synthetic referrals `flask demo load` spreads over the last six quarters (each goes
+    # through the real intake; a test that only needs the demo's users may set fewer).
+    DEMO_HISTORY_REFERRALS = 300
+
     # Blind indexes are sized for this many people (security/blind_index.py)
     PERSON_INDEX_POPULATION = 100_000
 

@@ -15,6 +15,7 @@ from .accounts.models import Agency, Role, User
 from .directory import demo as directory_demo
 from .directory.models import ServiceKind, ServiceMember
 from .extensions import db
+from .referrals import demo_history
 from .training import demo as training_demo
 
 AGENCIES = [
@@ -101,6 +102,8 @@ def load() -> None:
     made = _demo_referrals()
     if made:
         click.echo(f"Created {made} synthetic referrals.")
+    if history := demo_history.load(users.get("idva")):
+        click.echo(f"Created {history} synthetic referrals over the last six quarters.")
     if training_demo.load(agencies, users):
         click.echo(f"Created the demo training programme ({training_demo.PLAN_NAME}).")
     click.echo(f"\nDemo sign-ins (password for all: {password})")

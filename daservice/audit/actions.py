@@ -113,6 +113,7 @@ class AuditAction(enum.StrEnum):
     REPORT_EXPORT_DOWNLOADED = "report.export_downloaded"
     REPORT_EXPORTED_COMMAND_LINE = "report.exported_command_line"
     EXPORT_CSV = "export.csv"
+    EXPORT_MARAC_RETURN = "export.marac_return"
     AUDIT_ACCESS_LOG_VIEWED = "audit.access_log_viewed"
     AUDIT_RECORD_SEARCHED = "audit.record_searched"
 
@@ -217,6 +218,7 @@ LABELS: dict[AuditAction, str] = {
         "Wrote a report export to a file on the server (flask reports export)"
     ),
     AuditAction.EXPORT_CSV: "Exported a CSV file",
+    AuditAction.EXPORT_MARAC_RETURN: "Exported the Marac quarterly data return",
     AuditAction.AUDIT_ACCESS_LOG_VIEWED: "Looked up who accessed this record",
     AuditAction.AUDIT_RECORD_SEARCHED: "Searched for a record to check who accessed it",
 }

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,6 +39,7 @@ from ..inserts import _column_values as column_values  # what NewRows inserts fo
 from ..notify.models import OutboxMessage
 from ..people import matching as people
 from ..people.models import Person, PersonIndex, PersonKind
+from ..uk_time import uk_today
 from . import risk, routing, sla
 from .models import ConsentStatus, ReferenceCounter, Referral, Route, RouteStatus
 from .notifications import SERVICE_WORKERS, WAITING
@@ -322,6 +323,7 @@ def _referral(
     met = {criterion.value for criterion in assessment.criteria}
     for flag in (criterion.value for criterion in risk.Criterion):  # all set: nothing to load
         setattr(referral, flag, flag in met)
+    _set_return_flags(referral, data, uk_today(now))
     v = data.victim
     referral.needs = list(data.needs)
     referral.victim_details = {
@@ -342,6 +344,40 @@ def _referral(
         referral.override_by_id = submitter.user.id if submitter.user else None
         referral.override_at = now
     return referral
+
+
+# What the victim's gender answer (free text) says for the Marac return's "male victims". Anything
+# else, or no answer, is not known (None): the return counts only those we were told about.
+_MALE = frozenset({"male", "man", "m", "trans man", "boy"})
+_FEMALE = frozenset({"female", "woman", "f", "trans woman", "girl"})
+# A disability answer that says there is none (the question is "Disability or access needs").
+_NO_DISABILITY = frozenset({"no", "none", "n/a", "na", "nil", "no disability", "not disabled"})
+
+
+def _words(answer: str | None) -> str:
+    return " ".join((answer or "").lower().replace(".", "").split())
+
+
+def _age_on(born: date | None, day: date) -> int | None:
+    if born is None:
+        return None
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _set_return_flags(referral: Referral, data: ReferralInput, day: date) -> None:
+    """The SafeLives Marac return's yes/no flags and the number of children, derived from what
+    she told us on the referral's UK date. Only these leave the protected answers: the gender,
+    the dates of birth and the disability stay encrypted."""
+    v = data.victim
+    gender = _words(v.gender)
+    referral.victim_male = True if gender in _MALE else False if gender in _FEMALE else None
+    age = _age_on(v.date_of_birth, day)
+    referral.victim_aged_16_17 = None if age is None else 16 <= age <= 17
+    disability = _words(v.disability)
+    referral.victim_disabled = None if not disability else disability not in _NO_DISABILITY
+    perpetrator_age = _age_on(data.perpetrator.date_of_birth, day) if data.perpetrator else None
+    referral.perpetrator_under_18 = None if perpetrator_age is None else perpetrator_age < 18
+    referral.children_count = len(data.children)
 
 
 def _routes(

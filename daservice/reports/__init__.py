@@ -16,6 +16,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from . import (
         export_views,
+        marac_views,
         models,  # noqa: F401  (the report_exports table)
         views,
     )
@@ -24,3 +25,4 @@ def init_app(app: Flask) -> None:
     register_all()
     views.init_app(app)
     export_views.init_app(app)  # background exports, their pages and `flask reports export`
+    marac_views.init_app(app)  # the Marac quarterly return (CSV)

@@ -112,6 +112,7 @@ REQUIRED: dict[str, set[Permission]] = {
     "report_exports.download": {Permission.VIEW_REPORTS},
     "reports.table_csv": {Permission.VIEW_REPORTS},
     "reports.tables_zip": {Permission.VIEW_REPORTS},
+    "marac_return.download": {Permission.VIEW_REPORTS},
     "training_plan.plan": {Permission.RUN_TRAINING},
     "training_plan.targets": {Permission.RUN_TRAINING},
     "courses.index": {Permission.RUN_TRAINING},

@@ -3,30 +3,42 @@ criterion, and whether first contact was made."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from ...accounts.models import Agency
 from ...extensions import db
-from ...referrals.models import Referral
+from ...referrals.models import Referral, Route
 from ...referrals.risk import Level
+from ..disclosure import HIDDEN, suppressed_positions
+from ..periods import Period, PeriodKind, quarter
 from ..sections import ReportQuery, Section
-from ..tables import Chart, Column, Count, Figure, Row, SectionContent, Table
+from ..tables import Cell, Chart, Column, Count, Rate, Row, SectionContent, Table, Words
+from .referral_sql import (
+    LEVEL_HEADINGS,
+    between,
+    count_per_period,
+    months_to,
+    referrals_in,
+    routes_of,
+    services,
+    total_figure,
+)
 
-LEVEL_HEADINGS = {Level.STANDARD: "Standard", Level.MEDIUM: "Medium", Level.HIGH: "High"}
-
-
-def _in_period(query: ReportQuery) -> list[sa.ColumnElement[bool]]:
-    start, end = query.period.utc_bounds()
-    conditions = [Referral.created_at >= start, Referral.created_at < end]
-    if query.agency_id is not None:
-        conditions.append(Referral.agency_id == query.agency_id)
-    return conditions
+# The four Marac referral criteria (SafeLives), as the board reads them.
+CRITERIA = {
+    "visible_high_risk": "Visible high risk (14 or more on the checklist)",
+    "professional_judgement": "Professional judgement",
+    "potential_escalation": "Potential escalation",
+    "repeat": "Repeat (referred to Marac in the last 12 months)",
+}
 
 
 def by_agency_and_risk(query: ReportQuery) -> Table:
     counts = db.session.execute(
         sa.select(Referral.agency_id, Referral.risk_level, sa.func.count())
-        .where(*_in_period(query))
+        .where(*referrals_in(query))
         .group_by(Referral.agency_id, Referral.risk_level)
     ).all()
     found: dict[tuple, int] = {(agency, level): n for agency, level, n in counts}
@@ -51,13 +63,149 @@ def by_agency_and_risk(query: ReportQuery) -> Table:
     )
 
 
+def by_month(query: ReportQuery) -> Table:
+    """The 12 months to the period's end: a year, whatever the period, so a board sees the season
+    and the direction at once (a quarter's own three months are too few to draw a line through,
+    and the trend's five quarters hide the months)."""
+    months = months_to(query.period)
+    found = count_per_period(
+        Referral.created_at, months, *_agency_only(query), select_from=Referral
+    )
+    counts = [found.get((None, i), 0) for i in range(len(months))]
+    hidden = _hidden_for_totals(months, counts, query.period)
+    cells: list[Cell] = [Words(HIDDEN) if i in hidden else Count(n) for i, n in enumerate(counts)]
+    return Table(
+        key="referrals-by-month",
+        title="Referrals by month",
+        row_heading="Month",
+        columns=[Column("Referrals", "referrals")],
+        rows=[Row(m.short_label, [cell], key=m.key) for m, cell in zip(months, cells, strict=True)],
+        description=f"Referrals made in each of the 12 months to the end of {query.period.label}.",
+    )
+
+
+def _agency_only(query: ReportQuery) -> list[sa.ColumnElement[bool]]:
+    return [Referral.agency_id == query.agency_id] if query.agency_id is not None else []
+
+
+def _hidden_for_totals(months: list[Period], counts: list[int], period: Period) -> set[int]:
+    """Months to hide so that a period's total shown elsewhere in the pack (this quarter's, the
+    quarters' of the trend, the plan year's) cannot give a month's "<5" away: within each such
+    period the months are a line with a total, protected as a table's row would be."""
+    groups: dict[Any, list[int]] = {}
+    for i, m in enumerate(months):
+        if period.kind is PeriodKind.PLAN_YEAR:
+            key: Any = period.key if period.contains(m.start) else None
+        else:
+            key = quarter(m.start).key  # a month's own total is itself
+        if key is not None:
+            groups.setdefault(key, []).append(i)
+    hidden: set[int] = set()
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        line = Table(
+            "line",
+            "",
+            "",
+            [Column("n", "n")],
+            [Row(str(i), [Count(counts[i])]) for i in members],
+            total_row=True,
+        )
+        _, secondary = suppressed_positions(line)
+        hidden |= {members[r] for r, _c in secondary if r < len(members)}
+    return hidden
+
+
+def by_criterion(query: ReportQuery) -> Table:
+    sums = [
+        sa.func.coalesce(sa.func.sum(sa.case((getattr(Referral, f), 1), else_=0)), 0)
+        for f in CRITERIA
+    ]
+    total, *met = db.session.execute(
+        sa.select(sa.func.count(), *sums).where(*referrals_in(query))
+    ).one()
+    return Table(
+        key="referrals-by-marac-criterion",
+        title="Referrals by Marac criterion",
+        row_heading="Marac criterion",
+        columns=[Column("Referrals", "referrals"), Column("Share of all referrals", "share")],
+        rows=[
+            Row(label, [Count(int(n)), Rate(int(n), int(total))], key=flag)
+            for (flag, label), n in zip(CRITERIA.items(), met, strict=True)
+        ],
+        description=(
+            "Referrals in the period meeting each criterion for a Marac referral. One referral "
+            "can meet several, so the rows do not add up to a total."
+        ),
+    )
+
+
+def first_contact(query: ReportQuery) -> Table:
+    """Routes released to a service in the period, and how many have had a first contact
+    attempt (by the time the report is made)."""
+    rows = db.session.execute(
+        sa.select(
+            Route.service_id,
+            sa.func.count(),
+            sa.func.count(Route.first_contact_at),
+        )
+        .join(Referral, Referral.id == Route.referral_id)
+        .where(between(Route.released_at, query.period), *routes_of(query))
+        .group_by(Route.service_id)
+    ).all()
+    found = {service_id: (int(n), int(contacted)) for service_id, n, contacted in rows}
+    return Table(
+        key="first-contact-by-service",
+        title="First contact made, by service",
+        row_heading="Service",
+        columns=[
+            Column("Referrals released to the service", "released"),
+            Column("First contact attempted", "contacted"),
+            Column("Share with first contact", "share_contacted"),
+        ],
+        rows=[
+            Row(name, [Count(n), Count(c), Rate(c, n)], key=name)
+            for service_id, name in services(query, set(found))
+            for n, c in (found.get(service_id, (0, 0)),)
+        ],
+        total_row=True,
+        description=(
+            "Referrals released to each service in the period (routed, with consent or a lawful "
+            "basis to share), and those the service has since tried to contact."
+        ),
+    )
+
+
 def build(query: ReportQuery) -> SectionContent:
-    table = by_agency_and_risk(query)
-    total = sum(cell.n for row in table.rows for cell in row.cells if isinstance(cell, Count))
+    agency = by_agency_and_risk(query)
+    month = by_month(query)
+    criterion = by_criterion(query)
+    contact = first_contact(query)
     return SectionContent(
-        figures=[Figure("Referrals", Count(total))],
-        tables=[table],
-        charts=[Chart("Referrals by agency", table.key, column=0)],
+        figures=[
+            total_figure("Referrals", agency, column=len(agency.columns)),
+            total_figure(
+                "First contact attempted",
+                contact,
+                column=2,
+                hint="Of referrals released to a service in the period",
+            ),
+        ],
+        tables=[agency, month, criterion, contact],
+        charts=[
+            Chart("Referrals by agency", agency.key, column=len(agency.columns)),
+            Chart("Referrals by month", month.key, column=0, kind="line"),
+            Chart("Referrals by Marac criterion", criterion.key, column=0),
+        ],
+        notes=[
+            "Months are UK calendar months; the line shows the 12 months to the end of the "
+            "period. A month's figure is hidden where the period's total would give a small "
+            "count away.",
+            "First contact counts attempts made by the time this report was produced, including "
+            "after the period ended. The service filter narrows that table only: the other "
+            "tables count referrals, whatever service they went to.",
+        ],
     )
 
 
@@ -67,4 +215,5 @@ SECTION = Section(
     measure="More victims come forward and receive help",
     order=10,
     build=build,
+    filtered_by=frozenset({"agency", "service"}),
 )

@@ -1,19 +1,244 @@
-"""Marac, consent and serial perpetrators (being built)."""
+"""Marac, consent and serial perpetrators: Marac volume against the SafeLives benchmark, sharing
+without consent by lawful basis, referrals held for consent, and serial perpetrators."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from flask import current_app
+
+from ...extensions import db
+from ...referrals.models import Referral, Route, RouteStatus
+from ..periods import Period
 from ..sections import ReportQuery, Section
-from ..tables import SectionContent
+from ..tables import (
+    Average,
+    Cell,
+    Chart,
+    Column,
+    Count,
+    Figure,
+    Rate,
+    Row,
+    SectionContent,
+    Table,
+    Words,
+)
+from .referral_sql import (
+    between,
+    count_per_period,
+    referrals_in,
+    routes_of,
+    services,
+    total_figure,
+)
+
+# SafeLives: a Marac should expect about 40 cases a year for every 10,000 adult women.
+BENCHMARK_PER_10000 = 40
+DAYS_IN_A_YEAR = 365.25
+PER_10000 = "a year per 10,000 adult women"
+BASES = {
+    "dpa2018_sch1_para18": (
+        "Safeguarding children and individuals at risk (DPA 2018 Sch. 1 para 18)"
+    ),
+    "cda1998_s115": "Preventing crime (Crime and Disorder Act 1998 s.115)",
+    "vital_interests": "Protecting someone's life (vital interests)",
+}
+
+
+def adult_women() -> int:
+    return int(current_app.config["REPORTS_ADULT_FEMALE_POPULATION"])
+
+
+def expected_cases(period: Period, population: int) -> float:
+    """The benchmark's cases for ``period``: 40 per 10,000 adult women a year, pro-rated to its
+    days."""
+    return BENCHMARK_PER_10000 * population / 10_000 * period.days / DAYS_IN_A_YEAR
+
+
+def cases_per_10000(cases: int, period: Period, population: int) -> Average:
+    """Cases a year per 10,000 adult women. An ``Average`` of the cases, so that it is hidden
+    with them: a rate worked from 1 to 4 cases would give the count away."""
+    if population <= 0:
+        return Average(None, 0)
+    rate = cases * 10_000 / population * DAYS_IN_A_YEAR / period.days
+    return Average(rate, cases, PER_10000)
+
+
+def marac_volume(query: ReportQuery) -> Table:
+    periods = query.trend
+    agency = [Referral.agency_id == query.agency_id] if query.agency_id is not None else []
+    found = count_per_period(Referral.created_at, periods, Referral.marac.is_(True), *agency)
+    population = adult_women()
+    rows = []
+    for i, period in enumerate(periods):
+        n = found.get((None, i), 0)
+        cells: list[Cell]
+        if query.agency_id is None:
+            expected = expected_cases(period, population)
+            cells = [Count(n), Words(f"{expected:,.0f}"), cases_per_10000(n, period, population)]
+        else:  # one agency's referrals are not the partnership's Marac volume
+            cells = [Count(n), Words("–"), Words("–")]
+        rows.append(Row(period.short_label, cells, key=period.key))
+    return Table(
+        key="marac-volume",
+        title="Marac referrals against the SafeLives benchmark",
+        row_heading="Period",
+        columns=[
+            Column("Marac referrals", "marac_referrals"),
+            Column("Expected at the benchmark", "benchmark_cases"),
+            Column("Cases a year per 10,000 adult women", "per_10000_adult_women"),
+        ],
+        rows=rows,
+        description=(
+            f"Referrals meeting a Marac criterion. SafeLives expects {BENCHMARK_PER_10000} cases "
+            f"a year per 10,000 adult women; for {population:,} adult women that is "
+            f"{expected_cases_per_year(population):,.0f} a year."
+        ),
+    )
+
+
+def expected_cases_per_year(population: int) -> float:
+    return BENCHMARK_PER_10000 * population / 10_000
+
+
+def overrides_by_basis(query: ReportQuery) -> Table:
+    found: dict[str | None, int] = {
+        basis: n
+        for basis, n in db.session.execute(
+            sa.select(Referral.override_legal_basis, sa.func.count())
+            .where(*referrals_in(query), Referral.override_legal_basis.is_not(None))
+            .group_by(Referral.override_legal_basis)
+        ).all()
+    }
+    return Table(
+        key="consent-overrides",
+        title="Shared without consent, by lawful basis",
+        row_heading="Lawful basis",
+        columns=[Column("Referrals", "referrals")],
+        rows=[Row(label, [Count(int(found.get(key, 0)))], key=key) for key, label in BASES.items()],
+        total_row=True,
+        description=(
+            "Referrals in the period the referrer shared without the victim's consent, on the "
+            "lawful basis they recorded."
+        ),
+    )
+
+
+def held_for_consent(query: ReportQuery) -> Table:
+    held_now = sa.func.coalesce(
+        sa.func.sum(sa.case((Route.status == RouteStatus.HELD_FOR_CONSENT, 1), else_=0)), 0
+    )
+    # A route made pending at intake is released the moment it is made; a later release is
+    # consent given afterwards.
+    released = sa.func.coalesce(
+        sa.func.sum(
+            sa.case(
+                (
+                    sa.and_(
+                        between(Route.released_at, query.period),
+                        Route.released_at > Route.created_at,
+                    ),
+                    1,
+                ),
+                else_=0,
+            )
+        ),
+        0,
+    )
+    rows = db.session.execute(
+        sa.select(Route.service_id, held_now, released)
+        .join(Referral, Referral.id == Route.referral_id)
+        .where(*routes_of(query))
+        .group_by(Route.service_id)
+        .having(sa.or_(held_now > 0, released > 0))
+    ).all()
+    found = {service_id: (int(h), int(r)) for service_id, h, r in rows}
+    return Table(
+        key="held-for-consent",
+        title="Referrals held for consent, by service",
+        row_heading="Service",
+        columns=[
+            Column("Held now", "held_now"),
+            Column("Released in the period once consent was given", "released_in_period"),
+        ],
+        rows=[
+            Row(name, [Count(h), Count(r)], key=name)
+            for service_id, name in services(query, set(found))
+            for h, r in (found.get(service_id, (0, 0)),)
+        ],
+        total_row=True,
+        description=(
+            "Routes to a service that wait for the victim's consent: those waiting now, "
+            "whenever they were made, and those released in the period."
+        ),
+    )
+
+
+def serial_perpetrators(query: ReportQuery) -> Table:
+    periods = query.trend
+    agency = [Referral.agency_id == query.agency_id] if query.agency_id is not None else []
+    every = count_per_period(Referral.created_at, periods, *agency)
+    serial = count_per_period(
+        Referral.created_at, periods, Referral.serial_perpetrator.is_(True), *agency
+    )
+    rows = []
+    for i, period in enumerate(periods):
+        n, s = every.get((None, i), 0), serial.get((None, i), 0)
+        rows.append(Row(period.short_label, [Count(n), Count(s), Rate(s, n)], key=period.key))
+    return Table(
+        key="serial-perpetrators",
+        title="Referrals naming a serial perpetrator",
+        row_heading="Period",
+        columns=[
+            Column("Referrals", "referrals"),
+            Column("Perpetrator also referred for harming someone else", "serial"),
+            Column("Share of referrals", "serial_share"),
+        ],
+        rows=rows,
+        description=(
+            "Referrals whose perpetrator has been named in a referral of another victim, "
+            "before or since."
+        ),
+    )
 
 
 def build(query: ReportQuery) -> SectionContent:
-    return SectionContent(notes=["Being built."])
+    volume = marac_volume(query)
+    overrides = overrides_by_basis(query)
+    held = held_for_consent(query)
+    serial = serial_perpetrators(query)
+    return SectionContent(
+        figures=[
+            Figure("Marac referrals", volume.rows[-1].cells[0]),
+            total_figure("Shared without consent", overrides, column=0),
+            total_figure("Held for consent now", held, column=0),
+        ],
+        tables=[volume, overrides, held, serial],
+        charts=[
+            Chart("Marac referrals", volume.key, column=0, kind="line"),
+            Chart("Shared without consent, by lawful basis", overrides.key, column=0),
+            Chart("Referrals naming a serial perpetrator", serial.key, column=1, kind="line"),
+        ],
+        notes=[
+            "The SafeLives benchmark is a year's figure: for each period it is pro-rated to the "
+            "period's length in days. The adult female population is set by the partnership "
+            "(REPORTS_ADULT_FEMALE_POPULATION).",
+            "The benchmark compares the whole partnership's Marac volume; it is not shown for "
+            "one agency.",
+            "A referral is marked as naming a serial perpetrator when another victim's referral "
+            "names the same person, so a past period's figure can rise later.",
+        ],
+    )
 
 
 SECTION = Section(
     key="partnership",
     title="Marac, consent and serial perpetrators",
-    measure="Marac, consent and serial perpetrators",
+    measure=(
+        "Marac volume against the SafeLives benchmark, sharing without consent and serial "
+        "perpetrators"
+    ),
     order=60,
     build=build,
+    filtered_by=frozenset({"agency", "service"}),
 )

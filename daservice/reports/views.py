@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, render_template, request, url_for
-from werkzeug.routing import BuildError
 
 from ..accounts import actor
 from ..accounts.services import list_agencies
@@ -28,9 +26,6 @@ from .sections import Pack, build_pack, registered
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 protect(bp, Permission.VIEW_REPORTS)
 
-# Written by other parts of issue 12; linked by plain path when not registered on this branch.
-MARAC_RETURN = ("reports_marac.marac_return", "/reports/marac-return.csv")
-EXPORTS_PATH = "/reports/exports"  # POST: the board pack made in the background
 
 
 def init_app(app: Flask) -> None:
@@ -76,11 +71,7 @@ def pack_for(filters: Filters) -> Pack:
 
 
 def _marac_href(period: Period) -> str:
-    endpoint, path = MARAC_RETURN
-    try:
-        return url_for(endpoint, period=period.key)
-    except BuildError:
-        return f"{path}?{urlencode({'period': period.key})}"
+    return url_for("marac_return.download", period=period.key)
 
 
 @bp.get("/")
@@ -106,7 +97,7 @@ def dashboard() -> Any:
         marac_href=(
             _marac_href(filters.period) if filters.period.kind is PeriodKind.QUARTER else None
         ),
-        exports_path=EXPORTS_PATH,
+        exports_path=url_for("report_exports.create"),
     )
 
 

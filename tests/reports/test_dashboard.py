@@ -149,16 +149,14 @@ def test_each_section_says_its_measure_and_when_a_filter_does_not_apply(
 ):
     login_as(world.manager())
     service = next(iter(directory.values()))
-    section = text(
-        element(
-            _page(client, f"/reports/?period=2026-Q2&service={service.id}"),
-            "section",
-            "come-forward",
-        )
-    )
-    assert "More victims come forward and receive help" in section
+    filtered = _page(client, f"/reports/?period=2026-Q2&service={service.id}")
+    # Training is about staff, not services: the service filter does not narrow it.
+    section = text(element(filtered, "section", "safe-spaces"))
+    assert "Safe spaces with trained professionals" in section
     assert "the service filter does not apply to this section" in section
-    unfiltered = element(_page(client, "/reports/?period=2026-Q2"), "section", "come-forward")
+    # Referrals are narrowed by service where a table counts routes, so no such warning.
+    assert "does not apply" not in text(element(filtered, "section", "come-forward"))
+    unfiltered = element(_page(client, "/reports/?period=2026-Q2"), "section", "safe-spaces")
     assert "does not apply" not in unfiltered
 
 
@@ -185,7 +183,7 @@ def test_downloads_are_offered_with_the_same_filters(client, login_as, partnersh
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
     assert fields["period"] == "2026-Q2" and fields["format"] == "pdf"
     assert fields["agency"] == str(police.id) and fields["csrf_token"]
-    assert "Download the board pack (PDF)" in text(form)
+    assert "Prepare the board pack (PDF)" in text(form)
 
 
 def test_the_marac_return_is_offered_for_a_quarter_only(client, login_as, partnership):

@@ -151,8 +151,7 @@ def lines(query: ReportQuery) -> list[Line]:
             _number(rate.text if rate else "–"),
             benchmark=str(BENCHMARK_PER_10000),
             note=(
-                f"The quarter's cases scaled to a year, for {population:,} adult women "
-                "(REPORTS_ADULT_FEMALE_POPULATION)"
+                f"The quarter's cases scaled to a year, for {population:,} adult women"
                 if rate
                 else "Not given for one agency: the benchmark is for the whole partnership"
             ),

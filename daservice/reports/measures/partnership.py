@@ -221,8 +221,8 @@ def build(query: ReportQuery) -> SectionContent:
         ],
         notes=[
             "The SafeLives benchmark is a year's figure: for each period it is pro-rated to the "
-            "period's length in days. The adult female population is set by the partnership "
-            "(REPORTS_ADULT_FEMALE_POPULATION).",
+            "period's length in days, for an adult female population of "
+            f"{adult_women():,} (the partnership's figure, set by its administrator).",
             "The benchmark compares the whole partnership's Marac volume; it is not shown for "
             "one agency.",
             "A referral is marked as naming a serial perpetrator when another victim's referral "

@@ -28,6 +28,7 @@ LEADING = 21  # from one line of a label to the next
 GAP = 14  # below each bar
 LINE_HEIGHT = 230  # a line chart's drawing, without its wrapped period labels
 PAD = 8
+MOST_POINTS = 6  # a line chart's points that fit across; a longer trend is drawn as bars
 FIGURE_ROOM = 72  # space kept right of the longest bar for its figure ("12,345")
 CHARS_PER_LINE = 34  # of a bar's label, at TEXT units across WIDTH (generous, as AXIS_CHAR)
 AXIS_TEXT = 14  # a line chart's period labels, smaller to fit five across
@@ -99,8 +100,10 @@ def layout(chart: Chart, table: ShownTable) -> Layout:
     values = _column(chart, table)
     largest = max((v for _, _, v in values if v is not None), default=0) or 1
     words = description(chart, table)
-    if chart.kind == "line":
+    if chart.kind == "line" and len(values) <= MOST_POINTS:
         return _line(chart, values, largest, words)
+    # Twelve months do not fit across a phone, nor their figures above the points: a long trend
+    # is drawn as bars, one under another, oldest first, each labelled.
     return _bars(chart, values, largest, words)
 
 

@@ -333,6 +333,42 @@ def _next_to_hide(
     return None  # everything is hidden already
 
 
+def _hide_telling_rates(
+    grid: list[list[Cell]], shown: list[list[ShownCell]], total_row: bool
+) -> None:
+    """Hide the percentages that would give a hidden figure away.
+
+    A rate beside a hidden count tells it: "released [c], attempted 10, 100%" says 10 were
+    released. Shares of one whole tell each other: with 32% and 60% shown, a hidden share of 50
+    is 8%, so 4. So once anything in a row is hidden, every percentage in the row is hidden too.
+    And a column of percentages with its total shown tells a hidden one from the rest (the
+    parts add up to the total's part), so a hidden percentage hides its column's total too,
+    unless the total row shows that part and whole as counts anyway (then the counts' own
+    protection is what matters).
+    """
+    for r, cells in enumerate(grid):
+        if any(cell.hidden for cell in shown[r]):
+            for c, cell in enumerate(cells):
+                if isinstance(cell, Rate) and not shown[r][c].hidden:
+                    shown[r][c] = ShownCell(HIDDEN, None, hidden=True, secondary=True)
+    if not total_row or len(grid) < 2:
+        return
+    last = len(grid) - 1
+    # Counts the total row shows: a total percentage made of two of them tells nothing more.
+    counts = {
+        cell.n
+        for c, cell in enumerate(grid[last])
+        if isinstance(cell, Count) and not shown[last][c].hidden
+    }
+    for c, cell in enumerate(grid[last]):
+        if not isinstance(cell, Rate) or shown[last][c].hidden:
+            continue
+        if cell.part in counts and cell.whole in counts:
+            continue
+        if any(shown[r][c].hidden for r in range(last)):
+            shown[last][c] = ShownCell(HIDDEN, None, hidden=True, secondary=True)
+
+
 def disclose(table: Table) -> ShownTable:
     """``table`` as it may be shown: totals added, small counts and what would reveal them
     hidden, every cell as text."""
@@ -342,15 +378,19 @@ def disclose(table: Table) -> ShownTable:
     labels = [(row.label, row.key or row.label) for row in table.rows]
     if table.total_row:
         labels.append((TOTAL, "total"))
-    for r, cells in enumerate(grid):
-        shown: list[ShownCell] = []
-        for c, cell in enumerate(cells):
-            if (r, c) in primary:
-                shown.append(ShownCell(SMALL, None, hidden=True))
-            elif (r, c) in secondary:
-                shown.append(ShownCell(HIDDEN, None, hidden=True, secondary=True))
-            else:
-                shown.append(show_cell(cell))
+    grid_shown = [
+        [
+            ShownCell(SMALL, None, hidden=True)
+            if (r, c) in primary
+            else ShownCell(HIDDEN, None, hidden=True, secondary=True)
+            if (r, c) in secondary
+            else show_cell(cell)
+            for c, cell in enumerate(cells)
+        ]
+        for r, cells in enumerate(grid)
+    ]
+    _hide_telling_rates(grid, grid_shown, table.total_row)
+    for r, shown in enumerate(grid_shown):
         label, key = labels[r]
         shown_rows.append(
             ShownRow(label, key, tuple(shown), is_total=table.total_row and r == len(table.rows))

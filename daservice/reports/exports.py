@@ -36,6 +36,7 @@ from ..audit import AuditAction
 from ..exceptions import NotFound
 from ..extensions import db, utcnow
 from ..pdf import RenderBusy
+from ..uk_time import uk_today
 from . import periods
 from .models import ExportFormat, ExportStatus, ReportExport
 from .periods import Period
@@ -72,8 +73,12 @@ def plan_years() -> list[Period]:
 
 
 def parse_period(key: str) -> Period:
-    """The period ``key`` names (a month, quarter or plan year); ``BadPeriod`` otherwise."""
-    return periods.parse(key, plan_years())
+    """The period ``key`` names (a month, quarter or plan year) if it has started; ``BadPeriod``
+    otherwise (a period still to come would be a file of zeros, as the dashboard refuses too)."""
+    period = periods.parse(key, plan_years())
+    if period.start > uk_today():
+        raise periods.BadPeriod("Choose a period that has started")
+    return period
 
 
 def parse_format(value: str) -> ExportFormat:

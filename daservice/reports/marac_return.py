@@ -242,6 +242,14 @@ def export(actor: Any, query: ReportQuery) -> tuple[str, bytes]:
     return file_name(query), content
 
 
+def _agency_words(query: ReportQuery) -> str:
+    """Whose cases: a return for one agency must never be mistaken for the partnership's."""
+    if query.agency_id is None:
+        return "All agencies (the whole partnership)"
+    agency = db.session.get(Agency, query.agency_id)
+    return f"{agency.name} only" if agency else "One agency only"
+
+
 def csv_bytes(query: ReportQuery) -> bytes:
     """The return as CSV: UTF-8 with a byte-order mark (so Excel reads "–" and "£" right), every
     cell safe against formula injection (defusedcsv)."""
@@ -250,6 +258,7 @@ def csv_bytes(query: ReportQuery) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(["SafeLives Marac quarterly data return"])
     writer.writerow(["Partnership", current_app.config["SERVICE_NAME"]])
+    writer.writerow(["Agency", _agency_words(query)])
     writer.writerow(["Quarter", f"{query.period.label} ({query.period.key})"])
     writer.writerow(["Marking", "OFFICIAL-SENSITIVE"])
     writer.writerow(

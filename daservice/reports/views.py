@@ -27,7 +27,6 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 protect(bp, Permission.VIEW_REPORTS)
 
 
-
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 

@@ -171,3 +171,36 @@ def test_no_count_under_five_can_be_worked_back_from_the_totals_of_its_row_or_co
 ):
     for position, values in _feasible_values(raw, total_row, total_column).items():
         assert len(values) >= 2, f"{position} of {raw} can only be {values}"
+
+
+def test_a_percentage_beside_a_hidden_count_is_hidden_too():
+    # Found trying the dashboard: "released [c], attempted 10, 100%" said 10 were released.
+    rows = [
+        Row("IDVA", [Count(10), Count(10), Rate(10, 10)]),
+        Row("Housing", [Count(4), Count(3), Rate(3, 4)]),
+        Row("Outreach", [Count(83), Count(70), Rate(70, 83)]),
+    ]
+    columns = [Column("Released", "released"), Column("Attempted", "attempted"), Column("%", "pc")]
+    shown = disclose(Table("f", "F", "Service", columns, rows, total_row=True))
+    for row in texts(shown):
+        if HIDDEN in row[:2] or SMALL in row[:2]:
+            assert row[2] == HIDDEN, row
+
+
+def test_shares_of_one_whole_hide_together():
+    # Found trying the dashboard: 100% - 32% - 60% = 8% of 50 said 4 were high risk.
+    rows = [Row("2025 Q4", [Count(50), Rate(16, 50), Rate(30, 50), Rate(4, 50)])]
+    columns = [
+        Column("Referrals", "n"),
+        Column("Standard", "s"),
+        Column("Medium", "m"),
+        Column("High", "h"),
+    ]
+    shown = disclose(Table("r", "R", "Quarter", columns, rows))
+    assert texts(shown) == [["50", HIDDEN, HIDDEN, HIDDEN]]
+
+
+def test_a_hidden_percentage_hides_its_columns_total():
+    rows = [Row("A", [Rate(3, 10)]), Row("B", [Rate(20, 40)])]
+    shown = disclose(Table("p", "P", "Row", [Column("%", "pc")], rows, total_row=True))
+    assert texts(shown) == [[HIDDEN], ["50%"], [HIDDEN]]

@@ -108,8 +108,13 @@ def _words(found: dashboard.Rag | None) -> Words:
 
 def _agency_status(statuses: list[dashboard.Rag | None]) -> list[Words]:
     """How many of an agency's targets are on track, and its status (its furthest-behind
-    target's); neither where a target's own status is not shown."""
+    target's); neither where a target's own status is not shown, except that an agency with a
+    target shown "Well behind" is well behind whatever the hidden ones are (so saying so tells
+    nothing about them)."""
     if None in statuses:
+        worst_possible = dashboard.RAG_ORDER[0]
+        if worst_possible in statuses:
+            return [Words(NOT_SHOWN), Words(worst_possible.words)]
         return [Words(NOT_SHOWN), Words(NOT_SHOWN)]
     known = [found for found in statuses if found is not None]
     worst = min(known, key=dashboard.RAG_ORDER.index)

@@ -77,6 +77,7 @@ def main() -> dict[str, float]:
             person_id, referral_id = uuid.uuid4(), uuid.uuid4()
             created = now - timedelta(minutes=rng.randrange(60 * 24 * 365))
             people.append({"id": person_id, "kind": "victim", "created_at": created})
+            level = rng.choice(["standard", "medium", "high"])
             referrals.append(
                 {
                     "id": referral_id,
@@ -86,7 +87,7 @@ def main() -> dict[str, float]:
                     "created_at": created,
                     "risk_tool": "dash",
                     "risk_score": rng.randrange(25),
-                    "risk_level": rng.choice(["standard", "medium", "high"]),
+                    "risk_level": level,
                     "marac": False,
                     "visible_high_risk": False,
                     "professional_judgement": False,
@@ -106,6 +107,8 @@ def main() -> dict[str, float]:
                     "id": uuid.uuid4(),
                     "referral_id": referral_id,
                     "service_id": idva.id,
+                    "referral_agency_id": agency.id,
+                    "referral_risk_level": level,
                     "status": status,
                     "created_at": created,
                     "updated_at": created,

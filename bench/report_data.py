@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+
 REFERRALS = 100_000
 ENROLMENTS = 20_000
 FEEDBACK = 5_000
@@ -109,6 +111,7 @@ def referrals(count: int, rng: random.Random, worker_id: uuid.UUID) -> dict[str,
     from daservice.directory import demo as directory_demo
     from daservice.directory.models import ServiceKind
     from daservice.extensions import db
+    from daservice.referrals.sla import working_days_between
 
     services = directory_demo.load()
     without_consent = {kind for kind, s in services.items() if s.receives_without_consent}
@@ -125,6 +128,7 @@ def referrals(count: int, rng: random.Random, worker_id: uuid.UUID) -> dict[str,
     victims: list[uuid.UUID] = []
     perpetrators: list[uuid.UUID] = []
     serial: list[uuid.UUID] = []
+    last_referred: dict[uuid.UUID, datetime] = {}
     sla = {"high": 1, "medium": 3, "standard": 5}
     for n, created in enumerate(moments):
         known = bool(victims) and rng.random() < 0.10  # referred before: a repeat victim
@@ -157,11 +161,14 @@ def referrals(count: int, rng: random.Random, worker_id: uuid.UUID) -> dict[str,
         children = rng.choices([0, 1, 2, 3], [45, 25, 20, 10])[0]
         housing = rng.random() < 0.15
         referral_id = uuid.uuid4()
+        agency_id = rng.choices(agencies, weights)[0][0]
+        before = last_referred.get(victim)
+        last_referred[victim] = created
         rows.append(
             {
                 "id": referral_id,
                 "reference": f"DA-{created.year}-{n + 1:06d}",
-                "agency_id": rng.choices(agencies, weights)[0][0],
+                "agency_id": agency_id,
                 "victim_id": victim,
                 "perpetrator_id": perpetrator,
                 "created_at": created,
@@ -175,6 +182,8 @@ def referrals(count: int, rng: random.Random, worker_id: uuid.UUID) -> dict[str,
                 "repeat": repeat,
                 "incidents_past_12_months": incidents,
                 "serial_perpetrator": perpetrator in serial,
+                "repeat_victim": before is not None
+                and before >= created - relativedelta(months=12),
                 "refer_perpetrator_to_programme": perpetrator is not None and rng.random() < 0.05,
                 "victim_male": rng.random() < 0.06,
                 "victim_aged_16_17": rng.random() < 0.03,
@@ -217,6 +226,11 @@ def referrals(count: int, rng: random.Random, worker_id: uuid.UUID) -> dict[str,
                     "released_at": None if status == "held_for_consent" else created,
                     "due_at": None if status == "held_for_consent" else due,
                     "first_contact_at": contacted,
+                    "first_contact_working_days": (
+                        None if contacted is None else working_days_between(created, contacted)
+                    ),
+                    "referral_agency_id": agency_id,
+                    "referral_risk_level": level,
                     "sla_breached_at": breached,
                     "outcome_code": "support_completed" if status == "closed" else None,
                 }

@@ -18,7 +18,7 @@ in as a manager, the whole Flask stack, ROUNDS times, p50 and p95.
 
 (b) **The board pack PDF**: ``reports.board_pack.render(pack, generated_by)`` in a fresh child
 process (so its peak memory is its own): the pack built and rendered PDF_ROUNDS times, wall time
-p50 and the process's peak resident memory (``ru_maxrss``), beside the same process's peak before
+p50 and the process's peak resident memory (``VmHWM``), beside the same process's peak before
 the first render. Skipped, saying so, where the renderer is not on this branch.
 
 ``python -m bench.reports [--referrals N] [--enrolments N] [--database-url URL]``
@@ -48,6 +48,16 @@ PDF_ROUNDS = 5
 DASHBOARD_TARGET_MS = 300
 PDF_TARGET_S = 2.0
 PDF_MEMORY_TARGET_MB = 300
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory, from /proc/self/status's VmHWM. Not ``ru_maxrss``:
+    Linux keeps that across the exec that started this child, so it would report the parent's
+    peak (the bench's own 100,000 generated referrals) before anything was rendered."""
+    for line in open("/proc/self/status").read().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def _percentile(values: list[float], pct: float) -> float:
@@ -124,10 +134,15 @@ class Timings:
     slowest: list[tuple[float, str]] = field(default_factory=list)
 
 
-def _time_sections(query: Any, clock: SqlClock, rounds: int) -> dict[str, Timings]:
-    """Every registered section, and the whole pack ("all sections"), ``rounds`` times."""
+def _time_sections(period: Any, clock: SqlClock, rounds: int) -> dict[str, Timings]:
+    """Every registered section, and the whole pack ("all sections"), ``rounds`` times. Each
+    build is given a new query, as each request makes one: a query keeps what its sections read
+    (``ReportQuery.shared``), so a section timed on its own reads what it shares with others."""
     from daservice.extensions import db
-    from daservice.reports.sections import build_pack, build_section, registered
+    from daservice.reports.sections import ReportQuery, build_pack, build_section, registered
+
+    def query() -> Any:
+        return ReportQuery(period)
 
     found: dict[str, Timings] = {}
 
@@ -142,20 +157,20 @@ def _time_sections(query: Any, clock: SqlClock, rounds: int) -> dict[str, Timing
 
     for section in registered():  # statements captured once per section, replayed each round
         clock.capture, clock.statements = True, []
-        build_section(section, query)
+        build_section(section, query())
         db.session.rollback()
         clock.capture = False
         found[section.key] = Timings(statements=len(clock.statements))
         statements = list(clock.statements)
         for _ in range(rounds):
-            one(section.key, lambda s=section: build_section(s, query))  # type: ignore[misc]
+            one(section.key, lambda s=section: build_section(s, query()))  # type: ignore[misc]
             found[section.key].raw.append(_replay(statements) * 1000)
     everything: list[tuple[str, Any]] = []
     clock.capture, clock.statements = True, everything
-    build_pack(query)
+    build_pack(query())
     clock.capture = False
     for _ in range(rounds):
-        one("all sections", lambda: build_pack(query))
+        one("all sections", lambda: build_pack(query()))
         found["all sections"].raw.append(_replay(everything) * 1000)
     found["all sections"].statements = len(everything)
     found["all sections"].slowest = slowest(everything)
@@ -208,7 +223,6 @@ def _page(client: _Client, path: str, rounds: int) -> list[float] | str:
 
 def _pdf_child(uri: str, keys_file: str, period_key: str, rounds: int) -> dict[str, Any]:
     """Run in a child process: the pack built and the PDF rendered ``rounds`` times."""
-    import resource
 
     from daservice import create_app
     from daservice.reports import periods
@@ -228,18 +242,18 @@ def _pdf_child(uri: str, keys_file: str, period_key: str, rounds: int) -> dict[s
             from daservice.reports import board_pack
         except ImportError:
             return {"missing": True}
-        query = ReportQuery(periods.parse(period_key))
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        period = periods.parse(period_key)
+        before = _peak_mb()
         builds, renders, sizes = [], [], []
         for _ in range(rounds):
             start = time.perf_counter()
-            pack = build_pack(query)
+            pack = build_pack(ReportQuery(period))
             built = time.perf_counter()
             document = board_pack.render(pack, "Bench Manager")
             renders.append(time.perf_counter() - built)
             builds.append(built - start)
             sizes.append(len(document))
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = _peak_mb()
     return {
         "first_s": builds[0] + renders[0],
         "build_s": statistics.median(builds),
@@ -305,7 +319,6 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     from daservice.extensions import db
     from daservice.reports import periods
     from daservice.reports.measures.safe_spaces import plan_year_for
-    from daservice.reports.sections import ReportQuery
 
     overrides: dict[str, Any] = {
         "ARGON2_TIME_COST": 1,
@@ -336,7 +349,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         # taken off), so a slow figure can be told from a busy machine.
         busy, own, wall = machine_busy(), time.process_time(), time.perf_counter()
         for period in (quarter, plan_year):
-            timings = _time_sections(ReportQuery(period), clock, args.rounds)
+            timings = _time_sections(period, clock, args.rounds)
             rows.append((f"{period.key}: total / in SQL / raw SQL, p50 (p95) ms", ""))
             for name, t in timings.items():
                 rows.append(

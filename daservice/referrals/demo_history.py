@@ -294,6 +294,7 @@ def _first_contact(rng: random.Random, route: Route, worker: User, now: datetime
     if at >= now:
         return  # not yet: it is still waiting for its first attempt
     route.first_contact_at = at
+    route.first_contact_working_days = sla.working_days_between(released, at)
     route.status = RouteStatus.CONTACT_ATTEMPTED
     route.updated_at = at
     db.session.add(

@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 from flask import current_app
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -226,13 +227,14 @@ def plan(submitter: Submitter, data: ReferralInput, now: datetime) -> IntakePlan
     resolved = [person for person in (victim, perpetrator) if person is not None]
 
     thresholds = risk.Thresholds.from_config(current_app.config)
+    earlier = _earlier_referrals(victim.person_id, now, thresholds.repeat_months)
     assessment = risk.assess(
         data.risk_answers,
         thresholds=thresholds,
         professional_judgement=data.professional_judgement,
         incidents_past_12_months=data.incidents_past_12_months,
         # Asked for a new person too (who has none): skipping it would show she was new.
-        repeat=_is_repeat(victim.person_id, now, thresholds.repeat_months),
+        repeat=earlier.marac_within,
     )
     other_victims, serial = None, False
     if perpetrator is not None:  # asked for a new perpetrator too, for the same reason
@@ -244,6 +246,7 @@ def plan(submitter: Submitter, data: ReferralInput, now: datetime) -> IntakePlan
 
     referral = _referral(submitter, data, assessment, victim, perpetrator, now)
     referral.serial_perpetrator = serial
+    referral.repeat_victim = earlier.any_within_a_year
     referral.victim_snapshot = _snapshot(victim_fields)
     referral.perpetrator_snapshot = _snapshot(perpetrator_fields) if perpetrator_fields else None
 
@@ -275,21 +278,28 @@ def plan(submitter: Submitter, data: ReferralInput, now: datetime) -> IntakePlan
     )
 
 
-def _is_repeat(victim_id: uuid.UUID, now: datetime, months: int) -> bool:
-    """Was she referred to Marac in the last ``months``? An EXISTS, not a count: it stops at the
-    first such referral, so its cost does not grow with how often she was referred to Marac."""
+@dataclass(frozen=True)
+class EarlierReferrals:
+    marac_within: bool  # referred to Marac in the repeat criterion's months
+    any_within_a_year: bool  # referred at all, by any agency, in the 12 months before
+
+
+def _earlier_referrals(victim_id: uuid.UUID, now: datetime, months: int) -> EarlierReferrals:
+    """What her earlier referrals say, in one statement of two EXISTS: each stops at the first
+    such referral, so its cost does not grow with how often she was referred."""
     since = now - timedelta(days=round(months * 30.44))
-    return bool(
-        db.session.scalar(
-            sa.select(
-                sa.exists().where(
-                    Referral.victim_id == victim_id,
-                    Referral.marac.is_(True),
-                    Referral.created_at >= since,
-                )
-            )
-        )
+    marac = sa.exists().where(
+        Referral.victim_id == victim_id,
+        Referral.marac.is_(True),
+        Referral.created_at >= since,
     )
+    any_within = sa.exists().where(
+        Referral.victim_id == victim_id,
+        Referral.created_at >= now - relativedelta(months=12),
+        Referral.created_at < now,
+    )
+    row = db.session.execute(sa.select(marac, any_within)).one()
+    return EarlierReferrals(bool(row[0]), bool(row[1]))
 
 
 def _snapshot(fields: dict[str, Any]) -> dict[str, Any]:
@@ -404,6 +414,8 @@ def _routes(
             referral_id=referral.id,
             service_id=service.id,
             service=service,
+            referral_agency_id=referral.agency_id,
+            referral_risk_level=referral.risk_level,
             created_at=now,
             updated_at=now,
             status=RouteStatus.HELD_FOR_CONSENT,

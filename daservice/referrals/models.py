@@ -31,16 +31,33 @@ class RouteStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+# The plain columns a manager's report counts referrals by, in its index after created_at.
+REPORTING_DIMENSIONS = (
+    "agency_id",
+    "risk_level",
+    "marac",
+    "serial_perpetrator",
+    "repeat_victim",
+    "override_legal_basis",
+    "visible_high_risk",
+    "professional_judgement",
+    "potential_escalation",
+    "repeat",
+)
+
+
 class Referral(db.Model, UUIDModel):  # type: ignore[name-defined]
     """One referral of a victim. Dimensions for reporting are plain; everything she told us is
     protected."""
 
     __tablename__ = "referrals"
     # A referrer's own referrals, newest first (queries.referrals_made_by).
-    # Reports count a period's referrals by agency (reports/measures).
+    # Reports count a period's referrals by the dimensions below, from this index alone
+    # (reports/measures/referral_sql.py): the table's rows are wide with ciphertext, and a look-up
+    # of each would cost more than the count.
     __table_args__ = (
         sa.Index("ix_referrals_referrer", "referrer_id", "created_at"),
-        sa.Index("ix_referrals_reporting", "created_at", "agency_id", "risk_level"),
+        sa.Index("ix_referrals_reporting", "created_at", *REPORTING_DIMENSIONS),
     )
 
     reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
@@ -62,6 +79,9 @@ class Referral(db.Model, UUIDModel):  # type: ignore[name-defined]
     repeat: Mapped[bool] = mapped_column(default=False)
     incidents_past_12_months: Mapped[int | None]
     serial_perpetrator: Mapped[bool] = mapped_column(default=False)
+    # Her victim had an earlier referral, by any agency, in the 12 months before this one (set at
+    # intake; people are never merged later, so it stays true).
+    repeat_victim: Mapped[bool] = mapped_column(default=False)
     refer_perpetrator_to_programme: Mapped[bool] = mapped_column(default=False)
 
     # What the SafeLives Marac data return counts, derived at intake from what she told us (which
@@ -109,6 +129,11 @@ class Referral(db.Model, UUIDModel):  # type: ignore[name-defined]
         return f"<Referral {self.reference}>"
 
 
+# Routes waiting for consent, as ix_routes_held's condition: spelled out, not bound, so that the
+# database can tell a query asking for them may read that index.
+HELD_NOW = sa.text(f"status = '{RouteStatus.HELD_FOR_CONSENT.value}'")
+
+
 class Route(db.Model, UUIDModel):  # type: ignore[name-defined]
     """A referral routed to one service, and where it has got to."""
 
@@ -116,18 +141,47 @@ class Route(db.Model, UUIDModel):  # type: ignore[name-defined]
     # The unique constraint also finds a referral's routes. A service's inbox reads service_id's
     # own index: status and due time are sorted from its rows (an index over all three was
     # measured slower, with a table lookup per row; docs/performance.md).
-    __table_args__ = (sa.UniqueConstraint("referral_id", "service_id"),)
+    # Reports count a period's released routes from ix_routes_reporting alone, and the routes
+    # held for consent now from ix_routes_held (reports/measures/referral_sql.py).
+    __table_args__ = (
+        sa.UniqueConstraint("referral_id", "service_id"),
+        sa.Index(
+            "ix_routes_reporting",
+            "released_at",
+            "service_id",
+            "referral_agency_id",
+            "referral_risk_level",
+            "due_at",
+            "first_contact_at",
+            "first_contact_working_days",
+            "created_at",
+        ),
+        sa.Index(
+            "ix_routes_held",
+            "service_id",
+            "referral_agency_id",
+            sqlite_where=HELD_NOW,
+            postgresql_where=HELD_NOW,
+        ),
+    )
 
     referral_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("referrals.id", ondelete="CASCADE")
     )
     service_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("services.id"), index=True)
     status: Mapped[RouteStatus] = mapped_column(str_enum(RouteStatus))
+    # The referral's agency and risk level, copied at intake (neither ever changes), so a report
+    # counts routes by them without a look-up of each route's referral.
+    referral_agency_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("agencies.id"))
+    referral_risk_level: Mapped[str] = mapped_column(sa.String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     released_at: Mapped[datetime | None]  # when it left held_for_consent (or was created pending)
     due_at: Mapped[datetime | None]  # first contact attempt due
     first_contact_at: Mapped[datetime | None]
+    # Working days from the UK day of release to that of the first attempt (referrals/sla.py),
+    # counted when the attempt is logged: no database knows England's bank holidays.
+    first_contact_working_days: Mapped[int | None]
     # Set by `flask jobs run` when the first contact attempt became overdue (for reporting).
     sla_breached_at: Mapped[datetime | None]
     outcome_code: Mapped[str | None] = mapped_column(sa.String(40))

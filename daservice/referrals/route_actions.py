@@ -21,7 +21,7 @@ from ..accounts.models import User
 from ..exceptions import DomainError, InvalidTransition, UnknownChoice
 from ..extensions import db, utcnow
 from ..security.tokens import conditional_update
-from . import policy, queries
+from . import policy, queries, sla
 from .models import ContactAttempt, Referral, Route, RouteStatus
 
 # Through the referrer or another professional: the one way that is not direct contact with her.
@@ -252,15 +252,22 @@ def log_contact(
     if because and override_reason is None:
         raise UnsafeContact(because)
     # The first contact is the earliest attempt, whichever order they are logged in.
-    first_contact = sa.case(
-        (Route.first_contact_at.is_(None), at),
-        (Route.first_contact_at > at, at),
-        else_=Route.first_contact_at,
+    earlier = sa.or_(Route.first_contact_at.is_(None), Route.first_contact_at > at)
+    first_contact = sa.case((earlier, at), else_=Route.first_contact_at)
+    if route.released_at is None:  # held for consent: nobody can be working it yet
+        raise InvalidTransition("Accept the referral before logging contact")
+    working_days = sa.case(
+        (earlier, sla.working_days_between(route.released_at, at)),
+        else_=Route.first_contact_working_days,
     )
     # Attempts are independent records: two logged at once both count, so the condition is
     # "still open", not "unchanged". The first moves accepted to contact attempted; a close that
     # got there first wins, and the attempt is refused.
-    values = {"updated_at": now, "first_contact_at": first_contact}
+    values = {
+        "updated_at": now,
+        "first_contact_at": first_contact,
+        "first_contact_working_days": working_days,
+    }
     this_route = Route.id == route.id
     moved = conditional_update(
         Route,

@@ -17,11 +17,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, TypeVar
 
 from .disclosure import disclose, show_cell
 from .periods import Period
 from .tables import Chart, SectionContent, ShownCell, ShownTable
 
+T = TypeVar("T")
 TREND_LENGTH = 5  # a trend shows the period and the four before it
 
 
@@ -31,10 +33,20 @@ class ReportQuery:
     agency_id: uuid.UUID | None = None  # None: the whole partnership
     service_id: uuid.UUID | None = None  # None: every service
     today: date | None = None  # for "expiring" and "overdue" (None: today in the UK)
+    # What the pack's sections have read for this query, so that rows several sections count
+    # are read once (``shared``). Not part of what the query is.
+    _read: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def trend(self) -> list[Period]:
         return self.period.trend(TREND_LENGTH)
+
+    def shared(self, key: str, read: Callable[[], T]) -> T:
+        """``read()``'s result, read once for this query whichever section asks first."""
+        if key not in self._read:
+            self._read[key] = read()
+        found: T = self._read[key]
+        return found
 
 
 @dataclass(frozen=True)

@@ -128,7 +128,15 @@ def test_a_repeat_only_marac_route_is_not_counted_for_the_referrer(world):
     referrer = world["referrer"]
     referral = factories.refer(referrer, factories.referral_payload())
     idva = world["services"][ServiceKind.IDVA]
-    db.session.add(Route(referral_id=referral.id, service_id=idva.id, status=RouteStatus.ACCEPTED))
+    db.session.add(
+        Route(
+            referral_id=referral.id,
+            service_id=idva.id,
+            status=RouteStatus.ACCEPTED,
+            referral_agency_id=referral.agency_id,
+            referral_risk_level=referral.risk_level,
+        )
+    )
     db.session.commit()
     assert attention.for_referrer(referrer).changes == {RouteStatus.ACCEPTED: 1}
     referral.marac, referral.repeat = True, True  # Marac only because she was referred before

@@ -398,3 +398,31 @@ def test_close_notes_over_the_limit_get_the_labels_own_words(app, case):
     )
     assert response.status_code == 400
     assert "Close notes must be 2000 characters or fewer" in response.get_data(as_text=True)
+
+
+def test_the_first_attempt_keeps_its_working_days_from_release_for_the_reports(app, case):
+    """Released on Friday 28 August 2026; Monday 31 August is a bank holiday. An attempt on
+    Tuesday is 1 working day; one logged afterwards but made on the Friday is the first (0);
+    a later one changes nothing."""
+    _accept(case)
+    friday = datetime(2026, 8, 28, 9, 0, tzinfo=UTC)
+    case["referral"].created_at = friday
+    db.session.get(Route, case["route_id"]).released_at = friday
+    db.session.commit()
+
+    def log(at: datetime) -> Route:
+        route_actions.log_contact(
+            case["worker"], case["route_id"], channel="phone", outcome="spoke", notes=None, at=at
+        )
+        db.session.expire_all()
+        return db.session.get(Route, case["route_id"])
+
+    route = log(datetime(2026, 9, 1, 10, 0, tzinfo=UTC))
+    assert route.first_contact_working_days == 1
+    route = log(datetime(2026, 8, 28, 15, 0, tzinfo=UTC))
+    assert (route.first_contact_at, route.first_contact_working_days) == (
+        datetime(2026, 8, 28, 15, 0, tzinfo=UTC),
+        0,
+    )
+    route = log(datetime(2026, 9, 7, 10, 0, tzinfo=UTC))
+    assert route.first_contact_working_days == 0

@@ -239,7 +239,12 @@ def build() -> World:
                     Route.service_id == services[kind].id,
                 )
             )
-            route.first_contact_at = contact_time(route.released_at.replace(tzinfo=UTC), days)
+            released = route.released_at.replace(tzinfo=UTC)
+            route.first_contact_at = contact_time(released, days)
+            # as logging the attempt counts them (tests/referrals/test_route_actions.py)
+            route.first_contact_working_days = sla.working_days_between(
+                released, route.first_contact_at
+            )
     db.session.commit()
     world = World(
         {name: referral.id for name, referral in made.items()},

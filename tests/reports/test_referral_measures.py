@@ -3,16 +3,21 @@ by hand in each test (its docstring explains the fixture)."""
 
 from __future__ import annotations
 
+import statistics
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from daservice.accounts.models import Role
 from daservice.referrals.models import Referral
+from daservice.referrals.sla import working_days_between
 from daservice.reports import periods, scope
 from daservice.reports.disclosure import HIDDEN, SMALL
 from daservice.reports.measures import come_forward
-from daservice.reports.measures.referral_sql import median, working_days_between
+from daservice.reports.measures.referral_sql import median_of
 from daservice.reports.sections import ReportQuery, build_pack
 from daservice.reports.tables import Count
 from daservice.security import crypto
@@ -277,4 +282,16 @@ def test_working_days_skip_weekends_and_bank_holidays():
     assert working_days_between(at(28), at(1, 9)) == 1  # Fri, then Mon 31 Aug a bank holiday
     assert working_days_between(at(3), at(10)) == 5
     assert working_days_between(at(8), at(9)) == 0  # Saturday to Sunday
-    assert median([3.0, 1.0, 2.0]) == 2.0 and median([1.0, 4.0]) == 2.5 and median([]) is None
+
+
+def test_a_median_from_counts_of_each_value():
+    assert median_of({3: 1, 1: 1, 2: 1}) == 2.0
+    assert median_of({1: 1, 4: 1}) == 2.5
+    assert median_of({0: 2, 5: 1}) == 0.0
+    assert median_of({1: 2, 3: 2}) == 2.0
+    assert median_of({}) is None and median_of({4: 0}) is None
+
+
+@given(st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=60))
+def test_a_median_from_counts_is_the_median_of_the_values(values):
+    assert median_of(Counter(values)) == statistics.median(values)

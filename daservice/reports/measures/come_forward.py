@@ -3,13 +3,13 @@ criterion, and whether first contact was made."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 import sqlalchemy as sa
 
 from ...accounts.models import Agency
 from ...extensions import db
-from ...referrals.models import Referral, Route
 from ...referrals.risk import Level
 from ..disclosure import HIDDEN, suppressed_positions
 from ..periods import Period, PeriodKind, quarter
@@ -17,11 +17,10 @@ from ..sections import ReportQuery, Section
 from ..tables import Cell, Chart, Column, Count, Rate, Row, SectionContent, Table, Words
 from .referral_sql import (
     LEVEL_HEADINGS,
-    between,
-    count_per_period,
     months_to,
-    referrals_in,
-    routes_of,
+    referral_period,
+    referral_trend,
+    routes_released,
     services,
     total_figure,
 )
@@ -36,12 +35,10 @@ CRITERIA = {
 
 
 def by_agency_and_risk(query: ReportQuery) -> Table:
-    counts = db.session.execute(
-        sa.select(Referral.agency_id, Referral.risk_level, sa.func.count())
-        .where(*referrals_in(query))
-        .group_by(Referral.agency_id, Referral.risk_level)
-    ).all()
-    found: dict[tuple, int] = {(agency, level): n for agency, level, n in counts}
+    found: dict[tuple, int] = defaultdict(int)
+    for group in referral_period(query).rows():
+        for level in Level:
+            found[(group.agency_id, level.value)] += int(getattr(group, level.value))
     agencies = db.session.execute(
         sa.select(Agency.id, Agency.code, Agency.name)
         .where(Agency.id == query.agency_id if query.agency_id else sa.true())
@@ -68,10 +65,8 @@ def by_month(query: ReportQuery) -> Table:
     and the direction at once (a quarter's own three months are too few to draw a line through,
     and the trend's five quarters hide the months)."""
     months = months_to(query.period)
-    found = count_per_period(
-        Referral.created_at, months, *_agency_only(query), select_from=Referral
-    )
-    counts = [found.get((None, i), 0) for i in range(len(months))]
+    trend = referral_trend(query)
+    counts = [trend.count(m) for m in months]
     hidden = _hidden_for_totals(months, counts, query.period)
     cells: list[Cell] = [Words(HIDDEN) if i in hidden else Count(n) for i, n in enumerate(counts)]
     return Table(
@@ -82,10 +77,6 @@ def by_month(query: ReportQuery) -> Table:
         rows=[Row(m.short_label, [cell], key=m.key) for m, cell in zip(months, cells, strict=True)],
         description=f"Referrals made in each of the 12 months to the end of {query.period.label}.",
     )
-
-
-def _agency_only(query: ReportQuery) -> list[sa.ColumnElement[bool]]:
-    return [Referral.agency_id == query.agency_id] if query.agency_id is not None else []
 
 
 def _hidden_for_totals(months: list[Period], counts: list[int], period: Period) -> set[int]:
@@ -118,20 +109,16 @@ def _hidden_for_totals(months: list[Period], counts: list[int], period: Period) 
 
 
 def by_criterion(query: ReportQuery) -> Table:
-    sums = [
-        sa.func.coalesce(sa.func.sum(sa.case((getattr(Referral, f), 1), else_=0)), 0)
-        for f in CRITERIA
-    ]
-    total, *met = db.session.execute(
-        sa.select(sa.func.count(), *sums).where(*referrals_in(query))
-    ).one()
+    period = referral_period(query)
+    total = period.count()
+    met = [period.sum(None, flag) for flag in CRITERIA]
     return Table(
         key="referrals-by-marac-criterion",
         title="Referrals by Marac criterion",
         row_heading="Marac criterion",
         columns=[Column("Referrals", "referrals"), Column("Share of all referrals", "share")],
         rows=[
-            Row(label, [Count(int(n)), Rate(int(n), int(total))], key=flag)
+            Row(label, [Count(n), Rate(n, total)], key=flag)
             for (flag, label), n in zip(CRITERIA.items(), met, strict=True)
         ],
         description=(
@@ -144,17 +131,10 @@ def by_criterion(query: ReportQuery) -> Table:
 def first_contact(query: ReportQuery) -> Table:
     """Routes released to a service in the period, and how many have had a first contact
     attempt (by the time the report is made)."""
-    rows = db.session.execute(
-        sa.select(
-            Route.service_id,
-            sa.func.count(),
-            sa.func.count(Route.first_contact_at),
-        )
-        .join(Referral, Referral.id == Route.referral_id)
-        .where(between(Route.released_at, query.period), *routes_of(query))
-        .group_by(Route.service_id)
-    ).all()
-    found = {service_id: (int(n), int(contacted)) for service_id, n, contacted in rows}
+    found: dict[Any, tuple[int, int]] = defaultdict(lambda: (0, 0))
+    for group in routes_released(query).rows():
+        n, contacted = found[group.service_id]
+        found[group.service_id] = (n + int(group.n), contacted + int(group.attempted))
     return Table(
         key="first-contact-by-service",
         title="First contact made, by service",

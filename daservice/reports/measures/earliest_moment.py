@@ -3,24 +3,20 @@ attempt against the SLA, by service and risk level; repeat victims; risk at refe
 
 Time to first contact is counted in working days, as the SLA is (``referrals/sla.py``): from the
 UK day a referral was released to the service to the day of the first attempt, weekends and bank
-holidays skipped. SQL gives each route's two dates (plain columns); the working days between them
-are counted here, from a calendar built once a year, because no database knows England's bank
-holidays. "Within the SLA" is the route's own due time against its first attempt, in SQL.
+holidays skipped. No database knows England's bank holidays, so each route keeps its working days
+to the first attempt, counted when the attempt is logged (``Route.first_contact_working_days``),
+and SQL counts the routes at each number of days. "Within the SLA" is the route's own due time
+against its first attempt, in SQL.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app
 
-from ...extensions import db
 from ...referrals import sla
-from ...referrals.models import Referral, Route
 from ..sections import ReportQuery, Section
 from ..tables import (
     Average,
@@ -38,74 +34,39 @@ from ..tables import (
 from .referral_sql import (
     LEVEL_HEADINGS,
     LEVELS,
-    a_year_before,
-    between,
-    count_per_period,
-    median,
-    routes_of,
+    median_of,
+    referral_trend,
+    routes_released,
     services,
     total_figure,
-    working_days_between,
 )
 
 DAYS = "working days"
 
 
-def _now(query: ReportQuery) -> datetime:
-    return datetime.now(UTC)
-
-
-def _route_times(query: ReportQuery) -> Sequence[Any]:
-    """Each route released in the period: its service, its referral's risk level, when it was
-    released, due and first attempted (plain columns only)."""
-    return db.session.execute(
-        sa.select(
-            Route.service_id,
-            Referral.risk_level,
-            Route.released_at,
-            Route.due_at,
-            Route.first_contact_at,
-        )
-        .join(Referral, Referral.id == Route.referral_id)
-        .where(between(Route.released_at, query.period), *routes_of(query))
-    ).all()
-
-
 class _Tally:
-    """Routes of one row: how many, the working days to each first attempt, and how many were
-    attempted in time of those whose time is up (attempted, or due and not attempted)."""
+    """Routes of one row: how many, the working days to each first attempt (as {days: how
+    many}), and how many were attempted in time of those whose time is up (attempted, or due and
+    not attempted)."""
 
     def __init__(self) -> None:
         self.released = 0
-        self.days: list[int] = []
+        self.days: dict[int, int] = defaultdict(int)
         self.in_time = 0
         self.decided = 0
 
-    def add(
-        self, released: datetime, due: datetime | None, first: datetime | None, now: datetime
-    ) -> None:
-        self.released += 1
-        if first is not None:
-            self.days.append(working_days_between(released, first))
-        if due is None:
-            return
-        due, first = _utc(due), _utc(first) if first is not None else None
-        if first is not None and first <= due:
-            self.in_time += 1
-            self.decided += 1
-        elif first is not None or due < now:
-            self.decided += 1
+    def add(self, group: Any) -> None:
+        self.released += int(group.n)
+        if group.first_contact_working_days is not None:
+            self.days[int(group.first_contact_working_days)] += int(group.attempted)
+        self.in_time += int(group.in_time)
+        self.decided += int(group.decided)
+
+    def median(self) -> Average:
+        return Average(median_of(self.days), sum(self.days.values()), DAYS)
 
     def cells(self) -> list[Cell]:
-        return [
-            Count(self.released),
-            Average(median([float(d) for d in self.days]), len(self.days), DAYS),
-            Rate(self.in_time, self.decided),
-        ]
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return [Count(self.released), self.median(), Rate(self.in_time, self.decided)]
 
 
 COLUMNS = [
@@ -120,14 +81,12 @@ SLA_DESCRIPTION = (
 
 
 def sla_tables(query: ReportQuery) -> tuple[Table, Table, _Tally]:
-    now = _now(query)
     by_service: dict[Any, _Tally] = defaultdict(_Tally)
     by_level: dict[str, _Tally] = defaultdict(_Tally)
     overall = _Tally()
-    for service_id, level, released, due, first in _route_times(query):
-        released = _utc(released)
-        for tally in (by_service[service_id], by_level[level], overall):
-            tally.add(released, due, first, now)
+    for group in routes_released(query).rows():
+        for tally in (by_service[group.service_id], by_level[group.referral_risk_level], overall):
+            tally.add(group)
     service_table = Table(
         key="first-contact-sla-by-service",
         title="Time to first contact against the SLA, by service",
@@ -171,22 +130,14 @@ def _sla_words(days: int) -> Words:
 
 
 def repeat_victims(query: ReportQuery) -> Table:
-    """Referrals in each trend period whose victim had been referred before in the 12 months
-    before it (by any agency): an EXISTS on the victim's own earlier referrals."""
-    earlier = sa.orm.aliased(Referral)
-    repeat = sa.exists().where(
-        earlier.victim_id == Referral.victim_id,
-        earlier.id != Referral.id,
-        earlier.created_at < Referral.created_at,
-        earlier.created_at >= a_year_before(Referral.created_at),
-    )
+    """Referrals in each trend period whose victim had been referred before, by any agency, in
+    the 12 months before it (``Referral.repeat_victim``, set at intake)."""
+    trend = referral_trend(query)
     periods = query.trend
-    agency = [Referral.agency_id == query.agency_id] if query.agency_id is not None else []
-    every = count_per_period(Referral.created_at, periods, *agency)
-    repeats = count_per_period(Referral.created_at, periods, repeat, *agency)
     rows = []
-    for i, period in enumerate(periods):
-        n, r = every.get((None, i), 0), repeats.get((None, i), 0)
+    for period in periods:
+        n = trend.count(period)
+        r = trend.sum(period, "repeat_victim")
         rows.append(Row(period.short_label, [Count(n), Count(r), Rate(r, n)], key=period.key))
     return Table(
         key="repeat-victims",
@@ -206,13 +157,11 @@ def repeat_victims(query: ReportQuery) -> Table:
 
 
 def risk_over_time(query: ReportQuery) -> Table:
-    periods = query.trend
-    agency = [Referral.agency_id == query.agency_id] if query.agency_id is not None else []
-    found = count_per_period(Referral.created_at, periods, *agency, group_by=Referral.risk_level)
+    trend = referral_trend(query)
     rows = []
-    for i, period in enumerate(periods):
-        per_level = {level: found.get((level.value, i), 0) for level in LEVELS}
-        total = sum(per_level.values())
+    for period in query.trend:
+        per_level = {level: trend.sum(period, level.value) for level in LEVELS}
+        total = trend.count(period)
         rows.append(
             Row(
                 period.short_label,
@@ -241,10 +190,7 @@ def build(query: ReportQuery) -> SectionContent:
     return SectionContent(
         figures=[
             total_figure("First contact within the SLA", service_table, column=2),
-            Figure(
-                "Median time to first contact attempt",
-                Average(median([float(d) for d in overall.days]), len(overall.days), DAYS),
-            ),
+            Figure("Median time to first contact attempt", overall.median()),
             Figure("Repeat victims", this_period[2], hint="Share of the period's referrals"),
         ],
         tables=[service_table, level_table, repeats, risk_table],

@@ -3,11 +3,11 @@ without consent by lawful basis, referrals held for consent, and serial perpetra
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from collections import defaultdict
+from typing import Any
+
 from flask import current_app
 
-from ...extensions import db
-from ...referrals.models import Referral, Route, RouteStatus
 from ..periods import Period
 from ..sections import ReportQuery, Section
 from ..tables import (
@@ -24,10 +24,10 @@ from ..tables import (
     Words,
 )
 from .referral_sql import (
-    between,
-    count_per_period,
-    referrals_in,
-    routes_of,
+    referral_period,
+    referral_trend,
+    routes_held_now,
+    routes_released,
     services,
     total_figure,
 )
@@ -65,13 +65,11 @@ def cases_per_10000(cases: int, period: Period, population: int) -> Average:
 
 
 def marac_volume(query: ReportQuery) -> Table:
-    periods = query.trend
-    agency = [Referral.agency_id == query.agency_id] if query.agency_id is not None else []
-    found = count_per_period(Referral.created_at, periods, Referral.marac.is_(True), *agency)
+    trend = referral_trend(query)
     population = adult_women()
     rows = []
-    for i, period in enumerate(periods):
-        n = found.get((None, i), 0)
+    for period in query.trend:
+        n = trend.sum(period, "marac")
         cells: list[Cell]
         if query.agency_id is None:
             expected = expected_cases(period, population)
@@ -102,14 +100,9 @@ def expected_cases_per_year(population: int) -> float:
 
 
 def overrides_by_basis(query: ReportQuery) -> Table:
-    found: dict[str | None, int] = {
-        basis: n
-        for basis, n in db.session.execute(
-            sa.select(Referral.override_legal_basis, sa.func.count())
-            .where(*referrals_in(query), Referral.override_legal_basis.is_not(None))
-            .group_by(Referral.override_legal_basis)
-        ).all()
-    }
+    found: dict[str | None, int] = defaultdict(int)
+    for group in referral_period(query).rows():
+        found[group.override_legal_basis] += int(group.n)
     return Table(
         key="consent-overrides",
         title="Shared without consent, by lawful basis",
@@ -125,34 +118,16 @@ def overrides_by_basis(query: ReportQuery) -> Table:
 
 
 def held_for_consent(query: ReportQuery) -> Table:
-    held_now = sa.func.coalesce(
-        sa.func.sum(sa.case((Route.status == RouteStatus.HELD_FOR_CONSENT, 1), else_=0)), 0
-    )
-    # A route made pending at intake is released the moment it is made; a later release is
-    # consent given afterwards.
-    released = sa.func.coalesce(
-        sa.func.sum(
-            sa.case(
-                (
-                    sa.and_(
-                        between(Route.released_at, query.period),
-                        Route.released_at > Route.created_at,
-                    ),
-                    1,
-                ),
-                else_=0,
-            )
-        ),
-        0,
-    )
-    rows = db.session.execute(
-        sa.select(Route.service_id, held_now, released)
-        .join(Referral, Referral.id == Route.referral_id)
-        .where(*routes_of(query))
-        .group_by(Route.service_id)
-        .having(sa.or_(held_now > 0, released > 0))
-    ).all()
-    found = {service_id: (int(h), int(r)) for service_id, h, r in rows}
+    held_now = routes_held_now(query)
+    released: dict[Any, int] = defaultdict(int)
+    for group in routes_released(query).rows():
+        if group.after_consent:
+            released[group.service_id] += int(group.n)
+    found = {
+        service_id: (held_now.get(service_id, 0), released.get(service_id, 0))
+        for service_id in {*held_now, *released}
+        if held_now.get(service_id, 0) or released.get(service_id, 0)
+    }
     return Table(
         key="held-for-consent",
         title="Referrals held for consent, by service",
@@ -175,15 +150,11 @@ def held_for_consent(query: ReportQuery) -> Table:
 
 
 def serial_perpetrators(query: ReportQuery) -> Table:
-    periods = query.trend
-    agency = [Referral.agency_id == query.agency_id] if query.agency_id is not None else []
-    every = count_per_period(Referral.created_at, periods, *agency)
-    serial = count_per_period(
-        Referral.created_at, periods, Referral.serial_perpetrator.is_(True), *agency
-    )
+    trend = referral_trend(query)
     rows = []
-    for i, period in enumerate(periods):
-        n, s = every.get((None, i), 0), serial.get((None, i), 0)
+    for period in query.trend:
+        n = trend.count(period)
+        s = trend.sum(period, "serial_perpetrator")
         rows.append(Row(period.short_label, [Count(n), Count(s), Rate(s, n)], key=period.key))
     return Table(
         key="serial-perpetrators",

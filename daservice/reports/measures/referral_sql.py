@@ -1,16 +1,18 @@
-"""What the referral measures share: which referrals and routes a query covers, counts of them
-per period in one statement, working days between two moments, and headline figures that show a
-table's own total.
+"""What the referral measures share: the statements that read referrals and routes, once per pack
+and grouped, the tables' sums over them, and headline figures that show a table's own total.
 
-Everything here reads plain columns (dates, agency, service, risk level, flags). Nothing a victim
-told us is read, so nothing is decrypted.
+A pack's sections count the same rows many ways. Each kind of row is read once per pack
+(``ReportQuery.shared``), in one grouped statement over the plain columns a covering index holds
+(``ix_referrals_reporting``, ``ix_routes_reporting``, ``ix_routes_held``), and every table is
+summed here from the groups: tens to hundreds of them, against tens of thousands of rows. Nothing a
+victim told us is read, so nothing is decrypted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,10 +20,8 @@ from dateutil.relativedelta import relativedelta
 
 from ...directory.models import Service
 from ...extensions import db
-from ...referrals.models import Referral, Route
+from ...referrals.models import HELD_NOW, Referral, Route
 from ...referrals.risk import Level
-from ...referrals.sla import is_working_day
-from ...uk_time import LONDON
 from ..periods import Period, month
 from ..sections import ReportQuery
 from ..tables import Count, Figure, Rate, Table, Words
@@ -44,16 +44,6 @@ def referrals_in(query: ReportQuery, period: Period | None = None) -> list[sa.Co
     return conditions
 
 
-def routes_of(query: ReportQuery) -> list[sa.ColumnElement[bool]]:
-    """Routes of the query's referrals (its agency) to its service; join ``Referral`` first."""
-    conditions: list[sa.ColumnElement[bool]] = []
-    if query.agency_id is not None:
-        conditions.append(Referral.agency_id == query.agency_id)
-    if query.service_id is not None:
-        conditions.append(Route.service_id == query.service_id)
-    return conditions
-
-
 def services(query: ReportQuery, ids: set[Any]) -> list[tuple[Any, str]]:
     """(id, name) of the services a table by service has rows for: the chosen one, or every
     service with routes in it, by name (a service with none would be a row of zeros)."""
@@ -67,100 +57,181 @@ def services(query: ReportQuery, ids: set[Any]) -> list[tuple[Any, str]]:
     return [(row.id, row.name) for row in rows]
 
 
-def count_per_period(
-    column: Any,
-    periods: Sequence[Period],
-    *conditions: sa.ColumnElement[bool],
-    group_by: Any = None,
-    select_from: Any = Referral,
-) -> dict[tuple[Any, int], int]:
-    """{(group, i): how many rows have ``column`` in ``periods[i]``}, in one statement over the
-    whole span (the reporting index on created_at serves it). Without ``group_by`` the group is
-    None."""
-    sums = [
-        sa.func.coalesce(sa.func.sum(sa.case((between(column, p), 1), else_=0)), 0) for p in periods
-    ]
-    start, _ = periods[0].utc_bounds()
-    _, end = periods[-1].utc_bounds()
-    key = group_by if group_by is not None else sa.literal(None)
-    statement = (
-        sa.select(key, *sums)
-        .select_from(select_from)
-        .where(column >= start, column < end, *conditions)
-    )
-    if group_by is not None:
-        statement = statement.group_by(group_by)
-    found: dict[tuple[Any, int], int] = {}
-    for group, *counts in db.session.execute(statement).all():
-        for i, n in enumerate(counts):
-            found[(group, i)] = int(n or 0)
-    return found
-
-
 def months_to(period: Period, count: int = 12) -> list[Period]:
     """The ``count`` months ending with the period's last month, oldest first."""
     last = month(period.end - relativedelta(days=1))
     return last.trend(count)
 
 
-def a_year_before(column: Any) -> sa.ColumnElement[Any]:
-    """``column`` less 12 calendar months, in SQL (each database spells it its own way)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column - sa.text("interval '12 months'")
-    # SQLite keeps date-times as text "YYYY-MM-DD HH:MM:SS.ffffff": the result compares as text.
-    return sa.func.strftime("%Y-%m-%d %H:%M:%f", column, "-12 months")
+# The shared statements -----------------------------------------------------------------------
 
 
-# Working days --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Tally:
+    """Rows counted by a time bucket and the dimensions of ``groups``' rows: bucket ``i`` holds
+    the moments from ``bounds[i]`` up to (not including) ``bounds[i + 1]``."""
 
-_EPOCH = date(2000, 1, 1)
+    bounds: tuple[datetime, ...]
+    groups: tuple[Any, ...]  # result rows: .bucket, the dimensions, .n and any other sums
 
+    def rows(self, period: Period | None = None) -> list[Any]:
+        """The groups in ``period`` (every group without one). A period is always whole
+        buckets: its bounds are among ``bounds``."""
+        if period is None:
+            return list(self.groups)
+        start, end = period.utc_bounds()
+        inside = {i for i in range(len(self.bounds) - 1) if start <= self.bounds[i] < end}
+        return [group for group in self.groups if group.bucket in inside]
 
-@lru_cache(maxsize=64)
-def _working_days_before(year: int) -> tuple[int, ...]:
-    """For each day of ``year``: how many working days there are from 1 January up to it (not
-    counting it). Built once a year, so each count below is two look-ups, not a walk."""
-    day, counts, seen = date(year, 1, 1), [], 0
-    while day.year == year:
-        counts.append(seen)
-        seen += is_working_day(day)
-        day += timedelta(days=1)
-    return (*counts, seen)
+    def count(
+        self, period: Period | None = None, where: Callable[[Any], bool] | None = None
+    ) -> int:
+        """The rows in ``period`` (of the groups ``where`` picks)."""
+        return sum(int(g.n) for g in self.rows(period) if where is None or where(g))
 
-
-@lru_cache(maxsize=64)
-def _year_starts(year: int) -> int:
-    """Working days from ``_EPOCH`` to 1 January of ``year``."""
-    return sum(_working_days_before(y)[-1] for y in range(_EPOCH.year, year))
-
-
-def _working_index(day: date) -> int:
-    """Working days from ``_EPOCH`` to ``day`` (not counting it)."""
-    return _year_starts(day.year) + _working_days_before(day.year)[day.timetuple().tm_yday - 1]
-
-
-def working_days_between(start: datetime, end: datetime) -> int:
-    """Working days after ``start``'s UK day up to and including ``end``'s: 0 the same day, 1 the
-    next working day. The SLA counts the same way: due on the Nth working day after arrival."""
-    first = _aware(start).astimezone(LONDON).date()
-    last = _aware(end).astimezone(LONDON).date()
-    if last <= first:
-        return 0
-    return _working_index(last + timedelta(days=1)) - _working_index(first + timedelta(days=1))
+    def sum(self, period: Period | None, name: str) -> int:
+        """The groups' sum called ``name`` in ``period``."""
+        return sum(int(getattr(g, name) or 0) for g in self.rows(period))
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _bounds(periods: Sequence[Period]) -> tuple[datetime, ...]:
+    return tuple(sorted({moment for p in periods for moment in p.utc_bounds()}))
 
 
-def median(values: list[float]) -> float | None:
-    if not values:
+def referral_trend(query: ReportQuery) -> Tally:
+    """Referrals in each trend period and each of the 12 months to the period's end: how many,
+    and how many at each risk level, at Marac, naming a serial perpetrator and of a repeat
+    victim. One group per bucket, each summed over its own range of the reporting index (one
+    statement, a SELECT per bucket): no GROUP BY, so the database sorts nothing."""
+
+    def read() -> Tally:
+        bounds = _bounds([*query.trend, *months_to(query.period)])
+        agency = [Referral.agency_id == query.agency_id] if query.agency_id is not None else []
+        sums = (
+            sa.func.count().label("n"),
+            *(_count_if(Referral.risk_level == level.value, level.value) for level in LEVELS),
+            _count_if(Referral.marac, "marac"),
+            _count_if(Referral.serial_perpetrator, "serial_perpetrator"),
+            _count_if(Referral.repeat_victim, "repeat_victim"),
+        )
+        buckets = [
+            sa.select(sa.literal_column(str(i), sa.Integer).label("bucket"), *sums).where(
+                Referral.created_at >= start, Referral.created_at < end, *agency
+            )
+            for i, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False))
+        ]
+        groups = db.session.execute(sa.union_all(*buckets)).all()
+        return Tally(bounds, tuple(groups))
+
+    return query.shared("referral trend", read)
+
+
+def referral_period(query: ReportQuery) -> Tally:
+    """The period's referrals by agency and lawful basis for sharing without consent: how many,
+    and how many at each risk level and meeting each Marac criterion (one bucket: the
+    period)."""
+
+    def read() -> Tally:
+        dimensions = (Referral.agency_id, Referral.override_legal_basis)
+        criteria = ("visible_high_risk", "professional_judgement", "potential_escalation", "repeat")
+        groups = db.session.execute(
+            sa.select(
+                sa.literal_column("0", sa.Integer).label("bucket"),
+                *dimensions,
+                sa.func.count().label("n"),
+                *(_count_if(Referral.risk_level == level.value, level.value) for level in LEVELS),
+                *(_count_if(getattr(Referral, flag), flag) for flag in criteria),
+            )
+            .where(*referrals_in(query))
+            .group_by(*dimensions)
+        ).all()
+        return Tally(query.period.utc_bounds(), tuple(groups))
+
+    return query.shared("referral period", read)
+
+
+def routes_released(query: ReportQuery) -> Tally:
+    """Routes released to a service in the period (of the query's agency, to its service), by
+    service, risk level, working days to the first attempt and whether released later, once
+    consent was given; with how many were attempted, attempted in time, and whose time is up
+    (attempted, or due and not attempted by now)."""
+
+    def read() -> Tally:
+        now = datetime.now(UTC)
+        attempted = Route.first_contact_at.is_not(None)
+        in_time = sa.and_(
+            attempted, Route.due_at.is_not(None), Route.first_contact_at <= Route.due_at
+        )
+        decided = sa.and_(Route.due_at.is_not(None), sa.or_(attempted, Route.due_at < now))
+        # A route made pending at intake is released the moment it is made; a later release is
+        # consent given afterwards.
+        after_consent = (Route.released_at > Route.created_at).label("after_consent")
+        dimensions = (
+            Route.service_id,
+            Route.referral_risk_level,
+            Route.first_contact_working_days,
+            after_consent,
+        )
+        groups = db.session.execute(
+            sa.select(
+                sa.literal_column("0", sa.Integer).label("bucket"),
+                *dimensions,
+                sa.func.count().label("n"),
+                sa.func.count(Route.first_contact_at).label("attempted"),
+                _count_if(in_time, "in_time"),
+                _count_if(decided, "decided"),
+            )
+            .where(between(Route.released_at, query.period), *_route_filters(query))
+            .group_by(*dimensions)
+        ).all()
+        return Tally(query.period.utc_bounds(), tuple(groups))
+
+    return query.shared("routes released", read)
+
+
+def routes_held_now(query: ReportQuery) -> dict[Any, int]:
+    """{service id: routes of the query's agency waiting for the victim's consent now}, whenever
+    they were made."""
+    rows = db.session.execute(
+        sa.select(Route.service_id, sa.func.count())
+        .where(HELD_NOW, *_route_filters(query))
+        .group_by(Route.service_id)
+    ).all()
+    return {service_id: int(n) for service_id, n in rows}
+
+
+def _route_filters(query: ReportQuery) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if query.agency_id is not None:
+        conditions.append(Route.referral_agency_id == query.agency_id)
+    if query.service_id is not None:
+        conditions.append(Route.service_id == query.service_id)
+    return conditions
+
+
+def _count_if(condition: Any, name: str) -> sa.Label[int]:
+    """How many of the group's rows meet ``condition``: ``count(*) FILTER (WHERE ...)``, which
+    SQLite and PostgreSQL both run without a CASE for each row."""
+    return sa.func.count().filter(condition).label(name)
+
+
+def median_of(counts: Mapping[int, int]) -> float | None:
+    """The median of values given as {value: how many times it occurs}."""
+    n = sum(counts.values())
+    if n == 0:
         return None
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return float(ordered[middle])
-    return (ordered[middle - 1] + ordered[middle]) / 2
+    ordered = sorted(counts.items())
+
+    def nth(k: int) -> int:  # the k-th smallest value, counting from 0
+        for value, times in ordered:
+            if k < times:
+                return value
+            k -= times
+        raise IndexError(k)
+
+    if n % 2:
+        return float(nth(n // 2))
+    return (nth(n // 2 - 1) + nth(n // 2)) / 2
 
 
 # Headline figures ----------------------------------------------------------------------------

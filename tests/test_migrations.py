@@ -98,3 +98,122 @@ def test_the_database_enforces_the_declared_references(app, request):
                     person_id=nobody, name="phone", key_id="k", value="v"
                 )
             )
+
+
+def test_0013_works_out_repeat_victims_copies_route_dimensions_and_counts_working_days(
+    base_config, tmp_path, request
+):
+    """Victim V: referred on 10 January 2025, again on 1 June 2025 (within 12 months: a repeat)
+    and on 1 August 2026 (more than 12 months after the last: not). June's route was released on
+    Friday 6 June 2025 and first attempted on Monday 9 June: 1 working day."""
+    import uuid
+    from datetime import datetime
+
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    app, url = _empty_database_app(base_config, tmp_path, request, "migration_0013")
+    with app.app_context():
+        upgrade(revision="0012")
+        tables = sa.MetaData()
+        tables.reflect(db.engine, only=["agencies", "referrals", "routes"])
+        agency, victim, service = (uuid.uuid4() for _ in range(3))
+        referrals = {
+            name: (uuid.uuid4(), at, level)
+            for name, at, level in (
+                ("january", datetime(2025, 1, 10, 9), "standard"),
+                ("june", datetime(2025, 6, 1, 9), "high"),
+                ("august", datetime(2026, 8, 1, 9), "medium"),
+            )
+        }
+        routes = {"june": uuid.uuid4(), "august": uuid.uuid4()}
+        with db.engine.begin() as connection:
+            if url.startswith("sqlite"):
+                connection.execute(sa.text("PRAGMA foreign_keys=OFF"))
+            else:
+                connection.execute(sa.text("SET session_replication_role = replica"))
+            connection.execute(
+                sa.insert(tables.tables["agencies"]),
+                _filled(tables.tables["agencies"], id=agency, code="TEST", name="Test agency"),
+            )
+            for name, (referral_id, at, level) in referrals.items():
+                connection.execute(
+                    sa.insert(tables.tables["referrals"]),
+                    _filled(
+                        tables.tables["referrals"],
+                        id=referral_id,
+                        reference=f"DA-{name}",
+                        agency_id=agency,
+                        victim_id=victim,
+                        created_at=at,
+                        risk_level=level,
+                    ),
+                )
+            for name, contact in (("june", datetime(2025, 6, 9, 10)), ("august", None)):
+                referral_id, at, _ = referrals[name]
+                released = datetime(2025, 6, 6, 9) if name == "june" else at
+                connection.execute(
+                    sa.insert(tables.tables["routes"]),
+                    _filled(
+                        tables.tables["routes"],
+                        id=routes[name],
+                        referral_id=referral_id,
+                        service_id=service,
+                        status="contact_attempted" if contact else "pending",
+                        created_at=at,
+                        updated_at=at,
+                        released_at=released,
+                        first_contact_at=contact,
+                    ),
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            repeat = dict(
+                connection.execute(sa.text("SELECT reference, repeat_victim FROM referrals")).all()
+            )
+            copied = connection.execute(
+                sa.text(
+                    "SELECT referral_risk_level, first_contact_working_days, referral_agency_id "
+                    "FROM routes ORDER BY referral_risk_level"
+                )
+            ).all()
+        assert {k: bool(v) for k, v in repeat.items()} == {
+            "DA-january": False,
+            "DA-june": True,
+            "DA-august": False,
+        }
+        assert [(level, days) for level, days, _ in copied] == [("high", 1), ("medium", None)]
+        assert {uuid.UUID(str(a)) for _, _, a in copied} == {agency}
+        db.engine.dispose()
+
+
+def _filled(table, **values):
+    """A row for ``table`` with ``values`` and something of the right type in every other column
+    that must have one (the migration reads only the columns the test sets)."""
+    import uuid
+    from datetime import datetime
+
+    import sqlalchemy as sa
+
+    row = dict(values)
+    for column in table.columns:
+        if column.name in row or column.nullable or column.server_default is not None:
+            continue
+        kind = column.type
+        if column.name == "id" or column.name.endswith("_id") or isinstance(kind, sa.Uuid):
+            row[column.name] = uuid.uuid4()
+        elif isinstance(kind, sa.Boolean):
+            row[column.name] = False
+        elif isinstance(kind, sa.Integer):
+            row[column.name] = 0
+        elif isinstance(kind, sa.DateTime):
+            row[column.name] = datetime(2026, 1, 1)
+        else:
+            row[column.name] = "given" if column.name == "consent_status" else ""
+    # SQLite keeps a UUID as 32 hex characters (reflected as CHAR(32)); PostgreSQL as a uuid.
+    return {
+        name: value.hex
+        if isinstance(value, uuid.UUID) and not isinstance(table.c[name].type, sa.Uuid)
+        else value
+        for name, value in row.items()
+    }

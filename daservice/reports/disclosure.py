@@ -408,4 +408,5 @@ def disclose(table: Table) -> ShownTable:
         column_keys=tuple(keys),
         rows=tuple(shown_rows),
         description=table.description,
+        in_board_pack=table.in_board_pack,
     )

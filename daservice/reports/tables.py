@@ -85,6 +85,9 @@ class Table:
     total_row: bool = False
     total_column: bool = False
     description: str = ""  # what is counted, in a sentence, under the title
+    # False: a detail longer than a board reads (a row per agency and target), on the dashboard
+    # and in the CSV files; the board pack prints the summary beside it and says where it is.
+    in_board_pack: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", tuple(self.columns))
@@ -123,6 +126,7 @@ class ShownTable:
     column_keys: tuple[str, ...]
     rows: tuple[ShownRow, ...]
     description: str = ""
+    in_board_pack: bool = True
 
     @property
     def body(self) -> tuple[ShownRow, ...]:

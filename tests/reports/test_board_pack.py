@@ -203,3 +203,33 @@ def test_the_pack_is_tagged_for_screen_readers(app):
     # Headings to navigate by, and the table with its header cells.
     kinds = _structure_kinds(catalog["/StructTreeRoot"].get_object())
     assert {"/H1", "/H2", "/H3", "/Table", "/TH", "/TD"} <= kinds, kinds
+
+
+def test_a_detail_table_is_named_with_where_to_find_it_not_printed(app):
+    """A table of a row per agency and target is on the dashboard and in the CSV files; the
+    board reads the summary beside it."""
+    summary = disclose(_table())
+    detail = disclose(
+        Table(
+            key="training-coverage",
+            title="Staff trained against the targets of plan year 3",
+            row_heading="Agency and target",
+            columns=[Column("Trained", "trained")],
+            rows=[Row(f"{name}: Any awareness course", [Count(40)]) for name in AGENCIES],
+            in_board_pack=False,
+        )
+    )
+    section = BuiltSection(
+        _section("safe-spaces", "Safe spaces with trained professionals", 30),
+        recorded=True,
+        tables=(summary, detail),
+    )
+    pack = Pack(ReportQuery(periods.parse("2026-Q3"), today=date(2026, 11, 2)), (section,))
+    whole = " ".join(" ".join(_pages(board_pack.render(pack, "Amira Khan"))).split())
+    assert "Referrals by referring agency and risk level" in whole  # the summary is printed
+    assert "Any awareness course" not in whole  # the detail's rows are not
+    assert (
+        "Staff trained against the targets of plan year 3: a row for each agency and target, "
+        "too long to print here, is on the dashboard and in the CSV file "
+        "safe-spaces/training-coverage.csv."
+    ) in whole

@@ -211,6 +211,7 @@ def coverage(query: ReportQuery, year: PlanYear) -> tuple[Table, Table]:
             f"Different members of each agency's staff with a certificate issued from "
             f"{year.starts_on:%-d %B %Y} to {day:%-d %B %Y}, against the plan's targets."
         ),
+        in_board_pack=False,
     )
     trained: dict[uuid.UUID, int] = dict(
         db.session.execute(

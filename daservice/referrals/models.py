@@ -80,7 +80,8 @@ class Referral(db.Model, UUIDModel):  # type: ignore[name-defined]
     incidents_past_12_months: Mapped[int | None]
     serial_perpetrator: Mapped[bool] = mapped_column(default=False)
     # Her victim had an earlier referral, by any agency, in the 12 months before this one (set at
-    # intake; people are never merged later, so it stays true).
+    # intake; people are never merged later, so it stays true). Two referrals of her committed
+    # at the same moment do not see each other, so neither is marked: rare, and on the safe side.
     repeat_victim: Mapped[bool] = mapped_column(default=False)
     refer_perpetrator_to_programme: Mapped[bool] = mapped_column(default=False)
 

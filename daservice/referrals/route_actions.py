@@ -238,7 +238,7 @@ def log_contact(
     now = now or utcnow()
     at = at or now
     route = _worker_route(user, route_id)
-    if route.status == RouteStatus.PENDING:
+    if route.status == RouteStatus.PENDING or route.released_at is None:
         raise InvalidTransition("Accept the referral before logging contact")
     if at > now:
         raise BadContactTime("The date and time you tried to make contact must be in the past")
@@ -254,8 +254,6 @@ def log_contact(
     # The first contact is the earliest attempt, whichever order they are logged in.
     earlier = sa.or_(Route.first_contact_at.is_(None), Route.first_contact_at > at)
     first_contact = sa.case((earlier, at), else_=Route.first_contact_at)
-    if route.released_at is None:  # held for consent: nobody can be working it yet
-        raise InvalidTransition("Accept the referral before logging contact")
     working_days = sa.case(
         (earlier, sla.working_days_between(route.released_at, at)),
         else_=Route.first_contact_working_days,

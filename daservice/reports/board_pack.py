@@ -20,7 +20,7 @@ from ..accounts.models import Agency
 from ..directory.models import Service
 from ..extensions import db
 from ..uk_time import uk_date, uk_today
-from . import charts
+from . import charts, csv_export
 from .disclosure import KEY
 from .sections import Pack
 
@@ -72,4 +72,5 @@ def render(pack: Pack, generated_by: str | None) -> bytes:
         cover=cover(pack, partnership),
         key_words=KEY,
         chart_layout=charts.layout,
+        csv_name=csv_export.zip_name,
     )

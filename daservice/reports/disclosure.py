@@ -72,8 +72,11 @@ def show_cell(cell: Cell) -> ShownCell:
             return ShownCell(NOTHING, None)
         if cell.n < MIN_SHOWN:
             return ShownCell(HIDDEN, None, hidden=True)
-        text = f"{cell.value:,.{cell.places}f}"
-        return ShownCell(f"{text} {cell.unit}".strip(), round(cell.value, cell.places))
+        figure = round(cell.value, cell.places)
+        # A whole number reads as one: "2 working days", not "2.0 working days".
+        text = f"{figure:,.0f}" if figure == int(figure) else f"{figure:,.{cell.places}f}"
+        unit = cell.unit_one if figure == 1 and cell.unit_one else cell.unit
+        return ShownCell(f"{text} {unit}".strip(), figure)
     if isinstance(cell, Words):
         return ShownCell(cell.text, None)
     raise TypeError(f"not a report cell: {cell!r}")
@@ -90,7 +93,9 @@ def _with_totals(table: Table) -> list[list[Cell]]:
         total: list[Cell] = []
         for column in range(width):
             column_cells = [cells[column] for cells in grid]
-            total.append(_sum(column_cells))
+            total.append(
+                table.total_cells[column] if column in table.total_cells else _sum(column_cells)
+            )
         grid.append(total)
     return grid
 
@@ -102,7 +107,7 @@ def _sum(cells: Iterable[Cell]) -> Cell:
     if cells and all(isinstance(cell, Rate) for cell in cells):
         rates = [cell for cell in cells if isinstance(cell, Rate)]
         return Rate(sum(r.part for r in rates), sum(r.whole for r in rates))
-    return Words("")  # averages and words do not add up; a section gives its own overall row
+    return Words("")  # averages and words do not add up: a table gives them as total_cells
 
 
 def _lines(table: Table, grid: list[list[Cell]]) -> list[tuple[list[Position], Position]]:

@@ -123,9 +123,12 @@ def build_section(section: Section, query: ReportQuery) -> BuiltSection:
 def _shown(section: Section, content: SectionContent) -> BuiltSection:
     tables = tuple(disclose(table) for table in content.tables)
     keys = {table.key for table in tables}
+    printed = {table.key for table in tables if table.in_board_pack}
     for chart in content.charts:
         if chart.table not in keys:
             raise ValueError(f"{section.key}: chart {chart.title!r} draws a table it does not have")
+        if chart.table not in printed:  # the board pack prints each chart beside its table
+            raise ValueError(f"{section.key}: chart {chart.title!r} draws an unprinted table")
     figures = tuple(
         ShownFigure(figure.label, show_cell(figure.cell), figure.hint) for figure in content.figures
     )

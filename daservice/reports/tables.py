@@ -17,7 +17,7 @@ Cells say what kind of figure they hold, because each kind is protected differen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -39,6 +39,7 @@ class Average:
     n: int  # how many values it is the average of
     unit: str = ""  # "working days", "hours", "points"
     places: int = 1
+    unit_one: str = ""  # the unit after a figure of exactly 1 ("working day"); "": ``unit``
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,9 @@ class Table:
     total_row: bool = False
     total_column: bool = False
     description: str = ""  # what is counted, in a sentence, under the title
+    # The total row's cell for a column whose total is not the sum of its rows (the median of
+    # every row's values), by column index; such a column's total is otherwise left blank.
+    total_cells: Mapping[int, Cell] = field(default_factory=dict, compare=False)
     # False: a detail longer than a board reads (a row per agency and target), on the dashboard
     # and in the CSV files; the board pack prints the summary beside it and says where it is.
     in_board_pack: bool = True

@@ -71,7 +71,9 @@ def upgrade():
 
     if bind.dialect.name == "postgresql":
         a_year_before = sa.text("r.created_at - interval '12 months'")
-    else:  # SQLite keeps date-times as text; the result compares as text
+    else:  # SQLite keeps date-times as text; the result compares as text. Its '-12 months'
+        # takes 29 February to 1 March (intake's relativedelta to 28 February): a day's
+        # difference, once in four years, for the referrals made before this migration.
         a_year_before = sa.text("strftime('%Y-%m-%d %H:%M:%f', r.created_at, '-12 months')")
     bind.execute(
         sa.text(

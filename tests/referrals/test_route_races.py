@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -175,3 +176,36 @@ def test_two_contact_attempts_logged_at_once_both_count(app, two_workers):
         db.session.expire_all()
         route = db.session.get(Route, route_id)
         assert route.status == RouteStatus.CONTACT_ATTEMPTED and len(route.attempts) == 2
+
+
+TUESDAY = datetime(2026, 9, 1, 10, tzinfo=UTC)
+MOVES["contact on 1 September"] = lambda user, route_id: route_actions.log_contact(
+    user, route_id, channel="phone", outcome="spoke", notes=None, at=TUESDAY
+)
+MOVES["contact on 4 September"] = lambda user, route_id: route_actions.log_contact(
+    user,
+    route_id,
+    channel="phone",
+    outcome="spoke",
+    notes=None,
+    at=datetime(2026, 9, 4, 10, tzinfo=UTC),
+)
+
+
+def test_two_attempts_logged_at_once_keep_the_earliest_and_its_working_days(app, two_workers):
+    """Released on Friday 28 August 2026 (Monday 31 August is a bank holiday); attempts made on
+    Tuesday 1 and Friday 4 September are logged at the same moment, in either order. The first
+    contact is Tuesday's, 1 working day after release, whichever lands first."""
+    first_id, second_id, route_ids = two_workers
+    friday = datetime(2026, 8, 28, 9, tzinfo=UTC)
+    moves = ("contact on 1 September", "contact on 4 September")
+    for n, route_id in enumerate(route_ids):
+        route = db.session.get(Route, route_id)
+        route.released_at = route.referral.created_at = friday
+        db.session.commit()
+        route_actions.accept(db.session.get(User, first_id), route_id)
+        told = _race(app, first_id, second_id, route_id, moves if n % 2 else moves[::-1])
+        assert sorted(told) == sorted(f"{move}: done" for move in moves)
+        db.session.expire_all()
+        route = db.session.get(Route, route_id)
+        assert (route.first_contact_at, route.first_contact_working_days) == (TUESDAY, 1)

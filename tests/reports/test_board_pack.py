@@ -229,7 +229,33 @@ def test_a_detail_table_is_named_with_where_to_find_it_not_printed(app):
     assert "Referrals by referring agency and risk level" in whole  # the summary is printed
     assert "Any awareness course" not in whole  # the detail's rows are not
     assert (
-        "Staff trained against the targets of plan year 3: a row for each agency and target, "
-        "too long to print here, is on the dashboard and in the CSV file "
-        "safe-spaces/training-coverage.csv."
+        "The table “Staff trained against the targets of plan year 3”, a row for each agency "
+        "and target, is not printed in the board pack: it is on the dashboard and in the CSV "
+        "file safe-spaces/training-coverage.csv."
     ) in whole
+
+
+def test_each_chart_is_printed_just_before_the_table_it_is_drawn_from(app):
+    first, second = _table(), _table()
+    second = Table(**{**second.__dict__, "key": "second", "title": "The second table"})
+    section = BuiltSection(
+        _section("come-forward", "Victims who come forward and receive help", 10),
+        recorded=True,
+        tables=(disclose(first), disclose(second)),
+        charts=(
+            Chart("Chart of the second", "second", column=0),
+            Chart("Chart of the first", first.key, column=0),
+        ),
+    )
+    pack = Pack(ReportQuery(periods.parse("2026-Q3"), today=date(2026, 11, 2)), (section,))
+    whole = " ".join(" ".join(_pages(board_pack.render(pack, "Amira Khan"))).split())
+    order = [
+        whole.find(text, whole.find("Page 2 of"))
+        for text in (
+            "Chart of the first",
+            "Referrals by referring agency and risk level",
+            "Chart of the second",
+            "The second table",
+        )
+    ]
+    assert all(p >= 0 for p in order) and order == sorted(order)

@@ -109,9 +109,9 @@ def _hidden_for_totals(months: list[Period], counts: list[int], period: Period) 
 
 
 def by_criterion(query: ReportQuery) -> Table:
-    period = referral_period(query)
-    total = period.count()
-    met = [period.sum(None, flag) for flag in CRITERIA]
+    referrals = referral_period(query)
+    total = referrals.count()
+    met = [referrals.sum(flag) for flag in CRITERIA]
     return Table(
         key="referrals-by-marac-criterion",
         title="Referrals by Marac criterion",

@@ -42,9 +42,10 @@ from .referral_sql import (
 )
 
 DAYS = "working days"
+DAY = "working day"
 
 
-class _Tally:
+class _RouteTotals:
     """Routes of one row: how many, the working days to each first attempt (as {days: how
     many}), and how many were attempted in time of those whose time is up (attempted, or due and
     not attempted)."""
@@ -63,7 +64,7 @@ class _Tally:
         self.decided += int(group.decided)
 
     def median(self) -> Average:
-        return Average(median_of(self.days), sum(self.days.values()), DAYS)
+        return Average(median_of(self.days), sum(self.days.values()), DAYS, unit_one=DAY)
 
     def cells(self) -> list[Cell]:
         return [Count(self.released), self.median(), Rate(self.in_time, self.decided)]
@@ -80,10 +81,10 @@ SLA_DESCRIPTION = (
 )
 
 
-def sla_tables(query: ReportQuery) -> tuple[Table, Table, _Tally]:
-    by_service: dict[Any, _Tally] = defaultdict(_Tally)
-    by_level: dict[str, _Tally] = defaultdict(_Tally)
-    overall = _Tally()
+def sla_tables(query: ReportQuery) -> tuple[Table, Table, _RouteTotals]:
+    by_service: dict[Any, _RouteTotals] = defaultdict(_RouteTotals)
+    by_level: dict[str, _RouteTotals] = defaultdict(_RouteTotals)
+    overall = _RouteTotals()
     for group in routes_released(query).rows():
         for tally in (by_service[group.service_id], by_level[group.referral_risk_level], overall):
             tally.add(group)
@@ -97,6 +98,7 @@ def sla_tables(query: ReportQuery) -> tuple[Table, Table, _Tally]:
             for service_id, name in services(query, set(by_service))
         ],
         total_row=True,
+        total_cells={1: overall.median()},
         description="Referrals released to each service in the period. " + SLA_DESCRIPTION,
     )
     days = current_app.config.get("SLA_WORKING_DAYS") or {}
@@ -117,6 +119,7 @@ def sla_tables(query: ReportQuery) -> tuple[Table, Table, _Tally]:
             for level in LEVELS
         ],
         total_row=True,
+        total_cells={2: overall.median()},
         description=(
             "By the risk level at referral. A referral meeting a Marac criterion has the "
             "high-risk clock whatever its level. " + SLA_DESCRIPTION
@@ -137,7 +140,7 @@ def repeat_victims(query: ReportQuery) -> Table:
     rows = []
     for period in periods:
         n = trend.count(period)
-        r = trend.sum(period, "repeat_victim")
+        r = trend.sum("repeat_victim", period)
         rows.append(Row(period.short_label, [Count(n), Count(r), Rate(r, n)], key=period.key))
     return Table(
         key="repeat-victims",
@@ -160,7 +163,7 @@ def risk_over_time(query: ReportQuery) -> Table:
     trend = referral_trend(query)
     rows = []
     for period in query.trend:
-        per_level = {level: trend.sum(period, level.value) for level in LEVELS}
+        per_level = {level: trend.sum(level.value, period) for level in LEVELS}
         total = trend.count(period)
         rows.append(
             Row(

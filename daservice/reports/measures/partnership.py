@@ -69,7 +69,7 @@ def marac_volume(query: ReportQuery) -> Table:
     population = adult_women()
     rows = []
     for period in query.trend:
-        n = trend.sum(period, "marac")
+        n = trend.sum("marac", period)
         cells: list[Cell]
         if query.agency_id is None:
             expected = expected_cases(period, population)
@@ -154,7 +154,7 @@ def serial_perpetrators(query: ReportQuery) -> Table:
     rows = []
     for period in query.trend:
         n = trend.count(period)
-        s = trend.sum(period, "serial_perpetrator")
+        s = trend.sum("serial_perpetrator", period)
         rows.append(Row(period.short_label, [Count(n), Count(s), Rate(s, n)], key=period.key))
     return Table(
         key="serial-perpetrators",

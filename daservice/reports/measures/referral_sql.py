@@ -10,7 +10,7 @@ victim told us is read, so nothing is decrypted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -80,17 +80,17 @@ class Tally:
         if period is None:
             return list(self.groups)
         start, end = period.utc_bounds()
+        if start not in self.bounds or end not in self.bounds:  # part of a bucket: a wrong sum
+            raise ValueError(f"{period.key} is not made of this tally's buckets")
         inside = {i for i in range(len(self.bounds) - 1) if start <= self.bounds[i] < end}
         return [group for group in self.groups if group.bucket in inside]
 
-    def count(
-        self, period: Period | None = None, where: Callable[[Any], bool] | None = None
-    ) -> int:
-        """The rows in ``period`` (of the groups ``where`` picks)."""
-        return sum(int(g.n) for g in self.rows(period) if where is None or where(g))
+    def count(self, period: Period | None = None) -> int:
+        """The rows in ``period`` (every row without one)."""
+        return self.sum("n", period)
 
-    def sum(self, period: Period | None, name: str) -> int:
-        """The groups' sum called ``name`` in ``period``."""
+    def sum(self, name: str, period: Period | None = None) -> int:
+        """The groups' count called ``name`` in ``period`` (every group without one)."""
         return sum(int(getattr(g, name) or 0) for g in self.rows(period))
 
 
@@ -192,12 +192,16 @@ def routes_released(query: ReportQuery) -> Tally:
 def routes_held_now(query: ReportQuery) -> dict[Any, int]:
     """{service id: routes of the query's agency waiting for the victim's consent now}, whenever
     they were made."""
-    rows = db.session.execute(
-        sa.select(Route.service_id, sa.func.count())
-        .where(HELD_NOW, *_route_filters(query))
-        .group_by(Route.service_id)
-    ).all()
-    return {service_id: int(n) for service_id, n in rows}
+
+    def read() -> dict[Any, int]:
+        rows = db.session.execute(
+            sa.select(Route.service_id, sa.func.count())
+            .where(HELD_NOW, *_route_filters(query))
+            .group_by(Route.service_id)
+        ).all()
+        return {service_id: int(n) for service_id, n in rows}
+
+    return query.shared("routes held now", read)
 
 
 def _route_filters(query: ReportQuery) -> list[sa.ColumnElement[bool]]:

@@ -22,7 +22,8 @@ from ..extensions import db
 from ..uk_time import uk_date, uk_today
 from . import charts, csv_export
 from .disclosure import KEY
-from .sections import Pack
+from .sections import BuiltSection, Pack
+from .tables import Chart, ShownTable
 
 TEMPLATE = "pdf/reports/board_pack.html"
 TITLE = "Board pack"
@@ -54,6 +55,46 @@ def cover(pack: Pack, partnership: str) -> Cover:
     return Cover(partnership, query.period.label, filters, partial)
 
 
+@dataclass(frozen=True)
+class PrintedTable:
+    """A table as the board pack prints it, with the charts drawn from it.
+
+    A chart drawn as bars is drawn into its table: a bar under each row's label, as long as the
+    row's figure in the charted column. The pack then names each agency, service or month once,
+    beside its figures, instead of in a chart and again in the table below it (WeasyPrint's
+    time goes on laying out each piece of text: docs/performance.md). A line chart, which has a
+    shape a table cannot show, is printed just before its table. A bar chart with no bar to
+    draw (every figure 0 or hidden) is left out.
+    """
+
+    table: ShownTable
+    charts: tuple[Chart, ...]  # drawn as SVG just before the table
+    bars: Chart | None = None  # drawn into the table
+    bar_widths: tuple[float, ...] = ()  # per row of table.rows: % of the label's width (0: none)
+
+
+def printed_tables(built: BuiltSection) -> tuple[PrintedTable, ...]:
+    """The section's tables the board pack prints (``in_board_pack``), in order, with their
+    charts: the first drawn as bars goes into the table, any other is drawn before it."""
+    printed = []
+    for table in built.tables:
+        if not table.in_board_pack:
+            continue
+        own = [chart for chart in built.charts if chart.table == table.key]
+        bars = next((chart for chart in own if charts.drawn_as_bars(chart, table)), None)
+        if bars is None:
+            printed.append(PrintedTable(table, tuple(own)))
+            continue
+        shares = iter(charts.bar_shares(bars, table))
+        widths = tuple(0.0 if row.is_total else round(next(shares) * 100, 1) for row in table.rows)
+        rest = tuple(chart for chart in own if chart is not bars)
+        if not any(widths):
+            printed.append(PrintedTable(table, rest))
+            continue
+        printed.append(PrintedTable(table, rest, bars, widths))
+    return tuple(printed)
+
+
 def period_label(pack: Pack) -> str:
     query = pack.query
     return query.period.label
@@ -72,5 +113,6 @@ def render(pack: Pack, generated_by: str | None) -> bytes:
         cover=cover(pack, partnership),
         key_words=KEY,
         chart_layout=charts.layout,
+        printed_tables=printed_tables,
         csv_name=csv_export.zip_name,
     )

@@ -1,10 +1,13 @@
 """Charts for reports, laid out on the server from a shown table and drawn as inline SVG by
-``templates/reports/_chart.html`` (no JavaScript; the same on the page and in the PDF).
+``templates/reports/_chart.html`` (no JavaScript). The dashboard draws every chart so; the board
+pack draws a line chart the same way and a bar chart into its own table, from ``bar_shares``
+(``reports/board_pack.py`` says why).
 
-Each chart is one series, and every bar or point is labelled with the figure the table prints, so
-it reads without colour, and a hidden figure is labelled "<5" or "[c]" with no bar (its size would
-give it away). The SVG is an image with a title and a description in words (its text
-alternative); the table it is drawn from is always printed beside it.
+Each chart is one series, and every bar or point is labelled with the figure the table prints (in
+the board pack, a bar drawn into its table has the figure in its row), so it reads without
+colour, and a hidden figure is labelled "<5" or "[c]" with no bar (its size would give it
+away). The SVG is an image with a title and a description in words (its text alternative); the
+table it is drawn from is always printed beside it, or around it.
 
 Bars are horizontal, each labelled above: long agency names stay readable on a phone. The
 drawing is narrow (360 units) with 17-unit text, and the page shows it at most 27em wide: text
@@ -29,6 +32,7 @@ GAP = 14  # below each bar
 LINE_HEIGHT = 230  # a line chart's drawing, without its wrapped period labels
 PAD = 8
 MOST_POINTS = 6  # a line chart's points that fit across; a longer trend is drawn as bars
+SLIVER = 0.01  # the shortest bar drawn for a figure that is not 0: 1% of the longest
 FIGURE_ROOM = 72  # space kept right of the longest bar for its figure ("12,345")
 CHARS_PER_LINE = 34  # of a bar's label, at TEXT units across WIDTH (generous, as AXIS_CHAR)
 AXIS_TEXT = 14  # a line chart's period labels, smaller to fit five across
@@ -96,26 +100,51 @@ def description(chart: Chart, table: ShownTable) -> str:
     return f"{chart.title} ({table.headings[chart.column]}). " + "; ".join(parts) + "."
 
 
+def drawn_as_bars(chart: Chart, table: ShownTable) -> bool:
+    """Whether ``layout`` draws bars: a bar chart, or a trend too long to draw across.
+
+    Twelve months do not fit across a phone, nor their figures above the points: a long trend is
+    drawn as bars, one under another, oldest first, each labelled.
+    """
+    return chart.kind == "bar" or len(table.body) > MOST_POINTS
+
+
+def bar_shares(chart: Chart, table: ShownTable) -> tuple[float, ...]:
+    """Each body row's bar as a share (0 to 1) of a full bar (``chart.out_of``, or the largest
+    figure): 0 for a hidden or zero figure (a hidden figure's bar would give its size away), and
+    a sliver for one too small to see."""
+    values = _column(chart, table)
+    full = _full_bar(chart, values)
+    return tuple(_share(value, full) for _, _, value in values)
+
+
+def _full_bar(chart: Chart, values: list[tuple[str, str, float | None]]) -> float:
+    if chart.out_of is not None and chart.kind == "bar":
+        return chart.out_of
+    return max((v for _, _, v in values if v is not None), default=0) or 1
+
+
+def _share(value: float | None, full: float) -> float:
+    if not value:
+        return 0.0
+    return min(max(value / full, SLIVER), 1.0)
+
+
 def layout(chart: Chart, table: ShownTable) -> Layout:
     values = _column(chart, table)
-    largest = max((v for _, _, v in values if v is not None), default=0) or 1
     words = description(chart, table)
-    if chart.kind == "line" and len(values) <= MOST_POINTS:
-        return _line(chart, values, largest, words)
-    # Twelve months do not fit across a phone, nor their figures above the points: a long trend
-    # is drawn as bars, one under another, oldest first, each labelled.
-    return _bars(chart, values, largest, words)
+    if drawn_as_bars(chart, table):
+        return _bars(chart, values, _full_bar(chart, values), words)
+    return _line(chart, values, _full_bar(chart, values), words)
 
 
-def _bars(chart: Chart, values: list, largest: float, words: str) -> Layout:
+def _bars(chart: Chart, values: list, full: float, words: str) -> Layout:
     room = WIDTH - FIGURE_ROOM
     marks = []
     top = PAD
     for label, text, value in values:
         lines = wrap(label, CHARS_PER_LINE)
-        length = round(room * value / largest) if value else 0
-        if value and not length:
-            length = 2  # a figure too small to see still gets a sliver
+        length = round(room * _share(value, full))
         bar_top = top + LEADING * len(lines) + 2
         marks.append(
             Mark(

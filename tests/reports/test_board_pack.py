@@ -21,7 +21,7 @@ from daservice.reports.sections import (
     build_pack,
     registered,
 )
-from daservice.reports.tables import Chart, Column, Count, Row, ShownCell, Table
+from daservice.reports.tables import Chart, Column, Count, Rate, Row, ShownCell, Table
 
 from .. import factories
 
@@ -235,27 +235,133 @@ def test_a_detail_table_is_named_with_where_to_find_it_not_printed(app):
     ) in whole
 
 
-def test_each_chart_is_printed_just_before_the_table_it_is_drawn_from(app):
-    first, second = _table(), _table()
-    second = Table(**{**second.__dict__, "key": "second", "title": "The second table"})
+def _trend(key: str, title: str) -> Table:
+    return Table(
+        key=key,
+        title=title,
+        row_heading="Period",
+        columns=[Column("Referrals", "n"), Column("Repeat", "repeat")],
+        rows=[Row(f"2026 Q{n}", [Count(100 + n), Count(10 + n)], key=f"Q{n}") for n in (1, 2, 3)],
+    )
+
+
+def test_a_line_chart_is_printed_just_before_the_table_it_is_drawn_from(app):
+    first, second = _trend("first", "The first table"), _trend("second", "The second table")
     section = BuiltSection(
         _section("come-forward", "Victims who come forward and receive help", 10),
         recorded=True,
         tables=(disclose(first), disclose(second)),
         charts=(
-            Chart("Chart of the second", "second", column=0),
-            Chart("Chart of the first", first.key, column=0),
+            Chart("Chart of the second", "second", kind="line"),
+            Chart("Chart of the first", "first", kind="line"),
         ),
     )
     pack = Pack(ReportQuery(periods.parse("2026-Q3"), today=date(2026, 11, 2)), (section,))
     whole = " ".join(" ".join(_pages(board_pack.render(pack, "Amira Khan"))).split())
     order = [
         whole.find(text, whole.find("Page 2 of"))
-        for text in (
-            "Chart of the first",
-            "Referrals by referring agency and risk level",
-            "Chart of the second",
-            "The second table",
-        )
+        for text in ("Chart of the first", "The first table", "Chart of the second", "The second")
     ]
     assert all(p >= 0 for p in order) and order == sorted(order)
+
+
+def test_a_bar_chart_is_drawn_into_its_table_a_bar_under_each_label(app, tmp_path: Path):
+    """Each agency is named once, with its figures, and the bar under its name is as long as
+    its figure in the charted column; the hidden "<5" gets no bar (its size would tell)."""
+    table = disclose(_table())
+    chart = Chart("Referrals by agency", table.key, column=0)
+    section = BuiltSection(
+        _section("come-forward", "Victims who come forward and receive help", 10),
+        recorded=True,
+        tables=(table,),
+        charts=(chart,),
+    )
+    (printed,) = board_pack.printed_tables(section)
+    assert printed.bars == chart and printed.charts == ()
+    # London Fire Brigade's 3 prints "<5", and one more cell of the column is hidden so that
+    # the total does not give it away: neither gets a bar.
+    shown = [row.cells[0].value for row in table.body]
+    hidden = [row.label for row in table.body if row.cells[0].value is None]
+    assert "London Fire Brigade" in hidden and len(hidden) == 2
+    # Refuge's 32 is the longest bar; the total row has none.
+    assert printed.bar_widths == (
+        0, 65.6, 0, 71.9, 75.0, 78.1, 81.2, 84.4, 87.5, 90.6, 93.8, 96.9, 100.0, 0
+    )  # fmt: skip
+
+    document = board_pack.render(Pack(hand_made_pack().query, (section,)), None)
+    pdf = pdfium.PdfDocument(document)
+    try:
+        page = next(p for p in pdf if "Referrals by agency" in p.get_textpage().get_text_range())
+        text = " ".join(page.get_textpage().get_text_range().split())
+        assert (
+            "Chart: Referrals by agency. The bar under each row's name is drawn to its figure in "
+            "the “Standard” column: the longest bar is the largest figure. A figure of 0, “<5” "
+            "or “[c]” has no bar."
+        ) in text
+        assert text.count("Metropolitan Police Service") == 1  # named once, not in a chart too
+        image = page.render(scale=2).to_pil().convert("RGB")
+        image.save((Path(SHOTS) if SHOTS else tmp_path) / "board-pack-bars-in-table.png")
+        lengths = _blue_runs(image)
+    finally:
+        pdf.close()
+    # One bar per agency but the hidden ones, longer as the figures grow, down the page.
+    drawn = [v for v in shown if v is not None]
+    assert len(lengths) == len(drawn), lengths
+    assert lengths == sorted(lengths)
+    assert abs(lengths[0] / lengths[-1] - drawn[0] / drawn[-1]) < 0.03
+
+
+def test_a_percentage_bar_is_drawn_out_of_100_and_a_chart_with_nothing_to_draw_is_left_out(app):
+    sla = disclose(
+        Table(
+            key="sla",
+            title="Within the SLA, by service",
+            row_heading="Service",
+            columns=[Column("Within the SLA", "in_time")],
+            rows=[Row("IDVA", [Rate(43, 100)]), Row("Outreach", [Rate(20, 40)])],
+        )
+    )
+    nothing = disclose(
+        Table(
+            key="overrides",
+            title="Shared without consent",
+            row_heading="Lawful basis",
+            columns=[Column("Referrals", "n")],
+            rows=[Row("Crime", [Count(0)]), Row("Vital interests", [Count(2)])],
+        )
+    )
+    section = BuiltSection(
+        _section("earliest-moment", "Support at the earliest moment", 20),
+        recorded=True,
+        tables=(sla, nothing),
+        charts=(
+            Chart("First contact within the SLA", "sla", out_of=100),
+            Chart("Shared without consent", "overrides"),
+        ),
+    )
+    in_time, left_out = board_pack.printed_tables(section)
+    assert in_time.bar_widths == (43.0, 50.0)  # not 86% and 100%: the longest is not "all"
+    assert left_out.bars is None and left_out.charts == ()  # 0 and "<5": no bar to draw
+    pack = Pack(ReportQuery(periods.parse("2026-Q3"), today=date(2026, 11, 2)), (section,))
+    whole = " ".join(" ".join(_pages(board_pack.render(pack, None))).split())
+    assert "column: a full bar is 100%." in whole
+    assert "Chart: Shared without consent" not in whole
+    assert "Shared without consent Lawful basis Referrals Crime 0 Vital interests <5" in whole
+
+
+def _blue_runs(image) -> list[int]:
+    """The length in pixels of each GOV.UK blue (#1d70b8) bar, top to bottom."""
+    width, height = image.size
+    pixels = image.load()
+
+    def blue(x: int, y: int) -> bool:
+        r, g, b = pixels[x, y]
+        return abs(r - 29) < 25 and abs(g - 112) < 25 and abs(b - 184) < 25
+
+    lengths, inside = [], False
+    for y in range(height):
+        run = sum(1 for x in range(width) if blue(x, y))
+        if run and not inside:
+            lengths.append(run)
+        inside = bool(run)
+    return lengths

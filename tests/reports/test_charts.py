@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from daservice.reports import charts
 from daservice.reports.disclosure import disclose
-from daservice.reports.tables import Chart, Column, Count, Row, Table
+from daservice.reports.tables import Chart, Column, Count, Rate, Row, Table
 
 LONG = "Barking, Havering and Redbridge University Hospitals NHS Trust"
 
@@ -54,3 +54,30 @@ def test_a_line_breaks_at_a_hidden_figure_and_its_labels_stay_inside():
 def test_the_description_gives_every_figure_as_the_table_prints_it():
     layout = charts.layout(Chart("By agency", "t"), _shown([("Refuge", 3), ("Victim Support", 12)]))
     assert layout.description == "By agency (Referrals). Refuge: <5; Victim Support: 12."
+
+
+def test_bar_shares_are_of_the_longest_with_a_sliver_for_a_tiny_figure_and_none_when_hidden():
+    table = _shown([("A", 200), ("B", 50), ("C", 3), ("D", 0), ("E", 1)])
+    # C (3) and E (1) print as "<5" and get no bar; D is a real 0.
+    assert charts.bar_shares(Chart("By agency", "t"), table) == (1.0, 0.25, 0.0, 0.0, 0.0)
+    big = _shown([("A", 100_000), ("B", 6)])
+    assert charts.bar_shares(Chart("By agency", "t"), big) == (1.0, charts.SLIVER)
+
+
+def test_a_percentage_bar_is_as_long_as_its_percentage():
+    table = disclose(
+        Table("t", "T", "Service", [Column("Within", "in")], [Row("IDVA", [Rate(43, 100)])])
+    )
+    chart = Chart("Within the SLA", "t", out_of=100)
+    assert charts.bar_shares(chart, table) == (0.43,)
+    (bar,) = charts.layout(chart, table).marks
+    assert bar.bar_width == round(0.43 * (charts.WIDTH - charts.FIGURE_ROOM))
+
+
+def test_a_trend_too_long_to_draw_across_is_drawn_as_bars():
+    short = _shown([(f"Q{n}", 10 + n) for n in range(charts.MOST_POINTS)])
+    long = _shown([(f"M{n}", 10 + n) for n in range(12)])
+    line = Chart("Trend", "t", kind="line")
+    assert not charts.drawn_as_bars(line, short) and charts.layout(line, short).axis
+    assert charts.drawn_as_bars(line, long) and charts.layout(line, long).axis is None
+    assert charts.drawn_as_bars(Chart("By agency", "t"), short)

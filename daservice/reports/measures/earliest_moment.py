@@ -198,7 +198,12 @@ def build(query: ReportQuery) -> SectionContent:
         ],
         tables=[service_table, level_table, repeats, risk_table],
         charts=[
-            Chart("First contact within the SLA, by service", service_table.key, column=2),
+            Chart(
+                "First contact within the SLA, by service",
+                service_table.key,
+                column=2,
+                out_of=100,
+            ),
             Chart("Repeat rate", repeats.key, column=2, kind="line"),
             Chart("Share of referrals at high risk", risk_table.key, column=1, kind="line"),
         ],

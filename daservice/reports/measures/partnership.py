@@ -121,8 +121,7 @@ def held_for_consent(query: ReportQuery) -> Table:
     held_now = routes_held_now(query)
     released: dict[Any, int] = defaultdict(int)
     for group in routes_released(query).rows():
-        if group.after_consent:
-            released[group.service_id] += int(group.n)
+        released[group.service_id] += int(group.after_consent)
     found = {
         service_id: (held_now.get(service_id, 0), released.get(service_id, 0))
         for service_id in {*held_now, *released}

@@ -179,8 +179,8 @@ def build(query: ReportQuery) -> SectionContent:
             Chart("Referrals by Marac criterion", criterion.key, column=0),
         ],
         notes=[
-            "Months are UK calendar months; the line shows the 12 months to the end of the "
-            "period. A month's figure is hidden where the period's total would give a small "
+            "Months are UK calendar months; “Referrals by month” shows the 12 months to the end of "
+            "the period. A month's figure is hidden where the period's total would give a small "
             "count away.",
             "First contact counts attempts made by the time this report was produced, including "
             "after the period ended. The service filter narrows that table only: the other "

@@ -82,16 +82,14 @@ def printed_tables(built: BuiltSection) -> tuple[PrintedTable, ...]:
             continue
         own = [chart for chart in built.charts if chart.table == table.key]
         bars = next((chart for chart in own if charts.drawn_as_bars(chart, table)), None)
-        if bars is None:
-            printed.append(PrintedTable(table, tuple(own)))
-            continue
-        shares = iter(charts.bar_shares(bars, table))
-        widths = tuple(0.0 if row.is_total else round(next(shares) * 100, 1) for row in table.rows)
-        rest = tuple(chart for chart in own if chart is not bars)
-        if not any(widths):
-            printed.append(PrintedTable(table, rest))
-            continue
-        printed.append(PrintedTable(table, rest, bars, widths))
+        svg = tuple(chart for chart in own if chart is not bars)
+        widths: tuple[float, ...] = ()
+        if bars is not None:
+            shares = iter(charts.bar_shares(bars, table))
+            widths = tuple(0.0 if r.is_total else round(next(shares) * 100, 1) for r in table.rows)
+        if not any(widths):  # no bar chart, or one with nothing to draw
+            bars, widths = None, ()
+        printed.append(PrintedTable(table, svg, bars, widths))
     return tuple(printed)
 
 

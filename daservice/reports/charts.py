@@ -32,7 +32,7 @@ GAP = 14  # below each bar
 LINE_HEIGHT = 230  # a line chart's drawing, without its wrapped period labels
 PAD = 8
 MOST_POINTS = 6  # a line chart's points that fit across; a longer trend is drawn as bars
-SLIVER = 0.01  # the shortest bar drawn for a figure that is not 0: 1% of the longest
+SLIVER = 0.01  # the shortest bar drawn for a figure that is not 0: 1% of a full bar
 FIGURE_ROOM = 72  # space kept right of the longest bar for its figure ("12,345")
 CHARS_PER_LINE = 34  # of a bar's label, at TEXT units across WIDTH (generous, as AXIS_CHAR)
 AXIS_TEXT = 14  # a line chart's period labels, smaller to fit five across
@@ -119,7 +119,7 @@ def bar_shares(chart: Chart, table: ShownTable) -> tuple[float, ...]:
 
 
 def _full_bar(chart: Chart, values: list[tuple[str, str, float | None]]) -> float:
-    if chart.out_of is not None and chart.kind == "bar":
+    if chart.out_of is not None:
         return chart.out_of
     return max((v for _, _, v in values if v is not None), default=0) or 1
 

@@ -154,8 +154,8 @@ class Chart:
     table: str  # the table's key
     column: int = 0  # which value column
     kind: Literal["bar", "line"] = "bar"  # line: the rows are periods, oldest first
-    # A bar's full length: 100 for a column of percentages (a 43% bar is 43% long); None: the
-    # largest figure drawn.
+    # The figure a full bar (or the top of a line chart) stands for: 100 for a column of
+    # percentages (a 43% bar is 43% long); None: the largest figure drawn.
     out_of: float | None = None
 
 

@@ -57,39 +57,37 @@ def cover(pack: Pack, partnership: str) -> Cover:
 
 @dataclass(frozen=True)
 class PrintedTable:
-    """A table as the board pack prints it, with the charts drawn from it.
+    """A table as the board pack prints it, with its chart drawn into it.
 
-    A chart drawn as bars is drawn into its table: a bar under each row's label, as long as the
-    row's figure in the charted column. The pack then names each agency, service or month once,
-    beside its figures, instead of in a chart and again in the table below it (WeasyPrint's
-    time goes on laying out each piece of text: docs/performance.md). A line chart, which has a
-    shape a table cannot show, is printed just before its table. A bar chart with no bar to
-    draw (every figure 0 or hidden) is left out.
+    The chart is drawn as bars, whether the dashboard draws bars or a line: a bar under each
+    row's label, as long as the row's figure in the charted column, so each agency, service or
+    period is named once, beside its figures, instead of in a chart and again in the table below
+    it. WeasyPrint's time goes on laying out each piece of text, and a drawing's labels and
+    figures were a tenth of the pack's layout (docs/performance.md). A chart with no bar to
+    draw (every figure 0 or hidden) is left out; so is a second chart of the same table, which
+    only the dashboard draws (no section has one).
     """
 
     table: ShownTable
-    charts: tuple[Chart, ...]  # drawn as SVG just before the table
-    bars: Chart | None = None  # drawn into the table
+    bars: Chart | None = None
     bar_widths: tuple[float, ...] = ()  # per row of table.rows: % of the label's width (0: none)
 
 
 def printed_tables(built: BuiltSection) -> tuple[PrintedTable, ...]:
-    """The section's tables the board pack prints (``in_board_pack``), in order, with their
-    charts: the first drawn as bars goes into the table, any other is drawn before it."""
+    """The section's tables the board pack prints (``in_board_pack``), in order, each with the
+    bars of its first chart."""
     printed = []
     for table in built.tables:
         if not table.in_board_pack:
             continue
-        own = [chart for chart in built.charts if chart.table == table.key]
-        bars = next((chart for chart in own if charts.drawn_as_bars(chart, table)), None)
-        svg = tuple(chart for chart in own if chart is not bars)
+        chart = next((chart for chart in built.charts if chart.table == table.key), None)
         widths: tuple[float, ...] = ()
-        if bars is not None:
-            shares = iter(charts.bar_shares(bars, table))
+        if chart is not None:
+            shares = iter(charts.bar_shares(chart, table))
             widths = tuple(0.0 if r.is_total else round(next(shares) * 100, 1) for r in table.rows)
-        if not any(widths):  # no bar chart, or one with nothing to draw
-            bars, widths = None, ()
-        printed.append(PrintedTable(table, svg, bars, widths))
+        if not any(widths):  # no chart, or one with nothing to draw
+            chart, widths = None, ()
+        printed.append(PrintedTable(table, chart, widths))
     return tuple(printed)
 
 
@@ -110,7 +108,6 @@ def render(pack: Pack, generated_by: str | None) -> bytes:
         pack=pack,
         cover=cover(pack, partnership),
         key_words=KEY,
-        chart_layout=charts.layout,
         printed_tables=printed_tables,
         csv_name=csv_export.zip_name,
     )

@@ -1,6 +1,6 @@
 """Charts for reports, laid out on the server from a shown table and drawn as inline SVG by
 ``templates/reports/_chart.html`` (no JavaScript). The dashboard draws every chart so; the board
-pack draws a line chart the same way and a bar chart into its own table, from ``bar_shares``
+pack draws every chart, bar or line, into its own table as bars, from ``bar_shares``
 (``reports/board_pack.py`` says why).
 
 Each chart is one series, and every bar or point is labelled with the figure the table prints (in
@@ -135,7 +135,10 @@ def layout(chart: Chart, table: ShownTable) -> Layout:
     words = description(chart, table)
     if drawn_as_bars(chart, table):
         return _bars(chart, values, _full_bar(chart, values), words)
-    return _line(chart, values, _full_bar(chart, values), words)
+    # A line's top is its largest figure whatever ``out_of`` says: a line is read for its
+    # change, a bar's length as a share of the whole (and the board pack draws it as bars).
+    largest = max((v for _, _, v in values if v is not None), default=0) or 1
+    return _line(chart, values, largest, words)
 
 
 def _bars(chart: Chart, values: list, full: float, words: str) -> Layout:

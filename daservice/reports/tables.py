@@ -154,8 +154,9 @@ class Chart:
     table: str  # the table's key
     column: int = 0  # which value column
     kind: Literal["bar", "line"] = "bar"  # line: the rows are periods, oldest first
-    # The figure a full bar (or the top of a line chart) stands for: 100 for a column of
-    # percentages (a 43% bar is 43% long); None: the largest figure drawn.
+    # The figure a full bar stands for: 100 for a column of percentages (a 43% bar is 43% long);
+    # None: the largest figure drawn. A line chart's top is always its largest figure; the
+    # board pack draws it as bars, to this scale.
     out_of: float | None = None
 
 

@@ -129,9 +129,8 @@ def test_contents_gives_each_section_its_page(app):
     pages = _pages(board_pack.render(hand_made_pack(), None))
     contents = pages[1].replace("\r", "")
     first = next(n for n, text in enumerate(pages, 1) if n > 2 and "Measure of success" in text)
-    # The title, a dotted leader, then the page the section starts on.
-    line = next(ln for ln in contents.split("\n") if "come forward" in ln)
-    assert line.rstrip().endswith(str(first)), line
+    # The page the section starts on, then its title.
+    assert f"Page {first} Victims who come forward and receive help" in contents, contents
 
 
 def test_a_period_not_yet_ended_says_partial(app):
@@ -245,22 +244,38 @@ def _trend(key: str, title: str) -> Table:
     )
 
 
-def test_a_line_chart_is_printed_just_before_the_table_it_is_drawn_from(app):
+def test_a_line_chart_is_drawn_into_its_table_as_bars_its_periods_named_once(app):
+    """The dashboard draws a trend as a line; the pack draws it into the table, a bar under each
+    period, so each period and figure is printed once. Each table gets its own chart."""
     first, second = _trend("first", "The first table"), _trend("second", "The second table")
     section = BuiltSection(
         _section("come-forward", "Victims who come forward and receive help", 10),
         recorded=True,
         tables=(disclose(first), disclose(second)),
         charts=(
-            Chart("Chart of the second", "second", kind="line"),
+            Chart("Chart of the second", "second", column=1, kind="line"),
             Chart("Chart of the first", "first", kind="line"),
         ),
     )
+    one, two = board_pack.printed_tables(section)
+    assert one.bars is not None and one.bars.title == "Chart of the first"
+    assert one.bar_widths == (98.1, 99.0, 100.0)  # 101, 102, 103 referrals: the largest is full
+    assert two.bars is not None and two.bars.title == "Chart of the second"
+    assert two.bar_widths == (84.6, 92.3, 100.0)  # 11, 12, 13 repeats
     pack = Pack(ReportQuery(periods.parse("2026-Q3"), today=date(2026, 11, 2)), (section,))
-    whole = " ".join(" ".join(_pages(board_pack.render(pack, "Amira Khan"))).split())
+    pages = _pages(board_pack.render(pack, "Amira Khan"))
+    whole = " ".join(" ".join(pages).split())
+    assert "<svg" not in whole and whole.count("2026 Q1") == 2  # once in each table
     order = [
         whole.find(text, whole.find("Page 2 of"))
-        for text in ("Chart of the first", "The first table", "Chart of the second", "The second")
+        for text in (
+            "The first table",
+            "Chart: Chart of the first. The bar under each row's name is drawn to its figure in "
+            "the “Referrals” column",
+            "The second table",
+            "Chart: Chart of the second. The bar under each row's name is drawn to its figure in "
+            "the “Repeat” column",
+        )
     ]
     assert all(p >= 0 for p in order) and order == sorted(order)
 
@@ -277,7 +292,7 @@ def test_a_bar_chart_is_drawn_into_its_table_a_bar_under_each_label(app, tmp_pat
         charts=(chart,),
     )
     (printed,) = board_pack.printed_tables(section)
-    assert printed.bars == chart and printed.charts == ()
+    assert printed.bars == chart
     # London Fire Brigade's 3 prints "<5", and one more cell of the column is hidden so that
     # the total does not give it away: neither gets a bar.
     shown = [row.cells[0].value for row in table.body]
@@ -341,7 +356,7 @@ def test_a_percentage_bar_is_drawn_out_of_100_and_a_chart_with_nothing_to_draw_i
     )
     in_time, left_out = board_pack.printed_tables(section)
     assert in_time.bar_widths == (43.0, 50.0)  # not 86% and 100%: the longest is not "all"
-    assert left_out.bars is None and left_out.charts == ()  # 0 and "<5": no bar to draw
+    assert left_out.bars is None and left_out.bar_widths == ()  # 0 and "<5": no bar to draw
     pack = Pack(ReportQuery(periods.parse("2026-Q3"), today=date(2026, 11, 2)), (section,))
     whole = " ".join(" ".join(_pages(board_pack.render(pack, None))).split())
     assert "column: a full bar is 100%." in whole

@@ -81,3 +81,24 @@ def test_a_trend_too_long_to_draw_across_is_drawn_as_bars():
     assert not charts.drawn_as_bars(line, short) and charts.layout(line, short).axis
     assert charts.drawn_as_bars(line, long) and charts.layout(line, long).axis is None
     assert charts.drawn_as_bars(Chart("By agency", "t"), short)
+
+
+def test_a_line_of_percentages_tops_at_its_largest_and_its_bars_are_out_of_100():
+    """The dashboard draws the repeat rate as a line, read for its change; the board pack draws
+    the same chart as bars, each read as a share of the whole."""
+    table = disclose(
+        Table(
+            "t",
+            "T",
+            "Period",
+            [Column("Repeat rate", "rate")],
+            [Row("Q1", [Rate(10, 100)]), Row("Q2", [Rate(5, 100)])],
+        )
+    )
+    chart = Chart("Repeat rate", "t", kind="line", out_of=100)
+    first, second = charts.layout(chart, table).marks
+    assert first.point is not None and second.point is not None
+    top, bottom = charts.PAD + 28, charts.LINE_HEIGHT - 40  # as _line draws them
+    assert first.point[1] == top  # 10%, the largest, at the top: not a tenth of the way up
+    assert second.point[1] == (top + bottom) / 2
+    assert charts.bar_shares(chart, table) == (0.1, 0.05)

@@ -204,8 +204,10 @@ def build(query: ReportQuery) -> SectionContent:
                 column=2,
                 out_of=100,
             ),
-            Chart("Repeat rate", repeats.key, column=2, kind="line"),
-            Chart("Share of referrals at high risk", risk_table.key, column=1, kind="line"),
+            Chart("Repeat rate", repeats.key, column=2, kind="line", out_of=100),
+            Chart(
+                "Share of referrals at high risk", risk_table.key, column=1, kind="line", out_of=100
+            ),
         ],
         notes=[
             "Working days skip weekends and bank holidays in England. A first attempt on the day "

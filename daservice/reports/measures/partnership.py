@@ -35,7 +35,6 @@ from .referral_sql import (
 # SafeLives: a Marac should expect about 40 cases a year for every 10,000 adult women.
 BENCHMARK_PER_10000 = 40
 DAYS_IN_A_YEAR = 365.25
-PER_10000 = "a year per 10,000 adult women"
 BASES = {
     "dpa2018_sch1_para18": (
         "Safeguarding children and individuals at risk (DPA 2018 Sch. 1 para 18)"
@@ -57,11 +56,12 @@ def expected_cases(period: Period, population: int) -> float:
 
 def cases_per_10000(cases: int, period: Period, population: int) -> Average:
     """Cases a year per 10,000 adult women. An ``Average`` of the cases, so that it is hidden
-    with them: a rate worked from 1 to 4 cases would give the count away."""
+    with them: a rate worked from 1 to 4 cases would give the count away. No unit: the column's
+    heading says it."""
     if population <= 0:
         return Average(None, 0)
     rate = cases * 10_000 / population * DAYS_IN_A_YEAR / period.days
-    return Average(rate, cases, PER_10000)
+    return Average(rate, cases)
 
 
 def marac_volume(query: ReportQuery) -> Table:

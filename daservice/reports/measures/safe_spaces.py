@@ -283,6 +283,7 @@ def issued(query: ReportQuery, agencies: Agencies | None = None) -> Table:
         total_row=True,
         total_column=True,
         description="Certificates issued in the period, by the holder's agency when she trained.",
+        in_board_pack=False,  # the pack prints the total; the board reads agencies' coverage
     )
 
 
@@ -345,6 +346,7 @@ def expiring(query: ReportQuery, agencies: Agencies | None = None) -> Table:
             f"Certificates that expire from {today:%-d %B %Y} to 90 days later, and in the "
             "period after this one, all of it (a certificate can be in both)."
         ),
+        in_board_pack=False,  # the pack prints both totals
     )
 
 
@@ -496,6 +498,10 @@ def build(query: ReportQuery) -> SectionContent:
         figures=[
             Figure("Certificates issued", Count(_total(issued_table))),
             Figure("Certificates expiring in the next 90 days", Count(_total(expiring_table, 0))),
+            Figure(
+                f"Certificates expiring in {query.period.shifted(1).label}",
+                Count(_total(expiring_table, 1)),
+            ),
         ],
         tables=tables,
         charts=charts,

@@ -96,9 +96,12 @@ def run_migrations_online():
             # drop, rename), which enforcement would refuse or cascade. Off while migrating.
             connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
             connection.commit()  # end the autobegun transaction so Alembic begins its own
+        from daservice.extensions import migration_objects_of
+
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_object=migration_objects_of(connection.dialect.name),
             **conf_args
         )
 

@@ -144,9 +144,11 @@ def run_due(
 
 
 def init_app(app: Flask) -> None:
+    from ..extensions import refresh_statistics
     from ..security import ratelimit
     from . import cli, models  # noqa: F401  (the job_runs table)
 
     app.cli.add_command(cli.jobs)
     # The kernel's own housekeeping; features register theirs from their init_app.
     register("security.prune_rate_limits", ratelimit.prune, every=timedelta(hours=1))
+    register("database.refresh_statistics", refresh_statistics, every=timedelta(days=1))

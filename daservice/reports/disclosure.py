@@ -20,7 +20,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from .tables import Average, Cell, Count, Rate, ShownCell, ShownRow, ShownTable, Table, Words
+from .tables import (
+    Average,
+    Cell,
+    Count,
+    Figure,
+    Rate,
+    ShownCell,
+    ShownRow,
+    ShownTable,
+    Table,
+    Words,
+)
 
 MIN_SHOWN = 5  # the smallest count of people shown as a number (0 is shown too)
 SMALL = "<5"
@@ -415,3 +426,29 @@ def disclose(table: Table) -> ShownTable:
         description=table.description,
         in_board_pack=table.in_board_pack,
     )
+
+
+def total_figure(label: str, table: Table, column: int, hint: str = "") -> Figure:
+    """A headline figure that is the table's own total in ``column``, as the table shows it: a
+    total the table hides (to protect a small cell) is hidden in the headline too."""
+    shown = disclose(table)
+    total = shown.total
+    if total is None:
+        raise ValueError(f"{table.key} has no total row")
+    cell = total.cells[column]
+    raw = _raw_total(table, column)
+    if cell.hidden and not (isinstance(raw, Count) and 0 < raw.n < 5):
+        return Figure(label, Words(cell.text), hint)
+    return Figure(label, raw, hint)
+
+
+def _raw_total(table: Table, column: int) -> Count | Rate:
+    if column == len(table.columns):  # the total column
+        return Count(sum(c.n for row in table.rows for c in row.cells if isinstance(c, Count)))
+    cells = [row.cells[column] for row in table.rows]
+    if all(isinstance(c, Rate) for c in cells):
+        return Rate(
+            sum(c.part for c in cells if isinstance(c, Rate)),
+            sum(c.whole for c in cells if isinstance(c, Rate)),
+        )
+    return Count(sum(c.n for c in cells if isinstance(c, Count)))

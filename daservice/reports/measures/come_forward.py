@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ...accounts.models import Agency
 from ...extensions import db
 from ...referrals.risk import Level
-from ..disclosure import HIDDEN, suppressed_positions
+from ..disclosure import HIDDEN, suppressed_positions, total_figure
 from ..periods import Period, PeriodKind, quarter
 from ..sections import ReportQuery, Section
 from ..tables import Cell, Chart, Column, Count, Rate, Row, SectionContent, Table, Words
@@ -22,7 +22,6 @@ from .referral_sql import (
     referral_trend,
     routes_released,
     services,
-    total_figure,
 )
 
 # The four Marac referral criteria (SafeLives), as the board reads them.

@@ -17,6 +17,7 @@ from typing import Any
 from flask import current_app
 
 from ...referrals import sla
+from ..disclosure import total_figure
 from ..sections import ReportQuery, Section
 from ..tables import (
     Average,
@@ -38,7 +39,6 @@ from .referral_sql import (
     referral_trend,
     routes_released,
     services,
-    total_figure,
 )
 
 DAYS = "working days"

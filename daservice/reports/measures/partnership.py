@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app
 
+from ..disclosure import total_figure
 from ..periods import Period
 from ..sections import ReportQuery, Section
 from ..tables import (
@@ -29,7 +30,6 @@ from .referral_sql import (
     routes_held_now,
     routes_released,
     services,
-    total_figure,
 )
 
 # SafeLives: a Marac should expect about 40 cases a year for every 10,000 adult women.

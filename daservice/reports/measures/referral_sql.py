@@ -1,5 +1,5 @@
 """What the referral measures share: the statements that read referrals and routes, once per pack
-and grouped, the tables' sums over them, and headline figures that show a table's own total.
+and grouped, and the tables' sums over them.
 
 A pack's sections count the same rows many ways. Each kind of row is read once per pack
 (``ReportQuery.shared``), in one grouped statement over the plain columns a covering index holds
@@ -24,7 +24,6 @@ from ...referrals.models import HELD_NOW, Referral, Route
 from ...referrals.risk import Level
 from ..periods import Period, month
 from ..sections import ReportQuery
-from ..tables import Count, Figure, Rate, Table, Words
 
 LEVELS = (Level.HIGH, Level.MEDIUM, Level.STANDARD)  # as a board reads them: the highest first
 LEVEL_HEADINGS = {Level.HIGH: "High", Level.MEDIUM: "Medium", Level.STANDARD: "Standard"}
@@ -237,34 +236,3 @@ def median_of(counts: Mapping[int, int]) -> float | None:
     if n % 2:
         return float(nth(n // 2))
     return (nth(n // 2 - 1) + nth(n // 2)) / 2
-
-
-# Headline figures ----------------------------------------------------------------------------
-
-
-def total_figure(label: str, table: Table, column: int, hint: str = "") -> Figure:
-    """A headline figure that is the table's own total in ``column``, as the table shows it: a
-    total the table hides (to protect a small cell) is hidden in the headline too."""
-    from ..disclosure import disclose
-
-    shown = disclose(table)
-    total = shown.total
-    if total is None:
-        raise ValueError(f"{table.key} has no total row")
-    cell = total.cells[column]
-    raw = _raw_total(table, column)
-    if cell.hidden and not (isinstance(raw, Count) and 0 < raw.n < 5):
-        return Figure(label, Words(cell.text), hint)
-    return Figure(label, raw, hint)
-
-
-def _raw_total(table: Table, column: int) -> Count | Rate:
-    if column == len(table.columns):  # the total column
-        return Count(sum(c.n for row in table.rows for c in row.cells if isinstance(c, Count)))
-    cells = [row.cells[column] for row in table.rows]
-    if all(isinstance(c, Rate) for c in cells):
-        return Rate(
-            sum(c.part for c in cells if isinstance(c, Rate)),
-            sum(c.whole for c in cells if isinstance(c, Rate)),
-        )
-    return Count(sum(c.n for c in cells if isinstance(c, Count)))

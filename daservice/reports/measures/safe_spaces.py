@@ -44,10 +44,10 @@ from ...training.models import (
     Target,
 )
 from ...uk_time import LONDON, uk_today
-from ..disclosure import MIN_SHOWN, is_small
+from ..disclosure import MIN_SHOWN, is_small, total_figure
 from ..periods import Period, PeriodKind
 from ..sections import ReportQuery, Section
-from ..tables import Chart, Column, Count, Figure, Row, SectionContent, Table, Words
+from ..tables import Chart, Column, Count, Row, SectionContent, Table, Words
 
 EXPIRING_WITHIN = timedelta(days=90)
 LEVEL_HEADINGS = {
@@ -437,15 +437,6 @@ def safe_spaces(query: ReportQuery, year: PlanYear | None) -> Table:
     )
 
 
-def _total(table: Table, column: int | None = None) -> int:
-    return sum(
-        cell.n
-        for row in table.rows
-        for n, cell in enumerate(row.cells)
-        if isinstance(cell, Count) and (column is None or n == column)
-    )
-
-
 def build(query: ReportQuery) -> SectionContent:
     year = plan_year_for(query.period)
     day = as_of(query)
@@ -496,11 +487,14 @@ def build(query: ReportQuery) -> SectionContent:
     ]
     return SectionContent(
         figures=[
-            Figure("Certificates issued", Count(_total(issued_table))),
-            Figure("Certificates expiring in the next 90 days", Count(_total(expiring_table, 0))),
-            Figure(
+            # As the tables show their totals: a total hidden to protect a small count is
+            # hidden here too (the pack prints these, not the tables).
+            total_figure("Certificates issued", issued_table, column=len(issued_table.columns)),
+            total_figure("Certificates expiring in the next 90 days", expiring_table, column=0),
+            total_figure(
                 f"Certificates expiring in {query.period.shifted(1).label}",
-                Count(_total(expiring_table, 1)),
+                expiring_table,
+                column=1,
             ),
         ],
         tables=tables,

@@ -64,8 +64,8 @@ class PrintedTable:
     period is named once, beside its figures, instead of in a chart and again in the table below
     it. WeasyPrint's time goes on laying out each piece of text, and a drawing's labels and
     figures were a tenth of the pack's layout (docs/performance.md). A chart with no bar to
-    draw (every figure 0 or hidden) is left out; so is a second chart of the same table, which
-    only the dashboard draws (no section has one).
+    draw (every figure 0 or hidden) is left out. A table has one chart at most
+    (``sections.build_section`` refuses a second).
     """
 
     table: ShownTable
@@ -75,7 +75,7 @@ class PrintedTable:
 
 def printed_tables(built: BuiltSection) -> tuple[PrintedTable, ...]:
     """The section's tables the board pack prints (``in_board_pack``), in order, each with the
-    bars of its first chart."""
+    bars of its chart."""
     printed = []
     for table in built.tables:
         if not table.in_board_pack:

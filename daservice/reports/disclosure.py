@@ -161,7 +161,7 @@ def suppressed_positions(table: Table) -> tuple[set[Position], set[Position]]:
         for c, cell in enumerate(cells)
         if isinstance(cell, Count) and is_small(cell.n)
     }
-    hidden = set(primary)
+    hidden = set(primary) | set(table.withheld)
     lines = _lines(table, grid)
     free: set[Position] = set()
     while True:

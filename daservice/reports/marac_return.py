@@ -204,7 +204,8 @@ def lines(query: ReportQuery) -> list[Line]:
 
 
 def _number(text: str) -> str:
-    """A rate's figure without its unit (the measure names it)."""
+    """A figure as the return wants it: its first word ("2.4", from a cell that may carry a
+    unit)."""
     return text.split(" ")[0]
 
 

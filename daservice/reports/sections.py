@@ -127,8 +127,11 @@ def _shown(section: Section, content: SectionContent) -> BuiltSection:
     for chart in content.charts:
         if chart.table not in keys:
             raise ValueError(f"{section.key}: chart {chart.title!r} draws a table it does not have")
-        if chart.table not in printed:  # the board pack prints each chart beside its table
+        if chart.table not in printed:  # the board pack draws each chart into its table
             raise ValueError(f"{section.key}: chart {chart.title!r} draws an unprinted table")
+    drawn = [chart.table for chart in content.charts]
+    if len(drawn) != len(set(drawn)):  # the board pack draws one chart into each table
+        raise ValueError(f"{section.key}: two charts draw the same table")
     figures = tuple(
         ShownFigure(figure.label, show_cell(figure.cell), figure.hint) for figure in content.figures
     )

@@ -89,9 +89,14 @@ class Table:
     # The total row's cell for a column whose total is not the sum of its rows (the median of
     # every row's values), by column index; such a column's total is otherwise left blank.
     total_cells: Mapping[int, Cell] = field(default_factory=dict, compare=False)
-    # False: a detail longer than a board reads (a row per agency and target), on the dashboard
-    # and in the CSV files; the board pack prints the summary beside it and says where it is.
+    # False: on the dashboard and in the CSV files but not printed in the board pack, which
+    # names it and where it is (a detail longer than a board reads, or a table the board reads
+    # by its totals among the headline figures).
     in_board_pack: bool = True
+    # Cells (row, column, counting any total row and column) hidden as "[c]" whatever their
+    # size, because another table shows what would give a hidden cell away: this period's
+    # certificates in the trend are the certificates table's own total (measures/safe_spaces).
+    withheld: frozenset[tuple[int, int]] = field(default_factory=frozenset, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", tuple(self.columns))

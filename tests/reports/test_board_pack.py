@@ -265,7 +265,7 @@ def test_a_line_chart_is_drawn_into_its_table_as_bars_its_periods_named_once(app
     pack = Pack(ReportQuery(periods.parse("2026-Q3"), today=date(2026, 11, 2)), (section,))
     pages = _pages(board_pack.render(pack, "Amira Khan"))
     whole = " ".join(" ".join(pages).split())
-    assert "<svg" not in whole and whole.count("2026 Q1") == 2  # once in each table
+    assert whole.count("2026 Q1") == 2  # once in each table, in no drawing
     order = [
         whole.find(text, whole.find("Page 2 of"))
         for text in (
@@ -380,3 +380,20 @@ def _blue_runs(image) -> list[int]:
             lengths.append(run)
         inside = bool(run)
     return lengths
+
+
+def test_a_second_chart_of_one_table_is_refused_not_dropped(app):
+    """The pack draws one chart into each table; a second would vanish from print unseen."""
+    from daservice.reports.sections import build_section
+    from daservice.reports.tables import SectionContent
+
+    def two_charts(query):
+        return SectionContent(
+            tables=[_table()],
+            charts=[Chart("One", _table().key), Chart("Another", _table().key, column=1)],
+        )
+
+    section = Section("come-forward", "Victims", "Words", 10, two_charts)
+    query = ReportQuery(periods.parse("2026-Q3"), today=date(2026, 11, 2))
+    with pytest.raises(ValueError, match="two charts draw the same table"):
+        build_section(section, query)

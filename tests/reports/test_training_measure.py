@@ -292,3 +292,45 @@ def test_nothing_is_decrypted_to_build_the_section(world, monkeypatch):
     certificate = db.session.scalars(sa.select(Certificate).limit(1)).one()
     with pytest.raises(AssertionError, match="decrypted"):
         _ = certificate.code
+
+
+def test_the_trend_withholds_this_period_where_the_certificates_table_hides_its_total(
+    world, monkeypatch
+):
+    """4 awareness and 4 practitioner certificates: the issued table shows "<5", "<5" and
+    hides its total, else 8 - 4 gives each back. The trend's last row is that same total, so
+    it is hidden there too, as is the headline."""
+    from daservice.reports.tables import Column, Count, Row, Table
+
+    four_and_four = Table(
+        key="certificates-issued",
+        title="Certificates issued by agency and course level",
+        row_heading="Agency",
+        columns=[Column("Awareness", "a"), Column("Practitioner", "p"), Column("Specialist", "s")],
+        rows=[
+            Row("Health", [Count(4), Count(0), Count(0)]),
+            Row("Police", [Count(0), Count(4), Count(0)]),
+        ],
+        total_row=True,
+        total_column=True,
+        in_board_pack=False,
+    )
+    real_trend = measure.trend
+
+    def trend_ending_in_8(query):
+        table = real_trend(query)
+        last = table.rows[-1]
+        return Table(
+            **{
+                **table.__dict__,
+                "rows": (*table.rows[:-1], Row(last.label, [Count(8)], key=last.key)),
+            }
+        )
+
+    monkeypatch.setattr(measure, "issued", lambda query, agencies=None: four_and_four)
+    monkeypatch.setattr(measure, "trend", trend_ending_in_8)
+    built = section()
+    assert texts(built.table("certificates-issued"))[-1] == ["Total", SMALL, SMALL, "0", HIDDEN]
+    assert texts(built.table("certificates-trend"))[-1] == ["2026 Q3", HIDDEN]
+    figures = {f.label: f.shown.text for f in built.figures}
+    assert figures["Certificates issued"] == HIDDEN

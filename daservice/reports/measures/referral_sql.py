@@ -3,7 +3,9 @@ and grouped, and the tables' sums over them.
 
 A pack's sections count the same rows many ways. Each kind of row is read once per pack
 (``ReportQuery.shared``), in one grouped statement over the plain columns a covering index holds
-(``ix_referrals_reporting``, ``ix_routes_reporting``, ``ix_routes_held``), and every table is
+(``ix_referrals_reporting``; for routes ``ix_routes_reporting``, or on SQLite
+``ix_routes_reporting_grouped`` in grouping order: migration 0014; ``ix_routes_held``), and every
+table is
 summed here from the groups: tens to hundreds of them, against tens of thousands of rows. Nothing a
 victim told us is read, so nothing is decrypted.
 """

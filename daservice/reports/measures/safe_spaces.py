@@ -25,6 +25,7 @@ spaces are sites (public premises), not people, so their counts are printed as t
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -44,7 +45,7 @@ from ...training.models import (
     Target,
 )
 from ...uk_time import LONDON, uk_today
-from ..disclosure import MIN_SHOWN, is_small, total_figure
+from ..disclosure import MIN_SHOWN, disclose, is_small, total_figure
 from ..periods import Period, PeriodKind
 from ..sections import ReportQuery, Section
 from ..tables import Chart, Column, Count, Row, SectionContent, Table, Words
@@ -472,6 +473,11 @@ def build(query: ReportQuery) -> SectionContent:
     agencies = _agencies(query)
     issued_table, expiring_table = issued(query, agencies), expiring(query, agencies)
     trend_table = trend(query)
+    # The trend's last row is this period's certificates: the issued table's grand total. Where
+    # that total is hidden to protect a small count, the trend must not print it.
+    issued_total = disclose(issued_table).total
+    if issued_total is not None and issued_total.cells[-1].hidden:
+        trend_table = replace(trend_table, withheld=frozenset({(len(trend_table.rows) - 1, 0)}))
     tables += [issued_table, expiring_table, trend_table, safe_spaces(query, year)]
     charts.append(Chart("Certificates issued over time", "certificates-trend", kind="line"))
     notes += [

@@ -8,6 +8,7 @@ from . import (
     inbox,
     matching,
     matching_timing,
+    month_triggers,
     pdf_render,
     reencrypt,
     reports,
@@ -24,3 +25,4 @@ if __name__ == "__main__":
     matching_timing.main()
     pdf_render.main([])
     reports.main([])
+    month_triggers.main()

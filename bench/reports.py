@@ -50,6 +50,23 @@ PDF_TARGET_S = 2.0
 PDF_MEMORY_TARGET_MB = 300
 
 
+@contextmanager
+def _months_from_rows(wanted: bool) -> Iterator[None]:
+    """With ``wanted``, no month is read from its counts: the reports as they were before
+    ``month_counts``, side by side in the same run."""
+    from daservice.reports.measures import month_counts
+
+    if not wanted:
+        yield
+        return
+    up_to_date = month_counts.up_to_date
+    month_counts.up_to_date = lambda source: frozenset()  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        month_counts.up_to_date = up_to_date  # type: ignore[assignment]
+
+
 def _peak_mb() -> float:
     """This process's peak resident memory, from /proc/self/status's VmHWM. Not ``ru_maxrss``:
     Linux keeps that across the exec that started this child, so it would report the parent's
@@ -318,6 +335,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     from daservice.accounts.models import User
     from daservice.extensions import db
     from daservice.reports import periods
+    from daservice.reports.measures import month_counts
     from daservice.reports.measures.safe_spaces import plan_year_for
 
     overrides: dict[str, Any] = {
@@ -338,13 +356,21 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             f"Loading {args.referrals:,} referrals, {args.enrolments:,} enrolments...", flush=True
         )
         filled, ids = fill(args.referrals, args.enrolments)
+        # What the job reports.count_closed_months does after a load: every ended month at once.
+        started = time.perf_counter()
+        counted = month_counts.count_closed_months()
+        counting = time.perf_counter() - started
         clock = SqlClock()
         clock.install(db.engine)
         quarter = periods.latest_complete_quarter()
         year = plan_year_for(periods.current(periods.PeriodKind.MONTH))
         assert year is not None
         plan_year = periods.plan_year(year.starts_on, year.ends_on, year.number)
-        rows: list[tuple[str, str]] = [("generated in (s)", f"{filled.seconds:.0f}")]
+        rows: list[tuple[str, str]] = [
+            ("generated in (s)", f"{filled.seconds:.0f}"),
+            ("ended months counted after the load, as the job does (s)", f"{counting:.1f}"),
+            ("  what the job said", counted),
+        ]
         # The machine is shared: how many cores others kept busy while we timed (our own CPU
         # taken off), so a slow figure can be told from a busy machine.
         busy, own, wall = machine_busy(), time.process_time(), time.perf_counter()
@@ -366,22 +392,26 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             results[f"pack_{period.kind}_raw_p95_ms"] = _percentile(whole.raw, 95)
         manager = db.session.get(User, ids["manager"])
         client = _signed_in(app, manager.email, manager.totp_secret)
-        for label, path in (
-            (quarter.key, f"/reports/?period={quarter.key}"),
-            (plan_year.key, f"/reports/?period={plan_year.key}"),
+        for label, path, from_rows in (
+            (quarter.key, f"/reports/?period={quarter.key}", False),
+            (plan_year.key, f"/reports/?period={plan_year.key}", False),
+            (f"{plan_year.key} from the rows only", f"/reports/?period={plan_year.key}", True),
         ):
-            page = _page(client, path, args.rounds)
+            with _months_from_rows(from_rows):
+                page = _page(client, path, args.rounds)
             if isinstance(page, str):
                 rows.append((f"GET /reports/ {label}", page))
                 continue
+            rows.append((f"GET /reports/ {label}: p50 / p95 (ms)", _p50_p95(page)))
+            if from_rows:  # for comparison only: the job keeps ended months counted
+                continue
             results[f"page_{label}_p95_ms"] = _percentile(page, 95)
-            rows += [
-                (f"GET /reports/ {label}: p50 / p95 (ms)", _p50_p95(page)),
+            rows.append(
                 (
                     f"  target p95 <= {DASHBOARD_TARGET_MS} ms",
                     "PASS" if _percentile(page, 95) <= DASHBOARD_TARGET_MS else "FAIL",
-                ),
-            ]
+                )
+            )
         others = (machine_busy() - busy - (time.process_time() - own)) / (
             time.perf_counter() - wall
         )

@@ -136,6 +136,8 @@ def _wipe() -> None:
         for table in reversed(_db.metadata.sorted_tables):
             if table.name not in _KEPT:
                 conn.execute(table.delete())
+        # Deleting old referrals and routes counted changes to their months (migration 0015).
+        conn.execute(_db.metadata.tables["report_month_changes"].delete())
 
 
 @pytest.fixture()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -247,3 +250,64 @@ def test_the_planner_statistics_are_refreshed_on_sqlite(base_config, tmp_path, r
             assert "autovacuum" in outcome.summary
         db.session.remove()
         db.engine.dispose()
+
+
+def _columns_read(source) -> set[str]:
+    """The source table's columns its counts read: its moment, dimensions and sums."""
+    from sqlalchemy.sql import visitors
+
+    table = source.model.__table__
+    read = {source.at.key, *source.dimensions}
+    for expression in source.sums(datetime.now(UTC)).values():
+        read |= {
+            element.name
+            for element in visitors.iterate(expression)
+            if isinstance(element, sa.Column) and element.table is table
+        }
+    return read
+
+
+def _triggers(connection, table: str) -> dict[str, set[str]]:
+    """{event: columns an UPDATE trigger watches (empty for others)} of the month-count
+    triggers on ``table``."""
+    found: dict[str, set[str]] = {}
+    if connection.dialect.name == "sqlite":
+        rows = connection.execute(
+            sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+            {"t": table},
+        ).scalars()
+        for sql in rows:
+            if "report_month_changes" not in sql:
+                continue
+            event = re.search(r"AFTER (INSERT|DELETE|UPDATE)", sql)[1]
+            watched = re.search(r"UPDATE OF (.*?) ON", sql)
+            found[event] = {c.strip() for c in watched[1].split(",")} if watched else set()
+        return found
+    for event, column in connection.execute(
+        sa.text(
+            "SELECT t.event_manipulation, c.event_object_column"
+            " FROM information_schema.triggers t"
+            " LEFT JOIN information_schema.triggered_update_columns c"
+            "   ON c.trigger_name = t.trigger_name AND c.event_object_table = t.event_object_table"
+            " WHERE t.event_object_table = :t AND t.trigger_name LIKE 'report_month_%'"
+        ),
+        {"t": table},
+    ):
+        found.setdefault(event, set())
+        if event == "UPDATE" and column:
+            found[event].add(column)
+    return found
+
+
+def test_the_month_count_triggers_watch_every_column_the_counts_read(app):
+    """A migration that rebuilds referrals or routes drops their triggers (SQLite's batch mode
+    copies the table), and a column the reports start counting by must be watched: either way
+    counted months would go on being read after their rows changed."""
+    from daservice.reports.measures import month_counts
+
+    with db.engine.connect() as connection:
+        for source in month_counts.SOURCES:
+            table = source.model.__tablename__
+            triggers = _triggers(connection, table)
+            assert {"INSERT", "DELETE", "UPDATE"} <= set(triggers), (table, triggers)
+            assert _columns_read(source) <= triggers["UPDATE"], (table, triggers["UPDATE"])

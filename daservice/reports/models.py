@@ -16,7 +16,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import UUIDModel, db, str_enum, utcnow
+from ..extensions import UTCDateTime, UUIDModel, db, str_enum, utcnow
 
 
 class ExportFormat(enum.StrEnum):
@@ -60,3 +60,72 @@ class ReportExport(db.Model, UUIDModel):  # type: ignore[name-defined]
 
     def __repr__(self) -> str:
         return f"<ReportExport {self.id} {self.format} {self.status}>"
+
+
+# Ended months counted once (``measures/month_counts.py``, migration 0015). Derived rows only: the
+# job counts a month again after its referrals or routes change, so they carry no references.
+
+
+def _count(name: str) -> sa.Column[int]:
+    return sa.Column(name, sa.Integer, nullable=False, default=0)
+
+
+referral_months = sa.Table(
+    "report_referral_months",
+    db.metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("month", sa.Date, nullable=False),  # the UK month's first day
+    sa.Column("agency_id", sa.Uuid, nullable=False),
+    sa.Column("override_legal_basis", sa.String(40)),
+    *(
+        _count(name)
+        for name in (
+            "n",
+            "high",
+            "medium",
+            "standard",
+            "marac",
+            "serial_perpetrator",
+            "repeat_victim",
+            "visible_high_risk",
+            "professional_judgement",
+            "potential_escalation",
+            "repeat",
+        )
+    ),
+    sa.Index("ix_report_referral_months_month", "month"),
+)
+
+route_months = sa.Table(
+    "report_route_months",
+    db.metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("month", sa.Date, nullable=False),  # the UK month of release
+    sa.Column("service_id", sa.Uuid, nullable=False),
+    sa.Column("referral_agency_id", sa.Uuid, nullable=False),
+    sa.Column("referral_risk_level", sa.String(16), nullable=False),
+    sa.Column("first_contact_working_days", sa.Integer),
+    *(_count(name) for name in ("n", "attempted", "in_time", "decided", "after_consent")),
+    sa.Index("ix_report_route_months_month", "month"),
+)
+
+# Which months are counted (and up to date while no change to their rows is listed below).
+counted_months = sa.Table(
+    "report_months",
+    db.metadata,
+    sa.Column("kind", sa.String(16), primary_key=True),  # "referrals", "routes"
+    sa.Column("month", sa.Date, primary_key=True),
+    sa.Column("counted_at", UTCDateTime(), nullable=False),
+)
+
+# A change to a row of a month over a day old, written by the triggers on referrals and routes
+# since the month was last counted. Only ever inserted by writers (so they never wait for each
+# other) and deleted by the count.
+month_changes = sa.Table(
+    "report_month_changes",
+    db.metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("month", sa.Date, nullable=False),
+    sa.Index("ix_report_month_changes_month", "kind", "month"),
+)

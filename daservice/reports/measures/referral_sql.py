@@ -1,20 +1,20 @@
-"""What the referral measures share: the statements that read referrals and routes, once per pack
-and grouped, and the tables' sums over them.
+"""What the referral measures share: the tallies of referrals and routes, read once per pack and
+grouped, and the tables' sums over them.
 
 A pack's sections count the same rows many ways. Each kind of row is read once per pack
-(``ReportQuery.shared``), in one grouped statement over the plain columns a covering index holds
-(``ix_referrals_reporting``; for routes ``ix_routes_reporting``, or on SQLite
-``ix_routes_reporting_grouped`` in grouping order: migration 0014; ``ix_routes_held``), and every
-table is
-summed here from the groups: tens to hundreds of them, against tens of thousands of rows. Nothing a
-victim told us is read, so nothing is decrypted.
+(``ReportQuery.shared``), ended months from their counts (``month_counts``) and the rest in one
+grouped statement over the plain columns a covering index holds (``ix_referrals_reporting``; for
+routes ``ix_routes_reporting``, or on SQLite ``ix_routes_reporting_grouped`` in grouping order:
+migration 0014; ``ix_routes_held``), and every table is summed here from the groups: tens to
+hundreds of them, against tens of thousands of rows. Nothing a victim told us is read, so nothing
+is decrypted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +26,7 @@ from ...referrals.models import HELD_NOW, Referral, Route
 from ...referrals.risk import Level
 from ..periods import Period, month
 from ..sections import ReportQuery
+from . import month_counts
 
 LEVELS = (Level.HIGH, Level.MEDIUM, Level.STANDARD)  # as a board reads them: the highest first
 LEVEL_HEADINGS = {Level.HIGH: "High", Level.MEDIUM: "Medium", Level.STANDARD: "Standard"}
@@ -102,27 +103,21 @@ def _bounds(periods: Sequence[Period]) -> tuple[datetime, ...]:
 def referral_trend(query: ReportQuery) -> Tally:
     """Referrals in each trend period and each of the 12 months to the period's end: how many,
     and how many at each risk level, at Marac, naming a serial perpetrator and of a repeat
-    victim. One group per bucket, each summed over its own range of the reporting index (one
-    statement, a SELECT per bucket): no GROUP BY, so the database sorts nothing."""
+    victim. One group per bucket (``month_counts.tally``: no GROUP BY, so nothing is
+    sorted)."""
 
     def read() -> Tally:
         bounds = _bounds([*query.trend, *months_to(query.period)])
-        agency = [Referral.agency_id == query.agency_id] if query.agency_id is not None else []
-        sums = (
-            sa.func.count().label("n"),
-            *(_count_if(Referral.risk_level == level.value, level.value) for level in LEVELS),
-            _count_if(Referral.marac, "marac"),
-            _count_if(Referral.serial_perpetrator, "serial_perpetrator"),
-            _count_if(Referral.repeat_victim, "repeat_victim"),
+        flags = ("marac", "serial_perpetrator", "repeat_victim")
+        groups = month_counts.tally(
+            month_counts.REFERRALS,
+            bounds,
+            by=(),
+            sums=("n", *(level.value for level in LEVELS), *flags),
+            filters=_agency(query, "agency_id"),
+            counted=_counted(query, month_counts.REFERRALS),
         )
-        buckets = [
-            sa.select(sa.literal_column(str(i), sa.Integer).label("bucket"), *sums).where(
-                Referral.created_at >= start, Referral.created_at < end, *agency
-            )
-            for i, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False))
-        ]
-        groups = db.session.execute(sa.union_all(*buckets)).all()
-        return Tally(bounds, tuple(groups))
+        return Tally(bounds, groups)
 
     return query.shared("referral trend", read)
 
@@ -133,20 +128,16 @@ def referral_period(query: ReportQuery) -> Tally:
     period)."""
 
     def read() -> Tally:
-        dimensions = (Referral.agency_id, Referral.override_legal_basis)
-        criteria = ("visible_high_risk", "professional_judgement", "potential_escalation", "repeat")
-        groups = db.session.execute(
-            sa.select(
-                sa.literal_column("0", sa.Integer).label("bucket"),
-                *dimensions,
-                sa.func.count().label("n"),
-                *(_count_if(Referral.risk_level == level.value, level.value) for level in LEVELS),
-                *(_count_if(getattr(Referral, flag), flag) for flag in criteria),
-            )
-            .where(*referrals_in(query))
-            .group_by(*dimensions)
-        ).all()
-        return Tally(query.period.utc_bounds(), tuple(groups))
+        bounds = query.period.utc_bounds()
+        groups = month_counts.tally(
+            month_counts.REFERRALS,
+            bounds,
+            by=("agency_id", "override_legal_basis"),
+            sums=("n", *(level.value for level in LEVELS), *month_counts.MARAC_CRITERIA),
+            filters=_agency(query, "agency_id"),
+            counted=_counted(query, month_counts.REFERRALS),
+        )
+        return Tally(bounds, groups)
 
     return query.shared("referral period", read)
 
@@ -155,40 +146,33 @@ def routes_released(query: ReportQuery) -> Tally:
     """Routes released to a service in the period (of the query's agency, to its service), by
     service, risk level and working days to the first attempt; with how many were attempted,
     attempted in time, whose time is up (attempted, or due and not attempted by now), and were
-    released later, once consent was given."""
+    released later, once consent was given (``month_counts.ROUTES``)."""
 
     def read() -> Tally:
-        now = datetime.now(UTC)
-        attempted = Route.first_contact_at.is_not(None)
-        in_time = sa.and_(
-            attempted, Route.due_at.is_not(None), Route.first_contact_at <= Route.due_at
+        bounds = query.period.utc_bounds()
+        filters = _agency(query, "referral_agency_id")
+        if query.service_id is not None:
+            filters["service_id"] = query.service_id
+        groups = month_counts.tally(
+            month_counts.ROUTES,
+            bounds,
+            by=("service_id", "referral_risk_level", "first_contact_working_days"),
+            sums=("n", "attempted", "in_time", "decided", "after_consent"),
+            filters=filters,
+            counted=_counted(query, month_counts.ROUTES),
         )
-        decided = sa.and_(Route.due_at.is_not(None), sa.or_(attempted, Route.due_at < now))
-        # A route made pending at intake is released the moment it is made; a later release is
-        # consent given afterwards. Counted, not grouped by: each key added to the GROUP BY
-        # makes SQLite's sort of a plan year's routes dearer (docs/performance.md).
-        after_consent = Route.released_at > Route.created_at
-        dimensions = (
-            Route.service_id,
-            Route.referral_risk_level,
-            Route.first_contact_working_days,
-        )
-        groups = db.session.execute(
-            sa.select(
-                sa.literal_column("0", sa.Integer).label("bucket"),
-                *dimensions,
-                sa.func.count().label("n"),
-                sa.func.count(Route.first_contact_at).label("attempted"),
-                _count_if(in_time, "in_time"),
-                _count_if(decided, "decided"),
-                _count_if(after_consent, "after_consent"),
-            )
-            .where(between(Route.released_at, query.period), *_route_filters(query))
-            .group_by(*dimensions)
-        ).all()
-        return Tally(query.period.utc_bounds(), tuple(groups))
+        return Tally(bounds, groups)
 
     return query.shared("routes released", read)
+
+
+def _agency(query: ReportQuery, column: str) -> dict[str, Any]:
+    return {column: query.agency_id} if query.agency_id is not None else {}
+
+
+def _counted(query: ReportQuery, source: month_counts.Source) -> frozenset[Any]:
+    """The months of ``source`` whose counts are up to date, read once for the query."""
+    return query.shared(f"{source.kind} counted", lambda: month_counts.up_to_date(source))
 
 
 def routes_held_now(query: ReportQuery) -> dict[Any, int]:
@@ -213,12 +197,6 @@ def _route_filters(query: ReportQuery) -> list[sa.ColumnElement[bool]]:
     if query.service_id is not None:
         conditions.append(Route.service_id == query.service_id)
     return conditions
-
-
-def _count_if(condition: Any, name: str) -> sa.Label[int]:
-    """How many of the group's rows meet ``condition``: ``count(*) FILTER (WHERE ...)``, which
-    SQLite and PostgreSQL both run without a CASE for each row."""
-    return sa.func.count().filter(condition).label(name)
 
 
 def median_of(counts: Mapping[int, int]) -> float | None:

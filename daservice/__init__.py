@@ -46,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         jobs,
         notify,
         people,
+        perpetrators,
         referrals,
         reports,
         training,
@@ -57,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     directory.init_app(app)
     people.init_app(app)
     referrals.init_app(app)
+    perpetrators.init_app(app)
     training.init_app(app)
     reports.init_app(app)
     api.init_app(app)

@@ -15,6 +15,7 @@ from .accounts.models import Agency, Role, User
 from .directory import demo as directory_demo
 from .directory.models import ServiceKind, ServiceMember
 from .extensions import db
+from .perpetrators import demo as programmes_demo
 from .referrals import demo_history
 from .training import demo as training_demo
 
@@ -104,6 +105,11 @@ def load() -> None:
         click.echo(f"Created {made} synthetic referrals.")
     if history := demo_history.load(users.get("idva")):
         click.echo(f"Created {history} synthetic referrals over the last six quarters.")
+    programme_worker = users.get("programme")
+    if programme_worker and programmes_demo.load(
+        services[ServiceKind.PERPETRATOR_PROGRAMME], programme_worker
+    ):
+        click.echo(f"Created the demo perpetrator programme ({programmes_demo.PROGRAMME_NAME}).")
     if training_demo.load(agencies, users):
         click.echo(f"Created the demo training programme ({training_demo.PLAN_NAME}).")
     click.echo(f"\nDemo sign-ins (password for all: {password})")

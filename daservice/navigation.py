@@ -14,6 +14,7 @@ ENTRIES: list[tuple[str, str]] = [
     ("Home", "main.home"),
     ("Referrals", "referrals.index"),
     ("Inbox", "inbox.inbox"),
+    ("Programmes", "programmes.index"),
     ("Training", "training.dashboard"),
     ("Reports", "reports.dashboard"),
     ("Your training", "training_runs.mine"),

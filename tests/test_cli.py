@@ -36,8 +36,11 @@ def test_demo_load_is_idempotent_and_covers_every_role(runner):
     # The five referrals of today, and the history behind the board pack's quarters.
     history = runner.app.config["DEMO_HISTORY_REFERRALS"]
     assert referrals == 5 + history and row_count("services") == 6
+    placements = row_count("placements")
+    assert row_count("programmes") == 1 and placements >= 6  # the demo programme's, at least
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
+    assert (row_count("programmes"), row_count("placements")) == (1, placements)
     assert (row_count("users"), row_count("agencies"), row_count("referrals")) == (
         users,
         agencies,

@@ -106,6 +106,11 @@ class AuditAction(enum.StrEnum):
     SITE_SAVED = "training.site_saved"
     SAFE_SPACE_CHANGED = "training.safe_space_changed"
     SITE_STAFF_CHANGED = "training.site_staff_changed"
+    # Perpetrator programmes
+    PROGRAMME_SAVED = "programme.saved"
+    PLACEMENT_MADE = "placement.made"
+    PLACEMENT_VIEWED = "placement.viewed"
+    PLACEMENT_STAGE_CHANGED = "placement.stage_changed"
     # Exports and oversight
     EXPORT_PDF = "export.pdf"
     # Managers' reports: exports prepared in the background, and from the command line
@@ -209,6 +214,10 @@ LABELS: dict[AuditAction, str] = {
         "A site became, or stopped being, a safe space (recorded automatically)"
     ),
     AuditAction.SITE_STAFF_CHANGED: "Changed which trainees work at a site",
+    AuditAction.PROGRAMME_SAVED: "Saved a perpetrator programme",
+    AuditAction.PLACEMENT_MADE: "Made a placement on a perpetrator programme",
+    AuditAction.PLACEMENT_VIEWED: "Viewed a placement (who he is, workers' notes)",
+    AuditAction.PLACEMENT_STAGE_CHANGED: "Moved a placement to another stage",
     AuditAction.EXPORT_PDF: "Exported a PDF",
     AuditAction.REPORT_EXPORT_REQUESTED: (
         "Asked for a report export (board pack, CSV or Marac return)"

@@ -16,6 +16,7 @@ from ..accounts.models import User
 from ..directory import queries as directory_queries
 from ..directory.models import Service
 from ..extensions import utcnow
+from ..perpetrators import pages as programme_pages
 from ..referrals import attention
 from ..referrals.models import RouteStatus
 from ..security.permissions import Permission, allows
@@ -38,6 +39,7 @@ PERMISSIONS_WITH_WORK = frozenset(
         Permission.RUN_TRAINING,
         Permission.LEAD_TRAINING,
         Permission.REQUEST_TRAINING,
+        Permission.RUN_PROGRAMMES,
     }
 )
 SOON = timedelta(days=14)  # the coordinator's "runs starting soon"
@@ -121,6 +123,7 @@ class Home:
     coordinator: CoordinatorAttention | None = None
     lead: LeadAttention | None = None
     own_training: training_dashboard.OwnTraining | None = None
+    programmes: programme_pages.Attention | None = None
     expiring_days: int = 0  # what "expiring soon" means, in days
     # True when none of her roles has work in the service yet (training, manager).
     nothing_yet: bool = False
@@ -158,8 +161,12 @@ def for_user(user: User, now: datetime | None = None) -> Home:
         lead = for_lead(user, now)
     if allows(user, Permission.REQUEST_TRAINING):
         own = training_dashboard.own_training(user.id, _expiring_within(), now)
+    programmes = None
+    if allows(user, Permission.RUN_PROGRAMMES):
+        programmes = programme_pages.attention(user)
     has_work = any(allows(user, p) for p in PERMISSIONS_WITH_WORK)
     return Home(
+        programmes=programmes,
         coordinator=coordinator,
         lead=lead,
         own_training=own,

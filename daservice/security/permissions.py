@@ -69,12 +69,17 @@ class Permission(enum.StrEnum):
     # Aggregate figures only: the dashboard, the board pack, CSV tables, the Marac return. Whose
     # figures is decided in reports/scope.py (the partnership, or her own agency).
     VIEW_REPORTS = "view_reports"
+    # Perpetrator programmes: her provider agency's programmes, placements, sessions and reviews
+    # (perpetrators/queries.py scopes the rows). Never the victim's details.
+    RUN_PROGRAMMES = "run_programmes"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.REFERRER: frozenset({Permission.REFER, Permission.REQUEST_TRAINING}),
     Role.SERVICE_WORKER: frozenset({Permission.WORK_ROUTES, Permission.REQUEST_TRAINING}),
-    Role.PROGRAMME_WORKER: frozenset({Permission.WORK_ROUTES, Permission.REQUEST_TRAINING}),
+    Role.PROGRAMME_WORKER: frozenset(
+        {Permission.WORK_ROUTES, Permission.RUN_PROGRAMMES, Permission.REQUEST_TRAINING}
+    ),
     Role.TRAINING_COORDINATOR: frozenset(
         {Permission.RUN_TRAINING, Permission.LEAD_TRAINING, Permission.REQUEST_TRAINING}
     ),
@@ -88,7 +93,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 
 # Permissions that open what victims told us: an administrator's role may hold none of them.
-CASE_PERMISSIONS = frozenset({Permission.REFER, Permission.WORK_ROUTES})
+CASE_PERMISSIONS = frozenset({Permission.REFER, Permission.WORK_ROUTES, Permission.RUN_PROGRAMMES})
 
 
 class Holder(Protocol):

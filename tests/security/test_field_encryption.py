@@ -190,6 +190,7 @@ PERSONAL_NAME_PARTS = (
     "safe_",
 )
 PLAIN_ALLOWED = {
+    ("programmes", "name"),  # a programme's published name, not a person's
     ("agencies", "name"),
     ("agencies", "code"),
     ("users", "email"),

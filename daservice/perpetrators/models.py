@@ -1,0 +1,286 @@
+"""Perpetrator programmes and the placements on them.
+
+A programme is run by a provider agency (probation, a commissioned charity) and may be the
+destination of a directory service, so routes the referral route makes to that service become
+placements on it. A placement is one perpetrator's way through one programme: referred, contacted,
+assessed, waiting, attending, and one ending. Every change of stage is kept (``PlacementChange``).
+
+What is protected here: who the perpetrator is (his ``Person``, in ``people``), and the words
+workers write about him (the detail of a stage change). The stage, the source, coded reasons and
+dates are plain: the measures count them in SQL (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import Agency, User
+from ..exceptions import InvalidTransition
+from ..extensions import UUIDModel, db, str_enum, utcnow
+from ..people.models import Person
+from ..security.fields import Encrypted
+
+
+class ProgrammeKind(enum.StrEnum):
+    GROUP = "group"
+    ONE_TO_ONE = "one_to_one"
+    CASE_MANAGEMENT = "case_management"
+
+    @property
+    def label(self) -> str:
+        return {
+            ProgrammeKind.GROUP: "Group programme",
+            ProgrammeKind.ONE_TO_ONE: "One-to-one programme",
+            ProgrammeKind.CASE_MANAGEMENT: "Case management (Drive-style)",
+        }[self]
+
+
+class ProgrammeStatus(enum.StrEnum):
+    OPEN = "open"  # taking referrals
+    PAUSED = "paused"  # placements carry on; no new ones
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return {"open": "Open", "paused": "Paused", "closed": "Closed"}[self.value]
+
+
+class Programme(db.Model, UUIDModel):  # type: ignore[name-defined]
+    __tablename__ = "programmes"
+
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    # The directory service whose routes arrive here (None: placements are made directly).
+    service_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("services.id"), unique=True)
+    kind: Mapped[ProgrammeKind] = mapped_column(str_enum(ProgrammeKind))
+    accredited: Mapped[bool] = mapped_column(default=False)
+    # How many may attend at once; the rest wait.
+    capacity: Mapped[int]
+    # Who the programme is for, as published (no one's personal data).
+    eligibility: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[ProgrammeStatus] = mapped_column(
+        str_enum(ProgrammeStatus), default=ProgrammeStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<Programme {self.id}>"
+
+
+class Source(enum.StrEnum):
+    """Where a placement came from (a measure counts placements by it)."""
+
+    REFERRAL_ROUTE = "referral_route"
+    PROBATION = "probation"
+    CHILDRENS_SERVICES = "childrens_services"
+    FAMILY_COURT = "family_court"  # including Cafcass
+    OTHER_AGENCY = "other_agency"
+    SELF_REFERRAL = "self_referral"
+
+    @property
+    def label(self) -> str:
+        return SOURCE_LABELS[self]
+
+
+SOURCE_LABELS = {
+    Source.REFERRAL_ROUTE: "A referral to this partnership",
+    Source.PROBATION: "Probation",
+    Source.CHILDRENS_SERVICES: "Children's services",
+    Source.FAMILY_COURT: "Family court or Cafcass",
+    Source.OTHER_AGENCY: "Another agency",
+    Source.SELF_REFERRAL: "Self-referral",
+}
+
+
+class Stage(enum.StrEnum):
+    REFERRED = "referred"
+    CONTACTED = "contacted"
+    ASSESSED = "assessed"  # suitable: see Placement.suitable
+    NOT_SUITABLE = "not_suitable"  # assessed, and not suitable: an ending
+    WAITING_LIST = "waiting_list"
+    ATTENDING = "attending"
+    SUSPENDED = "suspended"
+    COMPLETED = "completed"
+    DROPPED_OUT = "dropped_out"
+    EXCLUDED = "excluded"
+
+    @property
+    def label(self) -> str:
+        return STAGE_LABELS[self]
+
+    @property
+    def ended(self) -> bool:
+        return not TRANSITIONS[self]
+
+
+STAGE_LABELS = {
+    Stage.REFERRED: "Referred",
+    Stage.CONTACTED: "Contacted",
+    Stage.ASSESSED: "Assessed as suitable",
+    Stage.NOT_SUITABLE: "Assessed as not suitable",
+    Stage.WAITING_LIST: "On the waiting list",
+    Stage.ATTENDING: "Attending",
+    Stage.SUSPENDED: "Suspended",
+    Stage.COMPLETED: "Completed",
+    Stage.DROPPED_OUT: "Dropped out",
+    Stage.EXCLUDED: "Excluded",
+}
+
+# The pipeline: where each stage may go next. A stage with nowhere to go is an ending.
+TRANSITIONS: dict[Stage, frozenset[Stage]] = {
+    Stage.REFERRED: frozenset({Stage.CONTACTED, Stage.DROPPED_OUT}),
+    Stage.CONTACTED: frozenset({Stage.ASSESSED, Stage.NOT_SUITABLE, Stage.DROPPED_OUT}),
+    Stage.ASSESSED: frozenset({Stage.WAITING_LIST, Stage.ATTENDING, Stage.DROPPED_OUT}),
+    Stage.WAITING_LIST: frozenset({Stage.ATTENDING, Stage.DROPPED_OUT}),
+    Stage.ATTENDING: frozenset(
+        {Stage.COMPLETED, Stage.DROPPED_OUT, Stage.EXCLUDED, Stage.SUSPENDED}
+    ),
+    Stage.SUSPENDED: frozenset({Stage.ATTENDING, Stage.DROPPED_OUT, Stage.EXCLUDED}),
+    Stage.NOT_SUITABLE: frozenset(),
+    Stage.COMPLETED: frozenset(),
+    Stage.DROPPED_OUT: frozenset(),
+    Stage.EXCLUDED: frozenset(),
+}
+
+# Stages a placement holds a place on the programme in (counted against its capacity).
+HOLDS_A_PLACE = frozenset({Stage.ATTENDING, Stage.SUSPENDED})
+
+
+class Reason(enum.StrEnum):
+    """Coded reasons, counted by the measures; what a worker adds in words is protected."""
+
+    # Not suitable
+    DENIES_ABUSE = "denies_abuse"
+    RISK_TOO_HIGH = "risk_too_high"
+    NEEDS_NOT_MET = "needs_not_met"  # mental health, substance use, language the programme lacks
+    NOT_ELIGIBLE = "not_eligible"
+    # Dropping out
+    DISENGAGED = "disengaged"
+    MOVED_AWAY = "moved_away"
+    IN_CUSTODY = "in_custody"
+    HEALTH = "health"
+    # Exclusion
+    FURTHER_ABUSE = "further_abuse"
+    BROKE_AGREEMENT = "broke_agreement"
+    # Suspension
+    AWAITING_COURT = "awaiting_court"
+    RISK_REVIEW = "risk_review"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return REASON_LABELS[self]
+
+
+REASON_LABELS = {
+    Reason.DENIES_ABUSE: "Denies the abuse",
+    Reason.RISK_TOO_HIGH: "Risk too high for the programme",
+    Reason.NEEDS_NOT_MET: "Needs the programme cannot meet",
+    Reason.NOT_ELIGIBLE: "Does not meet the eligibility criteria",
+    Reason.DISENGAGED: "Stopped engaging",
+    Reason.MOVED_AWAY: "Moved away",
+    Reason.IN_CUSTODY: "In custody",
+    Reason.HEALTH: "Ill health",
+    Reason.FURTHER_ABUSE: "Further abuse",
+    Reason.BROKE_AGREEMENT: "Broke the participation agreement",
+    Reason.AWAITING_COURT: "Awaiting a court outcome",
+    Reason.RISK_REVIEW: "Under risk review",
+    Reason.OTHER: "Another reason",
+}
+
+# The stages a reason must be given for, and the reasons each offers.
+REASONS: dict[Stage, tuple[Reason, ...]] = {
+    Stage.NOT_SUITABLE: (
+        Reason.DENIES_ABUSE,
+        Reason.RISK_TOO_HIGH,
+        Reason.NEEDS_NOT_MET,
+        Reason.NOT_ELIGIBLE,
+        Reason.OTHER,
+    ),
+    Stage.DROPPED_OUT: (
+        Reason.DISENGAGED,
+        Reason.MOVED_AWAY,
+        Reason.IN_CUSTODY,
+        Reason.HEALTH,
+        Reason.OTHER,
+    ),
+    Stage.EXCLUDED: (Reason.FURTHER_ABUSE, Reason.BROKE_AGREEMENT, Reason.OTHER),
+    Stage.SUSPENDED: (Reason.AWAITING_COURT, Reason.RISK_REVIEW, Reason.HEALTH, Reason.OTHER),
+}
+
+
+class Placement(db.Model, UUIDModel):  # type: ignore[name-defined]
+    __tablename__ = "placements"
+    __table_args__ = (sa.Index("ix_placements_programme_stage", "programme_id", "stage"),)
+
+    programme_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("programmes.id"))
+    person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    source: Mapped[Source] = mapped_column(str_enum(Source))
+    # The referral and route it came from (a route makes at most one placement).
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("referrals.id"), index=True)
+    route_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("routes.id"), unique=True)
+    stage: Mapped[Stage] = mapped_column(str_enum(Stage), default=Stage.REFERRED)
+    reason: Mapped[Reason | None] = mapped_column(str_enum(Reason))  # the present stage's
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]  # first attended
+    ended_at: Mapped[datetime | None]
+
+    programme: Mapped[Programme] = relationship(lazy="joined")
+    person: Mapped[Person] = relationship()
+    changes: Mapped[list[PlacementChange]] = relationship(
+        back_populates="placement",
+        order_by="PlacementChange.at",
+        cascade="all, delete-orphan",
+    )
+
+    def move_to(self, stage: Stage, now: datetime) -> Stage:
+        """Change stage, refusing a move the pipeline does not allow; returns the old one."""
+        old = self.stage
+        if stage not in TRANSITIONS[old]:
+            if old.ended:
+                raise InvalidTransition(f"This placement has ended ({old.label.lower()})")
+            raise InvalidTransition(
+                f"A placement that is {old.label.lower()} cannot become {stage.label.lower()}"
+            )
+        self.stage = stage
+        self.stage_changed_at = now
+        if stage is Stage.ATTENDING and self.started_at is None:
+            self.started_at = now
+        if stage.ended:
+            self.ended_at = now
+        return old
+
+    def __repr__(self) -> str:
+        return f"<Placement {self.id} {self.stage}>"
+
+
+class PlacementChange(db.Model, UUIDModel):  # type: ignore[name-defined]
+    """Every change of a placement's stage: when, by whom, why (history, never overwritten)."""
+
+    __tablename__ = "placement_changes"
+
+    placement_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("placements.id", ondelete="CASCADE"), index=True
+    )
+    from_stage: Mapped[Stage | None] = mapped_column(str_enum(Stage))  # None: made
+    to_stage: Mapped[Stage] = mapped_column(str_enum(Stage))
+    reason: Mapped[Reason | None] = mapped_column(str_enum(Reason))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    # What the worker wrote about it: may say anything about him, or her.
+    detail = Encrypted()
+
+    placement: Mapped[Placement] = relationship(back_populates="changes")
+    by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PlacementChange {self.id} {self.to_stage}>"

@@ -1,0 +1,234 @@
+"""Placements: made from the referral route or directly, and moved along the pipeline.
+
+Each use case checks who is asking, changes the rows, writes its audit event and commits, all in
+one transaction. A placement is only ever seen by its programme's provider agency
+(``queries.placement_for``); anyone else gets a 404 before a use case is reached.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..audit.actions import AuditAction
+from ..exceptions import DomainError, InvalidTransition, NotFound
+from ..extensions import db, utcnow
+from ..people import matching as people
+from ..people.models import PersonIndex, PersonKind
+from ..referrals.models import Referral, Route
+from ..security.permissions import Permission, require
+from .models import (
+    HOLDS_A_PLACE,
+    REASONS,
+    Placement,
+    PlacementChange,
+    Programme,
+    ProgrammeStatus,
+    Reason,
+    Source,
+    Stage,
+)
+
+
+class PlacementRefused(DomainError):
+    """Answers a placement cannot be made or moved with: a message for each field, for the GOV.UK
+    error summary on a page or a 422 naming each field in the API."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def take_released_routes(now: datetime | None = None) -> int:
+    """Make a placement for every released route to a programme's service that has none (the job
+    ``perpetrators.take_routes``; safe to run at any time, and twice: a route makes one placement).
+
+    The placement is the perpetrator's side only: it links to the referral for the measures and
+    the partner-support link, and copies nothing of hers."""
+    now = now or utcnow()
+    waiting = db.session.execute(
+        sa.select(Route.id, Route.referral_id, Programme.id, Referral.perpetrator_id)
+        .join(Programme, Programme.service_id == Route.service_id)
+        .join(Referral, Referral.id == Route.referral_id)
+        .outerjoin(Placement, Placement.route_id == Route.id)
+        .where(
+            Route.released_at.is_not(None),
+            Placement.id.is_(None),
+            Referral.perpetrator_id.is_not(None),
+        )
+        .order_by(Route.released_at)
+    ).all()
+    for route_id, referral_id, programme_id, perpetrator_id in waiting:
+        placement = Placement(
+            programme_id=programme_id,
+            person_id=perpetrator_id,
+            source=Source.REFERRAL_ROUTE,
+            referral_id=referral_id,
+            route_id=route_id,
+            stage=Stage.REFERRED,
+            created_at=now,
+            stage_changed_at=now,
+        )
+        placement.changes.append(PlacementChange(from_stage=None, to_stage=Stage.REFERRED, at=now))
+        db.session.add(placement)
+        db.session.flush()
+        audit.record(
+            AuditAction.PLACEMENT_MADE,
+            target_type="placement",
+            target_id=placement.id,
+            purpose="made from a referral's route to the programme",
+        )
+    db.session.commit()
+    return len(waiting)
+
+
+@dataclass(frozen=True)
+class DirectPlacement:
+    """A placement a programme worker (or a partner system) makes without a referral."""
+
+    source: Source
+    first_name: str
+    last_name: str
+    date_of_birth: date | None = None
+    address: str | None = None
+    phone: str | None = None
+
+
+def place_directly(actor: Any, programme: Programme, data: DirectPlacement) -> Placement:
+    """A new placement on ``programme`` from ``data.source``, linked to the person the index
+    already knows by name and date of birth, else to a new one."""
+    require(actor, Permission.RUN_PROGRAMMES)
+    if programme.agency_id != actor.agency_id:
+        raise NotFound("programme")
+    errors = {}
+    if not data.first_name.strip():
+        errors["first_name"] = "Enter his first name"
+    if not data.last_name.strip():
+        errors["last_name"] = "Enter his last name"
+    if data.source is Source.REFERRAL_ROUTE:
+        errors["source"] = "A referral's placement is made from its route"
+    if programme.status is not ProgrammeStatus.OPEN:
+        errors["programme"] = f"{programme.name} is {programme.status.label.lower()}"
+    if errors:
+        raise PlacementRefused(errors)
+    now = utcnow()
+    first_name, last_name = data.first_name.strip(), data.last_name.strip()
+    fields: dict[str, Any] = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "date_of_birth": data.date_of_birth,
+        "address": data.address or None,
+        "phone": data.phone or None,
+    }
+    resolved = people.resolve(
+        PersonKind.PERPETRATOR,
+        people.Identity(first_name, last_name, data.date_of_birth),
+        {name: value for name, value in fields.items() if value is not None},
+        now,
+    )
+    if not resolved.known:
+        db.session.add(resolved.new)
+        db.session.flush()
+        if resolved.index_rows:
+            db.session.execute(sa.insert(PersonIndex), resolved.index_rows)
+    placement = Placement(
+        programme_id=programme.id,
+        person_id=resolved.person_id,
+        source=data.source,
+        stage=Stage.REFERRED,
+        created_at=now,
+        created_by_id=actor.id,
+        stage_changed_at=now,
+    )
+    placement.changes.append(
+        PlacementChange(from_stage=None, to_stage=Stage.REFERRED, at=now, by_id=actor.id)
+    )
+    db.session.add(placement)
+    db.session.flush()
+    audit.record(
+        AuditAction.PLACEMENT_MADE,
+        actor=actor,
+        target_type="placement",
+        target_id=placement.id,
+        purpose=f"made directly (source: {data.source.value})",
+    )
+    db.session.commit()
+    return placement
+
+
+def stage_counts(programme_id: uuid.UUID) -> dict[Stage, int]:
+    """How many of the programme's placements are at each stage now."""
+    rows = db.session.execute(
+        sa.select(Placement.stage, sa.func.count())
+        .where(Placement.programme_id == programme_id)
+        .group_by(Placement.stage)
+    ).all()
+    return {stage: count for stage, count in rows}
+
+
+def attending_count(programme_id: uuid.UUID) -> int:
+    """How many hold a place on the programme now (attending or suspended)."""
+    count = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Placement)
+        .where(Placement.programme_id == programme_id, Placement.stage.in_(HOLDS_A_PLACE))
+    )
+    return count or 0
+
+
+def move(
+    actor: Any,
+    placement: Placement,
+    stage: Stage,
+    *,
+    reason: Reason | None = None,
+    detail: str = "",
+    expected: Stage | None = None,
+) -> PlacementChange:
+    """Move ``placement`` to ``stage`` and keep the change, refusing with a message a move the
+    pipeline does not allow, a reason missing or not offered for the stage, and a start on a full
+    programme. ``expected`` is the stage the worker saw: if the placement has moved on since (a
+    form sent twice), nothing changes."""
+    require(actor, Permission.RUN_PROGRAMMES)
+    if placement.programme.agency_id != actor.agency_id:
+        raise NotFound("placement")  # as queries.placement_for would have said
+    if expected is not None and placement.stage is not expected:
+        raise InvalidTransition(
+            f"This placement is now {placement.stage.label.lower()}: someone changed it"
+        )
+    offered = REASONS.get(stage, ())
+    if offered and reason is None:
+        raise PlacementRefused({"reason": f"Select why he is {stage.label.lower()}"})
+    if reason is not None and reason not in offered:
+        raise PlacementRefused({"reason": "Select one of the reasons shown"})
+    if reason is Reason.OTHER and not detail.strip():
+        raise PlacementRefused({"detail": "Say what the other reason is"})
+    if stage is Stage.ATTENDING and placement.stage not in HOLDS_A_PLACE:
+        programme = placement.programme
+        if attending_count(programme.id) >= programme.capacity:
+            raise InvalidTransition(
+                f"{programme.name} is full ({programme.capacity} places): "
+                "add him to the waiting list instead"
+            )
+    now = utcnow()
+    old = placement.move_to(stage, now)
+    placement.reason = reason
+    change = PlacementChange(from_stage=old, to_stage=stage, reason=reason, at=now, by_id=actor.id)
+    if detail.strip():
+        change.detail = detail.strip()
+    placement.changes.append(change)
+    db.session.flush()
+    audit.record(
+        AuditAction.PLACEMENT_STAGE_CHANGED,
+        actor=actor,
+        target_type="placement",
+        target_id=placement.id,
+        purpose=f"{old.value} to {stage.value}",
+    )
+    db.session.commit()
+    return change

@@ -1,0 +1,99 @@
+"""Programme workers' pages: her agency's programmes, the placements on each, one placement's
+pipeline, and a placement made directly. What a page shows comes from ``pages`` (scoped by
+``queries``: a 404 for anyone else); changes go through ``placements``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, Flask, flash, redirect, render_template, url_for
+
+from ..accounts import actor
+from ..exceptions import InvalidTransition
+from ..security.permissions import Permission, protect
+from . import pages, placements, queries
+from .forms import DirectPlacementForm, MoveForm
+from .models import Reason, Source, Stage
+
+bp = Blueprint("programmes", __name__, url_prefix="/programmes")
+protect(bp, Permission.RUN_PROGRAMMES)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+@bp.route("/")
+def index() -> str:
+    return render_template("perpetrators/index.html", rows=pages.programmes(actor()))
+
+
+@bp.route("/<uuid:programme_id>")
+def programme(programme_id: uuid.UUID) -> str:
+    return render_template(
+        "perpetrators/programme.html", page=pages.programme(actor(), programme_id)
+    )
+
+
+@bp.route("/<uuid:programme_id>/placements/new", methods=["GET", "POST"])
+def new_placement(programme_id: uuid.UUID) -> Any:
+    user = actor()
+    found = queries.programme_for(user, programme_id)
+    form = DirectPlacementForm()
+    if form.validate_on_submit():
+        data = placements.DirectPlacement(
+            source=Source(form.source.data),
+            first_name=form.first_name.data or "",
+            last_name=form.last_name.data or "",
+            date_of_birth=form.date_of_birth.data,
+        )
+        try:
+            made = placements.place_directly(user, found, data)
+        except placements.PlacementRefused as refused:
+            _show(form, refused.errors)
+        else:
+            flash("Placement made", "success")
+            return redirect(url_for("programmes.placement", placement_id=made.id))
+    return render_template("perpetrators/new_placement.html", form=form, programme=found), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/placements/<uuid:placement_id>", methods=["GET", "POST"])
+def placement(placement_id: uuid.UUID) -> Any:
+    user = actor()
+    found = queries.placement_for(user, placement_id)
+    form: MoveForm | None = None
+    if not found.stage.ended:
+        form = MoveForm()
+        form.offer(found.stage)
+        if form.validate_on_submit():
+            try:
+                placements.move(
+                    user,
+                    found,
+                    Stage(form.stage.data),
+                    reason=Reason(form.reason.data) if form.reason.data else None,
+                    detail=form.detail.data or "",
+                    expected=form.expected_stage(),
+                )
+            except placements.PlacementRefused as refused:
+                _show(form, refused.errors)
+            except InvalidTransition as refused:
+                form.stage.errors = [str(refused)]
+            else:
+                flash(f"Saved: {found.stage.label.lower()}", "success")
+                return redirect(url_for("programmes.placement", placement_id=found.id))
+    shown = pages.placement(user, placement_id)
+    return render_template("perpetrators/placement.html", placement=shown, form=form), (
+        400 if form is not None and form.errors else 200
+    )
+
+
+def _show(form: Any, errors: dict[str, str]) -> None:
+    """The use case's refusals on the fields they are about (the error summary links them)."""
+    for name, message in errors.items():
+        field = getattr(form, name, None) or getattr(form, "stage", None)
+        if field is not None:
+            field.errors = [*field.errors, message]

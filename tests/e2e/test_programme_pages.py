@@ -1,0 +1,73 @@
+"""A programme worker, by keyboard: from her home page to a placement made from a referral, moved
+from referred to attending; a direct placement's form with errors. axe finds nothing and nothing
+scrolls sideways at 320 px or desktop width; no page shows the victim's details."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ..perpetrators.conftest import a_programme_and_its_worker
+from ..perpetrators.test_pages import VICTIM_CANARIES, _placement_from_a_referral
+from .test_home_and_oversight_pages import check
+from .test_referral_journey import choose_first, sign_in, tab_to
+
+
+@pytest.fixture()
+def partnership(app):
+    return a_programme_and_its_worker()
+
+
+def _no_victim_details(page: Page) -> None:
+    text = page.content()
+    assert not [c for c in VICTIM_CANARIES if c in text], page.url
+
+
+def test_programme_worker_moves_a_placement_by_keyboard(page: Page, live_server, partnership):
+    _placement_from_a_referral()
+    sign_in(page, partnership["worker"])
+    expect(page.get_by_text("1 placement is waiting for first contact")).to_be_visible()
+
+    tab_to(page, page.get_by_role("link", name="Go to your programmes"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Programmes", level=1)).to_be_visible()
+    check(page, "Programmes")
+    _no_victim_details(page)
+
+    tab_to(page, page.get_by_role("link", name=partnership["programme"].name))
+    page.keyboard.press("Enter")
+    check(page, "A programme's placements")
+    _no_victim_details(page)
+
+    tab_to(page, page.get_by_role("link", name="Kyle Example"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Kyle Example")).to_be_visible()
+    check(page, "A placement")
+    _no_victim_details(page)
+
+    tab_to(page, page.get_by_role("button", name="Save"))  # nothing chosen
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Select what has happened")).to_be_visible()
+    check(page, "A placement with an error")
+
+    for heading in ("Contacted", "Assessed as suitable", "On the waiting list", "Attending"):
+        choose_first(page, "stage")
+        tab_to(page, page.get_by_role("button", name="Save"))
+        page.keyboard.press("Enter")
+        expect(page.get_by_text(f"Saved: {heading.lower()}")).to_be_visible()
+    expect(page.get_by_text("Attending").first).to_be_visible()
+    _no_victim_details(page)
+
+
+def test_direct_placement_form(page: Page, live_server, partnership):
+    sign_in(page, partnership["worker"])
+    page.goto(f"/programmes/{partnership['programme'].id}/placements/new")
+    check(page, "Make a placement")
+    page.get_by_role("button", name="Make the placement").click()
+    expect(page.get_by_role("link", name="Select who referred him")).to_be_visible()
+    check(page, "Make a placement with errors")
+    choose_first(page, "source")
+    page.fill("#first_name", "Dan")
+    page.fill("#last_name", "Example")
+    page.get_by_role("button", name="Make the placement").click()
+    expect(page.get_by_role("heading", name="Dan Example")).to_be_visible()

@@ -1,0 +1,134 @@
+"""A programme worker's pages: her programmes, the placements on one, a placement made directly
+and moved along by form. Another agency's worker gets 404 and changes nothing; the victim's
+details never appear; every page naming a man is audited."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from daservice.accounts.models import Role
+from daservice.audit.models import AuditEvent
+from daservice.extensions import db
+from daservice.perpetrators.models import Placement, Stage
+from daservice.perpetrators.placements import take_released_routes
+from tests import factories
+from tests.conftest import LoginActions
+
+VICTIM_CANARIES = ("Amira", "Okafor", "IG1 1DD", "07700 900123", "12 Example Road", "bluebell")
+
+
+def _as(app, user) -> LoginActions:
+    actions = LoginActions(app.test_client())
+    actions(user)
+    return actions
+
+
+def _placement_from_a_referral():
+    body = factories.referral_payload(
+        consent={"status": "given"},
+        perpetrator={"first_name": "Kyle", "last_name": "Example", "relationship": "ex-partner"},
+        refer_perpetrator_to_programme=True,
+    )
+    factories.refer(factories.user(Role.REFERRER), body)
+    take_released_routes()
+    return db.session.scalar(sa.select(Placement))
+
+
+def test_a_worker_takes_a_placement_from_referral_to_attending(app, partnership):
+    placement = _placement_from_a_referral()
+    worker = _as(app, partnership["worker"])
+    programme = partnership["programme"]
+
+    index = worker.client.get("/programmes/").get_data(as_text=True)
+    assert programme.name in index and "0 of 2" in index
+
+    listing = worker.client.get(f"/programmes/{programme.id}").get_data(as_text=True)
+    assert "Kyle Example" in listing and "Referred" in listing
+
+    page = f"/programmes/placements/{placement.id}"
+    for stage in ("contacted", "assessed", "attending"):
+        response = worker.post(page, {"stage": stage, "expected": "", "detail": ""}, page=page)
+        assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Placement, placement.id).stage is Stage.ATTENDING
+    shown = worker.client.get(page).get_data(as_text=True)
+    assert "Attending" in shown and "History" in shown
+
+    for path in ("/programmes/", f"/programmes/{programme.id}", page):
+        body = worker.client.get(path).get_data(as_text=True)
+        assert not [c for c in VICTIM_CANARIES if c in body], path
+    viewed = db.session.scalars(
+        sa.select(AuditEvent.target_id).where(AuditEvent.action == "placement.viewed")
+    ).all()
+    assert str(placement.id) in viewed
+
+
+def test_a_move_with_no_answer_or_no_reason_shows_the_error_summary(app, partnership):
+    placement = _placement_from_a_referral()
+    worker = _as(app, partnership["worker"])
+    page = f"/programmes/placements/{placement.id}"
+
+    missing = worker.post(page, {"detail": "kept words"}, page=page)
+    body = missing.get_data(as_text=True)
+    assert missing.status_code == 400
+    assert "govuk-error-summary" in body and "Select what has happened" in body
+    assert "kept words" in body  # what she typed is not lost
+
+    no_reason = worker.post(page, {"stage": "dropped_out"}, page=page)
+    body = no_reason.get_data(as_text=True)
+    assert no_reason.status_code == 400 and "Select why he is dropped out" in body
+
+    wrong = worker.post(page, {"stage": "attending"}, page=page)  # not offered from referred
+    assert wrong.status_code == 400 and "Not a valid choice" in wrong.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Placement, placement.id).stage is Stage.REFERRED
+
+
+def test_a_placement_made_directly_from_the_form(app, partnership):
+    worker = _as(app, partnership["worker"])
+    new = f"/programmes/{partnership['programme'].id}/placements/new"
+    refused = worker.post(new, {"source": "probation", "first_name": "Dan"}, page=new)
+    assert refused.status_code == 400
+    assert "Enter his last name" in refused.get_data(as_text=True)
+    assert 'value="Dan"' in refused.get_data(as_text=True)
+
+    made = worker.post(
+        new,
+        {
+            "source": "probation",
+            "first_name": "Dan",
+            "last_name": "Example",
+            "date_of_birth-day": "2",
+            "date_of_birth-month": "3",
+            "date_of_birth-year": "1985",
+        },
+        page=new,
+    )
+    assert made.status_code == 302
+    placement = db.session.scalar(sa.select(Placement))
+    assert re.search(str(placement.id), made.location)
+    assert placement.source.value == "probation" and placement.stage is Stage.REFERRED
+
+
+def test_another_agency_s_worker_gets_404_and_changes_nothing(app, partnership):
+    placement = _placement_from_a_referral()
+    outsider = _as(app, factories.user(Role.PROGRAMME_WORKER))
+    own = f"/programmes/placements/{placement.id}"
+    programme = f"/programmes/{partnership['programme'].id}"
+    for path in (own, programme, f"{programme}/placements/new"):
+        assert outsider.client.get(path).status_code == 404, path
+    moved = outsider.post(own, {"stage": "contacted"}, page="/programmes/")
+    assert moved.status_code == 404
+    assert "Kyle" not in outsider.client.get("/programmes/").get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Placement, placement.id).stage is Stage.REFERRED
+
+
+def test_her_home_page_says_what_waits_for_her(app, partnership):
+    _placement_from_a_referral()
+    worker = _as(app, partnership["worker"])
+    home = worker.client.get("/").get_data(as_text=True)
+    assert "1 placement is waiting for first contact" in home
+    assert "Kyle" not in home  # counts only

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
+    GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from ..directory.forms import WholeNumberField
 from ..referrals.journey_forms import GovDateField
-from .models import REASONS, SOURCE_LABELS, TRANSITIONS, Reason, Source, Stage
+from .models import (
+    REASONS,
+    SOURCE_LABELS,
+    TRANSITIONS,
+    ProgrammeKind,
+    ProgrammeStatus,
+    Reason,
+    Source,
+    Stage,
+)
+from .programmes import ProgrammeInput
 
 
 def _strip(value: Any) -> Any:
@@ -83,3 +96,85 @@ class MoveForm(FlaskForm):
     def expected_stage(self) -> Stage | None:
         """The stage the page was showing (None if the field was lost or tampered with)."""
         return next((s for s in Stage if s.value == self.expected.data), None)
+
+
+class ProgrammeForm(FlaskForm):
+    name = StringField(
+        "Programme name",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[
+            InputRequired("Enter the programme's name"),
+            Length(max=200, message="Programme name must be 200 characters or fewer"),
+        ],
+    )
+    kind = RadioField(
+        "What kind of programme is it?",
+        widget=GovRadioInput(),
+        choices=[(k.value, k.label) for k in ProgrammeKind],
+        validators=[InputRequired("Select what kind of programme it is")],
+    )
+    accredited = RadioField(
+        "Is it accredited?",
+        description="By Respect, or under the Home Office standards",
+        widget=GovRadioInput(),
+        choices=[("yes", "Yes"), ("no", "No")],
+        validators=[InputRequired("Select whether it is accredited")],
+    )
+    capacity = WholeNumberField(
+        "Places",
+        "Places must be a whole number, like 12",
+        description="How many men can attend at once; the rest wait",
+        validators=[InputRequired("Enter how many places it has")],
+    )
+    eligibility = TextAreaField(
+        "Who it is for",
+        description="As published to referrers. For example, men over 18 who have used abuse "
+        "against a partner",
+        widget=GovTextArea(),
+        filters=[_strip],
+        validators=[
+            InputRequired("Enter who the programme is for"),
+            Length(max=2000, message="Who it is for must be 2,000 characters or fewer"),
+        ],
+    )
+    status = RadioField(
+        "Is it taking referrals?",
+        widget=GovRadioInput(),
+        choices=[
+            (ProgrammeStatus.OPEN.value, "Yes, it is open"),
+            (ProgrammeStatus.PAUSED.value, "No, it is paused: placements carry on"),
+            (ProgrammeStatus.CLOSED.value, "No, it has closed"),
+        ],
+        validators=[InputRequired("Select whether it is taking referrals")],
+    )
+    service = SelectField(
+        "Referrals from the partnership",
+        description="The service in the directory whose referrals become placements here",
+        widget=GovSelect(),
+        validators=[Optional()],
+    )
+    submit = SubmitField("Save programme", widget=GovSubmitInput())
+
+    def programme_input(self) -> ProgrammeInput:
+        service = self.service.data or ""
+        return ProgrammeInput(
+            name=self.name.data or "",
+            kind=ProgrammeKind(self.kind.data),
+            accredited=self.accredited.data == "yes",
+            capacity=int(self.capacity.data or 0),
+            eligibility=self.eligibility.data or "",
+            status=ProgrammeStatus(self.status.data),
+            service_id=_uuid(service),
+        )
+
+
+def _uuid(text: str) -> uuid.UUID | None:
+    """The chosen service's id; a tampered value becomes the nil id, which no service has, so the
+    use case refuses it with a message."""
+    if not text:
+        return None
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return uuid.UUID(int=0)

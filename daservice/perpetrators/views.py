@@ -12,9 +12,9 @@ from flask import Blueprint, Flask, flash, redirect, render_template, url_for
 from ..accounts import actor
 from ..exceptions import InvalidTransition
 from ..security.permissions import Permission, protect
-from . import pages, placements, queries
-from .forms import DirectPlacementForm, MoveForm
-from .models import Reason, Source, Stage
+from . import pages, placements, programmes, queries
+from .forms import DirectPlacementForm, MoveForm, ProgrammeForm
+from .models import Programme, Reason, Source, Stage
 
 bp = Blueprint("programmes", __name__, url_prefix="/programmes")
 protect(bp, Permission.RUN_PROGRAMMES)
@@ -27,6 +27,47 @@ def init_app(app: Flask) -> None:
 @bp.route("/")
 def index() -> str:
     return render_template("perpetrators/index.html", rows=pages.programmes(actor()))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new_programme() -> Any:
+    return _edit(None)
+
+
+@bp.route("/<uuid:programme_id>/edit", methods=["GET", "POST"])
+def edit_programme(programme_id: uuid.UUID) -> Any:
+    return _edit(queries.programme_for(actor(), programme_id))
+
+
+def _edit(programme: Programme | None) -> Any:
+    user = actor()
+    form = ProgrammeForm()
+    form.service.choices = [("", "None: placements are made here only")] + [
+        (str(s.id), s.name) for s in programmes.services_for(user)
+    ]
+    if not form.is_submitted() and programme is not None:
+        form.process(
+            data={
+                "name": programme.name,
+                "kind": programme.kind.value,
+                "accredited": "yes" if programme.accredited else "no",
+                "capacity": programme.capacity,
+                "eligibility": programme.eligibility,
+                "status": programme.status.value,
+                "service": str(programme.service_id or ""),
+            }
+        )
+    if form.validate_on_submit():
+        try:
+            saved = programmes.save_programme(user, programme, form.programme_input())
+        except placements.PlacementRefused as refused:
+            _show(form, refused.errors)
+        else:
+            flash(f"Saved {saved.name}", "success")
+            return redirect(url_for("programmes.programme", programme_id=saved.id))
+    return render_template("perpetrators/programme_form.html", form=form, programme=programme), (
+        400 if form.errors else 200
+    )
 
 
 @bp.route("/<uuid:programme_id>")

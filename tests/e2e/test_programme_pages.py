@@ -71,3 +71,21 @@ def test_direct_placement_form(page: Page, live_server, partnership):
     page.fill("#last_name", "Example")
     page.get_by_role("button", name="Make the placement").click()
     expect(page.get_by_role("heading", name="Dan Example")).to_be_visible()
+
+
+def test_programme_form(page: Page, live_server, partnership):
+    sign_in(page, partnership["worker"])
+    page.goto("/programmes/")
+    page.get_by_role("button", name="Add a programme").click()
+    check(page, "Add a programme")
+    page.get_by_role("button", name="Save programme").click()
+    expect(page.get_by_role("link", name="Enter the programme's name")).to_be_visible()
+    check(page, "Add a programme with errors")
+    page.fill("#name", "Caring Dads")
+    choose_first(page, "kind")
+    page.check("#accredited-2")
+    page.fill("#capacity", "10")
+    page.fill("#eligibility", "Fathers who have used abuse.")
+    page.check("#status")
+    page.get_by_role("button", name="Save programme").click()
+    expect(page.get_by_role("heading", name="Caring Dads")).to_be_visible()

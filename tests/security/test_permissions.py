@@ -108,6 +108,8 @@ REQUIRED: dict[str, set[Permission]] = {
     "reports.dashboard": {Permission.VIEW_REPORTS},
     "programmes.index": {Permission.RUN_PROGRAMMES},
     "programmes.programme": {Permission.RUN_PROGRAMMES},
+    "programmes.new_programme": {Permission.RUN_PROGRAMMES},
+    "programmes.edit_programme": {Permission.RUN_PROGRAMMES},
     "programmes.new_placement": {Permission.RUN_PROGRAMMES},
     "programmes.placement": {Permission.RUN_PROGRAMMES},
     "report_exports.index": {Permission.VIEW_REPORTS},

@@ -11,8 +11,10 @@ import sqlalchemy as sa
 
 from ..directory.models import Service
 from ..extensions import db
-from .models import Programme, ProgrammeKind, Reason, Source, Stage
+from ..uk_time import uk_today
+from .models import Programme, ProgrammeKind, Reason, RiskLevel, RiskTool, Source, Stage
 from .placements import DirectPlacement, move, place_directly, take_released_routes
+from .risk import ReviewInput, review
 
 PROGRAMME_NAME = "Drive case management"
 
@@ -73,5 +75,9 @@ def load(service: Service, worker: Any) -> bool:
         placement = place_directly(worker, programme, data)
         for i, stage in enumerate(stages):
             move(worker, placement, stage, reason=reason if i == len(stages) - 1 else None)
+        if Stage.ATTENDING in stages:  # assessed at the start, and again since: one risen
+            levels = (RiskLevel.MEDIUM, RiskLevel.HIGH if n == 3 else RiskLevel.STANDARD)
+            for level, words in zip(levels, ("At assessment.", "Reviewed at week 6."), strict=True):
+                review(worker, placement, ReviewInput(RiskTool.SARA, level, uk_today(), words))
     take_released_routes()  # any demo referral's route to the programme
     return True

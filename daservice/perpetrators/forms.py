@@ -14,7 +14,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..directory.forms import WholeNumberField
 from ..referrals.journey_forms import GovDateField
@@ -25,10 +25,13 @@ from .models import (
     ProgrammeKind,
     ProgrammeStatus,
     Reason,
+    RiskLevel,
+    RiskTool,
     Source,
     Stage,
 )
 from .programmes import ProgrammeInput
+from .risk import ReviewInput
 
 
 def _strip(value: Any) -> Any:
@@ -178,3 +181,46 @@ def _uuid(text: str) -> uuid.UUID | None:
         return uuid.UUID(text)
     except ValueError:
         return uuid.UUID(int=0)
+
+
+class RiskReviewForm(FlaskForm):
+    tool = RadioField(
+        "Which tool was used?",
+        widget=GovRadioInput(),
+        choices=[(t.value, t.label) for t in RiskTool],
+        validators=[InputRequired("Select which tool was used")],
+    )
+    level = RadioField(
+        "What is the risk now?",
+        widget=GovRadioInput(),
+        choices=[(level.value, level.label) for level in RiskLevel],
+        validators=[InputRequired("Select the level of risk")],
+    )
+    reviewed_on = GovDateField(
+        "Date of the review",
+        "The date of the review must be a real date",
+        description="For example, 27 11 2026",
+    )
+    reason = TextAreaField(
+        "Why is the risk at this level?",
+        description="Do not write anything about the victim's whereabouts or contact details",
+        widget=GovTextArea(),
+        filters=[_strip],
+        validators=[
+            InputRequired("Say why the risk is at this level"),
+            Length(max=2000, message="The reason must be 2,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Save risk review", widget=GovSubmitInput())
+
+    def validate_reviewed_on(self, field: GovDateField) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date of the review")
+
+    def review_input(self) -> ReviewInput:
+        return ReviewInput(
+            tool=RiskTool(self.tool.data),
+            level=RiskLevel(self.level.data),
+            reviewed_on=self.reviewed_on.data,
+            reason=self.reason.data or "",
+        )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -241,6 +241,10 @@ class Placement(db.Model, UUIDModel):  # type: ignore[name-defined]
         order_by="PlacementChange.at",
         cascade="all, delete-orphan",
     )
+    risk_reviews: Mapped[list[RiskReview]] = relationship(
+        order_by="(RiskReview.reviewed_on, RiskReview.created_at)",
+        cascade="all, delete-orphan",
+    )
 
     def move_to(self, stage: Stage, now: datetime) -> Stage:
         """Change stage, refusing a move the pipeline does not allow; returns the old one."""
@@ -284,3 +288,59 @@ class PlacementChange(db.Model, UUIDModel):  # type: ignore[name-defined]
 
     def __repr__(self) -> str:
         return f"<PlacementChange {self.id} {self.to_stage}>"
+
+
+class RiskTool(enum.StrEnum):
+    DASH = "dash"
+    SARA = "sara"  # Spousal Assault Risk Assessment
+    OASYS = "oasys"  # probation's Offender Assessment System
+    DRIVE = "drive"  # Drive's own risk and needs assessment
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            RiskTool.DASH: "DASH",
+            RiskTool.SARA: "SARA (Spousal Assault Risk Assessment)",
+            RiskTool.OASYS: "OASys",
+            RiskTool.DRIVE: "Drive risk and needs assessment",
+            RiskTool.OTHER: "Another tool",
+        }[self]
+
+
+class RiskLevel(enum.StrEnum):
+    STANDARD = "standard"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def rank(self) -> int:
+        return list(RiskLevel).index(self)
+
+
+class RiskReview(db.Model, UUIDModel):  # type: ignore[name-defined]
+    """A review of the risk he poses, on a day; a level above the last review's is a rise (an
+    engagement event his victim's worker is told of)."""
+
+    __tablename__ = "placement_risk_reviews"
+
+    placement_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("placements.id", ondelete="CASCADE"), index=True
+    )
+    tool: Mapped[RiskTool] = mapped_column(str_enum(RiskTool))
+    level: Mapped[RiskLevel] = mapped_column(str_enum(RiskLevel))
+    reviewed_on: Mapped[date]
+    reviewer_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    rose: Mapped[bool] = mapped_column(default=False)  # above the review before it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Why the level is what it is: may say anything about him, or her.
+    reason = Encrypted()
+
+    reviewer: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<RiskReview {self.id} {self.level}>"

@@ -12,8 +12,8 @@ from flask import Blueprint, Flask, flash, redirect, render_template, url_for
 from ..accounts import actor
 from ..exceptions import InvalidTransition
 from ..security.permissions import Permission, protect
-from . import pages, placements, programmes, queries
-from .forms import DirectPlacementForm, MoveForm, ProgrammeForm
+from . import pages, placements, programmes, queries, risk
+from .forms import DirectPlacementForm, MoveForm, ProgrammeForm, RiskReviewForm
 from .models import Programme, Reason, Source, Stage
 
 bp = Blueprint("programmes", __name__, url_prefix="/programmes")
@@ -129,6 +129,24 @@ def placement(placement_id: uuid.UUID) -> Any:
     shown = pages.placement(user, placement_id)
     return render_template("perpetrators/placement.html", placement=shown, form=form), (
         400 if form is not None and form.errors else 200
+    )
+
+
+@bp.route("/placements/<uuid:placement_id>/risk-reviews/new", methods=["GET", "POST"])
+def new_risk_review(placement_id: uuid.UUID) -> Any:
+    user = actor()
+    found = queries.placement_for(user, placement_id)
+    form = RiskReviewForm()
+    if form.validate_on_submit():
+        try:
+            made = risk.review(user, found, form.review_input())
+        except placements.PlacementRefused as refused:
+            _show(form, refused.errors)
+        else:
+            flash("Risk review saved" + (": the risk has risen" if made.rose else ""), "success")
+            return redirect(url_for("programmes.placement", placement_id=found.id))
+    return render_template("perpetrators/risk_review.html", form=form, placement=found), (
+        400 if form.errors else 200
     )
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from daservice.uk_time import uk_today
+
 from ..perpetrators.conftest import a_programme_and_its_worker
 from ..perpetrators.test_pages import VICTIM_CANARIES, _placement_from_a_referral
 from .test_home_and_oversight_pages import check
@@ -57,6 +59,24 @@ def test_programme_worker_moves_a_placement_by_keyboard(page: Page, live_server,
         expect(page.get_by_text(f"Saved: {heading.lower()}")).to_be_visible()
     expect(page.get_by_text("Attending").first).to_be_visible()
     _no_victim_details(page)
+
+    tab_to(page, page.get_by_role("link", name="Record a risk review"))
+    page.keyboard.press("Enter")
+    check(page, "Record a risk review")
+    tab_to(page, page.get_by_role("button", name="Save risk review"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Enter the date of the review")).to_be_visible()
+    check(page, "Record a risk review with errors")
+    today = uk_today()
+    choose_first(page, "tool")
+    choose_first(page, "level")
+    page.fill("#reviewed_on-day", str(today.day))
+    page.fill("#reviewed_on-month", str(today.month))
+    page.fill("#reviewed_on-year", str(today.year))
+    page.fill("#reason", "Engaging well; no new incidents.")
+    page.get_by_role("button", name="Save risk review").click()
+    expect(page.get_by_text("Risk review saved")).to_be_visible()
+    check(page, "A placement with a risk review")
 
 
 def test_direct_placement_form(page: Page, live_server, partnership):

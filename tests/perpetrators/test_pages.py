@@ -100,9 +100,7 @@ def test_a_placement_made_directly_from_the_form(app, partnership):
             "source": "probation",
             "first_name": "Dan",
             "last_name": "Example",
-            "date_of_birth-day": "2",
-            "date_of_birth-month": "3",
-            "date_of_birth-year": "1985",
+            "date_of_birth": ["2", "3", "1985"],
         },
         page=new,
     )
@@ -110,6 +108,7 @@ def test_a_placement_made_directly_from_the_form(app, partnership):
     placement = db.session.scalar(sa.select(Placement))
     assert re.search(str(placement.id), made.location)
     assert placement.source.value == "probation" and placement.stage is Stage.REFERRED
+    assert str(placement.person.date_of_birth) == "1985-03-02"
 
 
 def test_another_agency_s_worker_gets_404_and_changes_nothing(app, partnership):

@@ -1,0 +1,70 @@
+"""Risk reviews of a placement over time: the tool, the level, the day, who reviewed and why. A
+level above the previous review's is a rise, kept on the review for the victim's worker's alerts
+and the measures (risk at start and at exit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .. import audit
+from ..audit.actions import AuditAction
+from ..exceptions import NotFound
+from ..extensions import db, utcnow
+from ..security.permissions import Permission, require
+from ..uk_time import uk_today
+from .models import Placement, RiskLevel, RiskReview, RiskTool
+from .placements import PlacementRefused
+
+
+@dataclass(frozen=True)
+class ReviewInput:
+    tool: RiskTool
+    level: RiskLevel
+    reviewed_on: date | None
+    reason: str
+
+
+def review(actor: Any, placement: Placement, data: ReviewInput) -> RiskReview:
+    """Record a risk review; refuses with a message a day in the future, one before the placement
+    was made, and no reason."""
+    require(actor, Permission.RUN_PROGRAMMES)
+    if placement.programme.agency_id != actor.agency_id:
+        raise NotFound("placement")
+    errors: dict[str, str] = {}
+    made_on = placement.created_at.date()
+    if data.reviewed_on is None:
+        errors["reviewed_on"] = "Enter the date of the review"
+    elif data.reviewed_on > uk_today():
+        errors["reviewed_on"] = "The date of the review must be today or in the past"
+    elif data.reviewed_on < made_on.replace(year=made_on.year - 1):
+        errors["reviewed_on"] = "The date of the review must be within a year before the referral"
+    if not data.reason.strip():
+        errors["reason"] = "Say why the risk is at this level"
+    if errors or data.reviewed_on is None:
+        raise PlacementRefused(errors)
+    reviewed_on = data.reviewed_on
+    earlier = [r for r in placement.risk_reviews if r.reviewed_on <= reviewed_on]
+    previous = earlier[-1] if earlier else None
+    row = RiskReview(
+        placement_id=placement.id,
+        tool=data.tool,
+        level=data.level,
+        reviewed_on=reviewed_on,
+        reviewer_id=actor.id,
+        rose=previous is not None and data.level.rank > previous.level.rank,
+        created_at=utcnow(),
+    )
+    row.reason = data.reason.strip()
+    placement.risk_reviews.append(row)
+    db.session.flush()
+    audit.record(
+        AuditAction.PLACEMENT_RISK_REVIEWED,
+        actor=actor,
+        target_type="placement",
+        target_id=placement.id,
+        purpose="risk rose" if row.rose else "risk reviewed",
+    )
+    db.session.commit()
+    return row

@@ -112,6 +112,7 @@ class AuditAction(enum.StrEnum):
     PLACEMENT_VIEWED = "placement.viewed"
     PLACEMENT_STAGE_CHANGED = "placement.stage_changed"
     PLACEMENT_RISK_REVIEWED = "placement.risk_reviewed"
+    PLACEMENT_DISRUPTION_RECORDED = "placement.disruption_recorded"
     # Exports and oversight
     EXPORT_PDF = "export.pdf"
     # Managers' reports: exports prepared in the background, and from the command line
@@ -220,6 +221,7 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.PLACEMENT_VIEWED: "Viewed a placement (who he is, workers' notes)",
     AuditAction.PLACEMENT_STAGE_CHANGED: "Moved a placement to another stage",
     AuditAction.PLACEMENT_RISK_REVIEWED: "Recorded a risk review of a placement",
+    AuditAction.PLACEMENT_DISRUPTION_RECORDED: "Recorded a partner agency's disruption action",
     AuditAction.EXPORT_PDF: "Exported a PDF",
     AuditAction.REPORT_EXPORT_REQUESTED: (
         "Asked for a report export (board pack, CSV or Marac return)"

@@ -9,10 +9,22 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..accounts.models import Agency
 from ..directory.models import Service
 from ..extensions import db
 from ..uk_time import uk_today
-from .models import Programme, ProgrammeKind, Reason, RiskLevel, RiskTool, Source, Stage
+from .disruption import DisruptionInput
+from .disruption import record as record_disruption
+from .models import (
+    DisruptionKind,
+    Programme,
+    ProgrammeKind,
+    Reason,
+    RiskLevel,
+    RiskTool,
+    Source,
+    Stage,
+)
 from .placements import DirectPlacement, move, place_directly, take_released_routes
 from .risk import ReviewInput, review
 
@@ -79,5 +91,11 @@ def load(service: Service, worker: Any) -> bool:
             levels = (RiskLevel.MEDIUM, RiskLevel.HIGH if n == 3 else RiskLevel.STANDARD)
             for level, words in zip(levels, ("At assessment.", "Reviewed at week 6."), strict=True):
                 review(worker, placement, ReviewInput(RiskTool.SARA, level, uk_today(), words))
+        police = db.session.scalar(sa.select(Agency.id).where(Agency.code == "MPS"))
+        if Stage.DROPPED_OUT in stages and police is not None:  # he stopped coming: police act
+            action = DisruptionInput(
+                police, DisruptionKind.POLICE_ACTION, uk_today(), "Warning given (synthetic)."
+            )
+            record_disruption(worker, placement, action)
     take_released_routes()  # any demo referral's route to the programme
     return True

@@ -18,10 +18,12 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..directory.forms import WholeNumberField
 from ..referrals.journey_forms import GovDateField
+from .disruption import DisruptionInput
 from .models import (
     REASONS,
     SOURCE_LABELS,
     TRANSITIONS,
+    DisruptionKind,
     ProgrammeKind,
     ProgrammeStatus,
     Reason,
@@ -95,6 +97,11 @@ class MoveForm(FlaskForm):
         self.reason.choices = [(r.value, r.label) for r in reasons]
         if not self.is_submitted():
             self.expected.data = present.value
+
+    def chosen_reason(self) -> Reason | None:
+        """The reason ticked; None for none, or for a value that is no reason (tampered), which
+        the use case then refuses where the stage needs one."""
+        return next((r for r in Reason if r.value == self.reason.data), None)
 
     def expected_stage(self) -> Stage | None:
         """The stage the page was showing (None if the field was lost or tampered with)."""
@@ -223,4 +230,38 @@ class RiskReviewForm(FlaskForm):
             level=RiskLevel(self.level.data),
             reviewed_on=self.reviewed_on.data,
             reason=self.reason.data or "",
+        )
+
+
+class DisruptionForm(FlaskForm):
+    agency = SelectField(
+        "Which agency took the action?",
+        widget=GovSelect(),
+        validators=[InputRequired("Select the agency that took the action")],
+    )
+    kind = RadioField(
+        "What did they do?",
+        widget=GovRadioInput(),
+        choices=[(k.value, k.label) for k in DisruptionKind],
+        validators=[InputRequired("Select what they did")],
+    )
+    taken_on = GovDateField("Date of the action", "The date of the action must be a real date")
+    outcome = TextAreaField(
+        "What came of it? (optional)",
+        widget=GovTextArea(),
+        filters=[_strip],
+        validators=[Length(max=2000, message="The outcome must be 2,000 characters or fewer")],
+    )
+    submit = SubmitField("Save action", widget=GovSubmitInput())
+
+    def validate_taken_on(self, field: GovDateField) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date of the action")
+
+    def disruption_input(self) -> DisruptionInput:
+        return DisruptionInput(
+            agency_id=_uuid(self.agency.data or ""),
+            kind=DisruptionKind(self.kind.data),
+            taken_on=self.taken_on.data,
+            outcome=self.outcome.data or "",
         )

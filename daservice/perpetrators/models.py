@@ -233,9 +233,13 @@ class Placement(db.Model, UUIDModel):  # type: ignore[name-defined]
     stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]  # first attended
     ended_at: Mapped[datetime | None]
+    # Each change of the row is conditional on the version it was read at, so of two moves made
+    # at once from the same stage one is refused (StaleDataError in placements.move).
+    version: Mapped[int] = mapped_column(default=1)
 
     programme: Mapped[Programme] = relationship(lazy="joined")
     person: Mapped[Person] = relationship()
+    __mapper_args__ = {"version_id_col": version}
     changes: Mapped[list[PlacementChange]] = relationship(
         back_populates="placement",
         order_by="PlacementChange.at",
@@ -243,6 +247,10 @@ class Placement(db.Model, UUIDModel):  # type: ignore[name-defined]
     )
     risk_reviews: Mapped[list[RiskReview]] = relationship(
         order_by="(RiskReview.reviewed_on, RiskReview.created_at)",
+        cascade="all, delete-orphan",
+    )
+    disruptions: Mapped[list[DisruptionAction]] = relationship(
+        order_by="(DisruptionAction.taken_on, DisruptionAction.created_at)",
         cascade="all, delete-orphan",
     )
 
@@ -344,3 +352,49 @@ class RiskReview(db.Model, UUIDModel):  # type: ignore[name-defined]
 
     def __repr__(self) -> str:
         return f"<RiskReview {self.id} {self.level}>"
+
+
+class DisruptionKind(enum.StrEnum):
+    """What a partner agency did about a man who will not engage (Drive's disruption work)."""
+
+    POLICE_ACTION = "police_action"  # arrest, charge, a warning, a Domestic Abuse Protection Notice
+    CIVIL_ORDER = "civil_order"  # a non-molestation, occupation or protection order
+    PROBATION_ENFORCEMENT = "probation_enforcement"  # a breach or a recall
+    HOUSING_ACTION = "housing_action"  # tenancy enforcement, a move
+    CHILDRENS_SERVICES = "childrens_services"  # a child protection plan or conference
+    INFORMATION_SHARED = "information_shared"  # with a partner under a sharing agreement
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            DisruptionKind.POLICE_ACTION: "Police action",
+            DisruptionKind.CIVIL_ORDER: "A civil order",
+            DisruptionKind.PROBATION_ENFORCEMENT: "Probation enforcement",
+            DisruptionKind.HOUSING_ACTION: "Housing action",
+            DisruptionKind.CHILDRENS_SERVICES: "Children's services action",
+            DisruptionKind.INFORMATION_SHARED: "Information shared with a partner",
+            DisruptionKind.OTHER: "Another action",
+        }[self]
+
+
+class DisruptionAction(db.Model, UUIDModel):  # type: ignore[name-defined]
+    """An action a partner agency took to disrupt a man who will not engage: which agency, what,
+    when, and what came of it (the outcome, in words, is protected)."""
+
+    __tablename__ = "placement_disruptions"
+
+    placement_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("placements.id", ondelete="CASCADE"), index=True
+    )
+    agency_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("agencies.id"))
+    kind: Mapped[DisruptionKind] = mapped_column(str_enum(DisruptionKind))
+    taken_on: Mapped[date]
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome = Encrypted()
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<DisruptionAction {self.id} {self.kind}>"

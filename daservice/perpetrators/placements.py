@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..audit.actions import AuditAction
@@ -20,7 +21,7 @@ from ..exceptions import DomainError, InvalidTransition, NotFound
 from ..extensions import db, utcnow
 from ..people import matching as people
 from ..people.models import PersonIndex, PersonKind
-from ..referrals.models import Referral, Route
+from ..referrals.models import Referral, Route, RouteStatus
 from ..security.permissions import Permission, require
 from .models import (
     HOLDS_A_PLACE,
@@ -58,6 +59,9 @@ def take_released_routes(now: datetime | None = None) -> int:
         .outerjoin(Placement, Placement.route_id == Route.id)
         .where(
             Route.released_at.is_not(None),
+            Route.released_at >= Programme.created_at,  # not the history of a service linked late
+            Route.status.not_in((RouteStatus.DECLINED, RouteStatus.CLOSED)),
+            Programme.status == ProgrammeStatus.OPEN,  # a paused programme's routes wait
             Placement.id.is_(None),
             Referral.perpetrator_id.is_not(None),
         )
@@ -210,6 +214,15 @@ def move(
         raise PlacementRefused({"detail": "Say what the other reason is"})
     if stage is Stage.ATTENDING and placement.stage not in HOLDS_A_PLACE:
         programme = placement.programme
+        if programme.status is ProgrammeStatus.CLOSED:
+            raise InvalidTransition(f"{programme.name} has closed: no one can start on it")
+        # Starts on one programme are made one at a time: this takes the programme's row lock
+        # (PostgreSQL) or the write lock (SQLite) before the places are counted.
+        db.session.execute(
+            sa.update(Programme)
+            .where(Programme.id == programme.id)
+            .values(capacity=Programme.capacity)
+        )
         if attending_count(programme.id) >= programme.capacity:
             raise InvalidTransition(
                 f"{programme.name} is full ({programme.capacity} places): "
@@ -221,8 +234,12 @@ def move(
     change = PlacementChange(from_stage=old, to_stage=stage, reason=reason, at=now, by_id=actor.id)
     if detail.strip():
         change.detail = detail.strip()
-    placement.changes.append(change)
-    db.session.flush()
+    try:
+        placement.changes.append(change)  # loading the history flushes the stage change first
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise InvalidTransition("This placement has just been changed by someone else") from None
     audit.record(
         AuditAction.PLACEMENT_STAGE_CHANGED,
         actor=actor,

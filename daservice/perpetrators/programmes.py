@@ -96,7 +96,11 @@ def save_programme(actor: Any, programme: Programme | None, data: ProgrammeInput
     programme.service_id = data.service_id
     if creating:
         db.session.add(programme)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:  # the same name or service saved at the same moment
+        db.session.rollback()
+        raise PlacementRefused({"name": "There is already a programme with this name"}) from None
     audit.record(
         AuditAction.PROGRAMME_SAVED,
         actor=actor,

@@ -5,7 +5,7 @@ and the measures (risk at start and at exit)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from .. import audit
@@ -33,12 +33,12 @@ def review(actor: Any, placement: Placement, data: ReviewInput) -> RiskReview:
     if placement.programme.agency_id != actor.agency_id:
         raise NotFound("placement")
     errors: dict[str, str] = {}
-    made_on = placement.created_at.date()
+    made_on = uk_today(placement.created_at)
     if data.reviewed_on is None:
         errors["reviewed_on"] = "Enter the date of the review"
     elif data.reviewed_on > uk_today():
         errors["reviewed_on"] = "The date of the review must be today or in the past"
-    elif data.reviewed_on < made_on.replace(year=made_on.year - 1):
+    elif data.reviewed_on < made_on - timedelta(days=366):
         errors["reviewed_on"] = "The date of the review must be within a year before the referral"
     if not data.reason.strip():
         errors["reason"] = "Say why the risk is at this level"
@@ -46,6 +46,7 @@ def review(actor: Any, placement: Placement, data: ReviewInput) -> RiskReview:
         raise PlacementRefused(errors)
     reviewed_on = data.reviewed_on
     earlier = [r for r in placement.risk_reviews if r.reviewed_on <= reviewed_on]
+    later = [r for r in placement.risk_reviews if r.reviewed_on > reviewed_on]
     previous = earlier[-1] if earlier else None
     row = RiskReview(
         placement_id=placement.id,
@@ -57,6 +58,8 @@ def review(actor: Any, placement: Placement, data: ReviewInput) -> RiskReview:
         created_at=utcnow(),
     )
     row.reason = data.reason.strip()
+    if later:  # a review dated before another: the later one now rises, or not, from this one
+        later[0].rose = data.level.rank < later[0].level.rank
     placement.risk_reviews.append(row)
     db.session.flush()
     audit.record(

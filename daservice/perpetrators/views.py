@@ -12,9 +12,9 @@ from flask import Blueprint, Flask, flash, redirect, render_template, url_for
 from ..accounts import actor
 from ..exceptions import InvalidTransition
 from ..security.permissions import Permission, protect
-from . import pages, placements, programmes, queries, risk
-from .forms import DirectPlacementForm, MoveForm, ProgrammeForm, RiskReviewForm
-from .models import Programme, Reason, Source, Stage
+from . import disruption, pages, placements, programmes, queries, risk
+from .forms import DirectPlacementForm, DisruptionForm, MoveForm, ProgrammeForm, RiskReviewForm
+from .models import Programme, Source, Stage
 
 bp = Blueprint("programmes", __name__, url_prefix="/programmes")
 protect(bp, Permission.RUN_PROGRAMMES)
@@ -109,13 +109,15 @@ def placement(placement_id: uuid.UUID) -> Any:
     if not found.stage.ended:
         form = MoveForm()
         form.offer(found.stage)
-        if form.validate_on_submit():
+        if form.validate_on_submit() and form.expected_stage() is None:
+            form.form_errors.append("This page was out of date: check the placement and try again")
+        elif form.is_submitted() and not form.errors:
             try:
                 placements.move(
                     user,
                     found,
                     Stage(form.stage.data),
-                    reason=Reason(form.reason.data) if form.reason.data else None,
+                    reason=form.chosen_reason(),
                     detail=form.detail.data or "",
                     expected=form.expected_stage(),
                 )
@@ -150,9 +152,32 @@ def new_risk_review(placement_id: uuid.UUID) -> Any:
     )
 
 
+@bp.route("/placements/<uuid:placement_id>/disruption/new", methods=["GET", "POST"])
+def new_disruption(placement_id: uuid.UUID) -> Any:
+    user = actor()
+    found = queries.placement_for(user, placement_id)
+    form = DisruptionForm()
+    form.agency.choices = [("", "Select an agency")] + [
+        (str(a.id), a.name) for a in disruption.agencies()
+    ]
+    if form.validate_on_submit():
+        try:
+            disruption.record(user, found, form.disruption_input())
+        except placements.PlacementRefused as refused:
+            _show(form, refused.errors)
+        else:
+            flash("Disruption action saved", "success")
+            return redirect(url_for("programmes.placement", placement_id=found.id))
+    return render_template("perpetrators/disruption.html", form=form, placement=found), (
+        400 if form.errors else 200
+    )
+
+
 def _show(form: Any, errors: dict[str, str]) -> None:
     """The use case's refusals on the fields they are about (the error summary links them)."""
     for name, message in errors.items():
-        field = getattr(form, name, None) or getattr(form, "stage", None)
-        if field is not None:
+        field = getattr(form, name, None)
+        if field is None:  # about the whole form (a programme paused meanwhile)
+            form.form_errors.append(message)
+        else:
             field.errors = [*field.errors, message]

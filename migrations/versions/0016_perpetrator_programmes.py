@@ -56,6 +56,7 @@ def upgrade():
     sa.Column('stage_changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_placements_created_by_id_users')),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_placements_person_id_people')),

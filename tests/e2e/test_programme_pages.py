@@ -109,3 +109,15 @@ def test_programme_form(page: Page, live_server, partnership):
     page.check("#status")
     page.get_by_role("button", name="Save programme").click()
     expect(page.get_by_role("heading", name="Caring Dads")).to_be_visible()
+
+
+def test_disruption_form(page: Page, live_server, partnership):
+    placement = _placement_from_a_referral()
+    sign_in(page, partnership["worker"])
+    page.goto(f"/programmes/placements/{placement.id}")
+    page.get_by_role("link", name="Record a disruption action").click()
+    check(page, "Record a disruption action")
+    page.get_by_role("button", name="Save action").click()
+    expect(page.get_by_role("link", name="Select the agency that took the action")).to_be_visible()
+    check(page, "Record a disruption action with errors")
+    _no_victim_details(page)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from daservice.accounts.models import Role
 from daservice.audit.models import AuditEvent
 from daservice.extensions import db
-from daservice.perpetrators.models import Placement, Stage
+from daservice.perpetrators.models import Placement, ProgrammeStatus, Stage
 from daservice.perpetrators.placements import take_released_routes
 from tests import factories
 from tests.conftest import LoginActions
@@ -48,8 +48,12 @@ def test_a_worker_takes_a_placement_from_referral_to_attending(app, partnership)
     assert "Kyle Example" in listing and "Referred" in listing
 
     page = f"/programmes/placements/{placement.id}"
-    for stage in ("contacted", "assessed", "attending"):
-        response = worker.post(page, {"stage": stage, "expected": "", "detail": ""}, page=page)
+    for seen, stage in (
+        ("referred", "contacted"),
+        ("contacted", "assessed"),
+        ("assessed", "attending"),
+    ):
+        response = worker.post(page, {"stage": stage, "expected": seen, "detail": ""}, page=page)
         assert response.status_code == 302, response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Placement, placement.id).stage is Stage.ATTENDING
@@ -76,9 +80,18 @@ def test_a_move_with_no_answer_or_no_reason_shows_the_error_summary(app, partner
     assert "govuk-error-summary" in body and "Select what has happened" in body
     assert "kept words" in body  # what she typed is not lost
 
-    no_reason = worker.post(page, {"stage": "dropped_out"}, page=page)
+    no_reason = worker.post(page, {"stage": "dropped_out", "expected": "referred"}, page=page)
     body = no_reason.get_data(as_text=True)
     assert no_reason.status_code == 400 and "Select why he is dropped out" in body
+
+    for tampered in (" ", "nonsense"):  # no reason at all, as far as the pipeline can tell
+        response = worker.post(
+            page, {"stage": "dropped_out", "reason": tampered, "expected": "referred"}, page=page
+        )
+        assert response.status_code == 400, tampered
+
+    stale = worker.post(page, {"stage": "contacted"}, page=page)  # no stage seen: refused
+    assert stale.status_code == 400 and "This page was out of date" in stale.get_data(as_text=True)
 
     wrong = worker.post(page, {"stage": "attending"}, page=page)  # not offered from referred
     assert wrong.status_code == 400 and "Not a valid choice" in wrong.get_data(as_text=True)
@@ -109,6 +122,16 @@ def test_a_placement_made_directly_from_the_form(app, partnership):
     assert re.search(str(placement.id), made.location)
     assert placement.source.value == "probation" and placement.stage is Stage.REFERRED
     assert str(placement.person.date_of_birth) == "1985-03-02"
+
+    # A programme paused while the form was open: the refusal is shown, and nothing is made.
+    partnership["programme"].status = ProgrammeStatus.PAUSED
+    db.session.commit()
+    paused = worker.post(
+        new, {"source": "probation", "first_name": "A", "last_name": "B"}, page=new
+    )
+    body = paused.get_data(as_text=True)
+    assert paused.status_code == 400 and "is paused" in body and "govuk-error-summary" in body
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Placement)) == 1
 
 
 def test_another_agency_s_worker_gets_404_and_changes_nothing(app, partnership):

@@ -28,7 +28,7 @@ from daservice.perpetrators.placements import (
     place_directly,
     take_released_routes,
 )
-from daservice.referrals.models import Route
+from daservice.referrals.models import Route, RouteStatus
 from tests import factories
 
 
@@ -265,3 +265,49 @@ def test_only_the_provider_agency_s_programme_workers_see_a_placement(partnershi
     db.session.rollback()
     db.session.expire_all()
     assert db.session.get(Placement, placement.id).stage is Stage.REFERRED
+
+
+def test_of_two_moves_made_at_once_from_the_same_stage_one_is_refused(app, partnership):
+    """Two workers' requests, each with the placement as it was read (two sessions)."""
+    from sqlalchemy.orm import Session
+
+    worker = partnership["worker"]
+    placement = _direct(worker, partnership["programme"])
+    with Session(db.engine) as other:
+        theirs = other.get(Placement, placement.id)
+        theirs.stage = Stage.CONTACTED
+        theirs.version += 0  # an ordinary change: the version moves on at flush
+        other.commit()
+    with pytest.raises(InvalidTransition, match="just been changed"):
+        move(worker, placement, Stage.DROPPED_OUT, reason=Reason.DISENGAGED)
+    db.session.expire_all()
+    assert db.session.get(Placement, placement.id).stage is Stage.CONTACTED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PlacementChange)) == 1
+
+
+def test_no_one_starts_on_a_closed_programme(partnership):
+    worker, programme = partnership["worker"], partnership["programme"]
+    placement = _direct(worker, programme)
+    for stage in (Stage.CONTACTED, Stage.ASSESSED):
+        move(worker, placement, stage)
+    programme.status = ProgrammeStatus.CLOSED
+    db.session.commit()
+    with pytest.raises(InvalidTransition, match="has closed"):
+        move(worker, placement, Stage.ATTENDING)
+
+
+def test_declined_routes_and_paused_programmes_make_no_placement(partnership):
+    programme = partnership["programme"]
+    programme.status = ProgrammeStatus.PAUSED
+    db.session.commit()
+    _referral_with_programme()
+    assert take_released_routes() == 0  # a paused programme's routes wait
+    programme.status = ProgrammeStatus.OPEN
+    db.session.commit()
+    route = db.session.scalar(sa.select(Route).where(Route.service_id == programme.service_id))
+    route.status = RouteStatus.DECLINED
+    db.session.commit()
+    assert take_released_routes() == 0
+    route.status = RouteStatus.PENDING
+    db.session.commit()
+    assert take_released_routes() == 1

@@ -90,3 +90,13 @@ def test_a_worker_records_one_from_the_placement_page(app, partnership):
     assert saved.status_code == 302
     page = worker.client.get(f"/programmes/placements/{placement.id}").get_data(as_text=True)
     assert "Further incident reported by police." in page and "High" in page
+
+
+def test_a_review_dated_between_two_others_mends_the_later_one_s_rise(partnership):
+    worker, placement = partnership["worker"], _placement(partnership)
+    today = uk_today()
+    _review(worker, placement, RiskLevel.MEDIUM, today - timedelta(days=60))
+    later = _review(worker, placement, RiskLevel.HIGH, today)
+    assert later.rose
+    between = _review(worker, placement, RiskLevel.HIGH, today - timedelta(days=30))
+    assert between.rose and not later.rose  # the rise was on the day between

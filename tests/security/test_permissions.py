@@ -113,6 +113,7 @@ REQUIRED: dict[str, set[Permission]] = {
     "programmes.new_placement": {Permission.RUN_PROGRAMMES},
     "programmes.placement": {Permission.RUN_PROGRAMMES},
     "programmes.new_risk_review": {Permission.RUN_PROGRAMMES},
+    "programmes.new_disruption": {Permission.RUN_PROGRAMMES},
     "report_exports.index": {Permission.VIEW_REPORTS},
     "report_exports.create": {Permission.VIEW_REPORTS},
     "report_exports.status": {Permission.VIEW_REPORTS},

@@ -107,7 +107,7 @@ def load() -> None:
         click.echo(f"Created {history} synthetic referrals over the last six quarters.")
     programme_worker = users.get("programme")
     if programme_worker and programmes_demo.load(
-        services[ServiceKind.PERPETRATOR_PROGRAMME], programme_worker
+        services[ServiceKind.PERPETRATOR_PROGRAMME], programme_worker, users.get("referrer")
     ):
         click.echo(f"Created the demo perpetrator programme ({programmes_demo.PROGRAMME_NAME}).")
     if training_demo.load(agencies, users):

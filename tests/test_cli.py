@@ -33,11 +33,15 @@ def test_demo_load_is_idempotent_and_covers_every_role(runner):
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     users, agencies, referrals = row_count("users"), row_count("agencies"), row_count("referrals")
-    # The five referrals of today, and the history behind the board pack's quarters.
+    # The five referrals of today, the one whose perpetrator is on the demo programme, and the
+    # history behind the board pack's quarters.
     history = runner.app.config["DEMO_HISTORY_REFERRALS"]
-    assert referrals == 5 + history and row_count("services") == 6
+    assert referrals == 5 + 1 + history and row_count("services") == 6
     placements = row_count("placements")
-    assert row_count("programmes") == 1 and placements >= 6  # the demo programme's, at least
+    assert row_count("programmes") == 1 and placements >= 7  # the demo programme's, at least
+    # Registers taken, one to take, and updates waiting for the demo IDVA.
+    assert row_count("programme_sessions") == 3 and row_count("programme_attendance") >= 2
+    assert row_count("engagement_events") >= 4
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
     assert (row_count("programmes"), row_count("placements")) == (1, placements)

@@ -113,6 +113,10 @@ class AuditAction(enum.StrEnum):
     PLACEMENT_STAGE_CHANGED = "placement.stage_changed"
     PLACEMENT_RISK_REVIEWED = "placement.risk_reviewed"
     PLACEMENT_DISRUPTION_RECORDED = "placement.disruption_recorded"
+    PROGRAMME_SESSION_ADDED = "programme.session_added"
+    PROGRAMME_REGISTER_VIEWED = "programme.register_viewed"
+    PROGRAMME_REGISTER_SAVED = "programme.register_saved"
+    PARTNER_UPDATES_VIEWED = "programme.partner_updates_viewed"
     # Exports and oversight
     EXPORT_PDF = "export.pdf"
     # Managers' reports: exports prepared in the background, and from the command line
@@ -222,6 +226,14 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.PLACEMENT_STAGE_CHANGED: "Moved a placement to another stage",
     AuditAction.PLACEMENT_RISK_REVIEWED: "Recorded a risk review of a placement",
     AuditAction.PLACEMENT_DISRUPTION_RECORDED: "Recorded a partner agency's disruption action",
+    AuditAction.PROGRAMME_SESSION_ADDED: "Added a programme session",
+    AuditAction.PROGRAMME_REGISTER_VIEWED: (
+        "Viewed a programme session's register (who attended, notes, concerns)"
+    ),
+    AuditAction.PROGRAMME_REGISTER_SAVED: "Saved a programme session's register",
+    AuditAction.PARTNER_UPDATES_VIEWED: (
+        "Viewed programme updates about a person she supports (partner support)"
+    ),
     AuditAction.EXPORT_PDF: "Exported a PDF",
     AuditAction.REPORT_EXPORT_REQUESTED: (
         "Asked for a report export (board pack, CSV or Marac return)"

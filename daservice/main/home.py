@@ -17,6 +17,7 @@ from ..directory import queries as directory_queries
 from ..directory.models import Service
 from ..extensions import utcnow
 from ..perpetrators import pages as programme_pages
+from ..perpetrators import partner_support
 from ..referrals import attention
 from ..referrals.models import RouteStatus
 from ..security.permissions import Permission, allows
@@ -124,6 +125,8 @@ class Home:
     lead: LeadAttention | None = None
     own_training: training_dashboard.OwnTraining | None = None
     programmes: programme_pages.Attention | None = None
+    # Programme updates her partner-support services have not read (None: she works none).
+    partner_updates: int | None = None
     expiring_days: int = 0  # what "expiring soon" means, in days
     # True when none of her roles has work in the service yet (training, manager).
     nothing_yet: bool = False
@@ -144,8 +147,10 @@ def for_user(user: User, now: datetime | None = None) -> Home:
     worker = referrer = None
     unstaffed = None
     failed = None
+    partner_updates = None
     if allows(user, Permission.WORK_ROUTES):
         worker = attention.for_worker(user, now)
+        partner_updates = partner_support.unseen_count(user)
     if allows(user, Permission.REFER):
         referrer = attention.for_referrer(user, now)
     if allows(user, Permission.MANAGE_DIRECTORY):
@@ -167,6 +172,7 @@ def for_user(user: User, now: datetime | None = None) -> Home:
     has_work = any(allows(user, p) for p in PERMISSIONS_WITH_WORK)
     return Home(
         programmes=programmes,
+        partner_updates=partner_updates,
         coordinator=coordinator,
         lead=lead,
         own_training=own,

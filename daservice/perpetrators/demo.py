@@ -1,10 +1,11 @@
 """The demo programme: the demo partnership's programme service as a Drive-style programme, with
-synthetic placements at several stages of the pipeline (made and moved by the demo programme
-worker through the same use cases as the pages)."""
+synthetic placements at several stages of the pipeline, group sessions with their registers, and
+one placement made from a demo referral, so the demo IDVA has programme updates waiting (all made
+and moved by the demo programme worker through the same use cases as the pages)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,15 +14,19 @@ from ..accounts.models import Agency
 from ..directory.models import Service
 from ..extensions import db
 from ..uk_time import uk_today
+from . import sessions
 from .disruption import DisruptionInput
 from .disruption import record as record_disruption
 from .models import (
+    Attendance,
     DisruptionKind,
+    Placement,
     Programme,
     ProgrammeKind,
     Reason,
     RiskLevel,
     RiskTool,
+    SessionKind,
     Source,
     Stage,
 )
@@ -65,7 +70,7 @@ PLACEMENTS: list[tuple[str, str, Source, tuple[Stage, ...], Reason | None]] = [
 ]
 
 
-def load(service: Service, worker: Any) -> bool:
+def load(service: Service, worker: Any, referrer: Any = None) -> bool:
     """The demo programme and its placements, once (False if they were there already)."""
     if db.session.scalar(sa.select(Programme).where(Programme.service_id == service.id)):
         return False
@@ -97,5 +102,89 @@ def load(service: Service, worker: Any) -> bool:
                 police, DisruptionKind.POLICE_ACTION, uk_today(), "Warning given (synthetic)."
             )
             record_disruption(worker, placement, action)
-    take_released_routes()  # any demo referral's route to the programme
+    if referrer is not None:
+        _linked_placement(referrer, worker)
+    _sessions(worker, programme)
     return True
+
+
+def _linked_placement(referrer: Any, worker: Any) -> None:
+    """A high-risk demo referral that asks for the perpetrator to be referred to the programme:
+    its route to the IDVA service is the victim's, its route here his placement."""
+    from ..referrals import drafts
+    from ..referrals import services as referral_services
+
+    body = {
+        "victim": {
+            "first_name": "Demo",
+            "last_name": "Partner-Support",
+            "date_of_birth": "1990-02-12",
+            "postcode": "IG1 1DD",
+            "phone": "07700 900555",
+        },
+        "safe_contact": {
+            "safe_to_contact": True,
+            "phone": "07700 900555",
+            "safe_times": "Weekdays 10am to 2pm",
+            "text_ok": True,
+            "voicemail_ok": False,
+            "letters_ok": False,
+            "code_word": "demo",
+        },
+        "perpetrator": {
+            "first_name": "Jason",
+            "last_name": "Demo-Linked",
+            "date_of_birth": "1987-08-03",
+            "relationship": "ex-partner",
+        },
+        "refer_perpetrator_to_programme": True,
+        "risk": {
+            "tool": "dash",
+            "answers": {str(q): "yes" if q <= 15 else "no" for q in range(1, 25)},
+        },
+        "consent": {"status": "given"},
+        "narrative": "Synthetic demo referral. Nothing here is about a real person.",
+    }
+    draft = drafts.start(referrer)
+    drafts.save(referrer, draft.id, body)
+    referral_services.submit_draft(referrer, draft.id)
+    take_released_routes()
+
+
+def _sessions(worker: Any, programme: Programme) -> None:
+    """Three weekly group sessions; the last two weeks' registers are taken (the linked man missed
+    one and a concern was raised), this week's is waiting for the demo worker."""
+    linked = db.session.scalar(
+        sa.select(Placement).where(
+            Placement.programme_id == programme.id, Placement.referral_id.is_not(None)
+        )
+    )
+    if linked is not None:
+        for stage in (Stage.CONTACTED, Stage.ASSESSED, Stage.ATTENDING):
+            move(worker, linked, stage)
+        review(
+            worker, linked, ReviewInput(RiskTool.DASH, RiskLevel.MEDIUM, uk_today(), "At start.")
+        )
+        review(
+            worker, linked, ReviewInput(RiskTool.DASH, RiskLevel.HIGH, uk_today(), "After week 2.")
+        )
+    today = uk_today()
+    for weeks_ago, topic in ((2, "Week 1: what abuse is"), (1, "Week 2: jealousy and control")):
+        session = sessions.add_session(
+            worker,
+            programme,
+            sessions.SessionInput(SessionKind.GROUP, today - timedelta(weeks=weeks_ago), topic),
+        )
+        sheet = sessions.register(worker, session)
+        lines = {}
+        for line in sheet.lines:
+            missed = linked is not None and line.placement.id == linked.id and weeks_ago == 1
+            lines[line.placement.id] = sessions.LineInput(
+                Attendance.ABSENT if missed else Attendance.ATTENDED,
+                concern_raised=missed,
+                concern="Did not attend and did not answer calls (synthetic)." if missed else "",
+            )
+        sessions.save_register(worker, session, lines, "Synthetic facilitators' notes.")
+    sessions.add_session(
+        worker, programme, sessions.SessionInput(SessionKind.GROUP, today, "Week 3: respect")
+    )

@@ -13,12 +13,12 @@ import sqlalchemy as sa
 from .. import audit
 from ..accounts.models import Agency
 from ..audit.actions import AuditAction
-from ..exceptions import NotFound
 from ..extensions import db, utcnow
 from ..security.permissions import Permission, require
 from ..uk_time import uk_today
+from . import queries
 from .models import DisruptionAction, DisruptionKind, Placement
-from .placements import PlacementRefused
+from .refusals import Refused
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,7 @@ def agencies() -> list[Agency]:
 
 def record(actor: Any, placement: Placement, data: DisruptionInput) -> DisruptionAction:
     require(actor, Permission.RUN_PROGRAMMES)
-    if placement.programme.agency_id != actor.agency_id:
-        raise NotFound("placement")
+    queries.check_placement(actor, placement)
     errors: dict[str, str] = {}
     if data.agency_id is None or db.session.get(Agency, data.agency_id) is None:
         errors["agency"] = "Select the agency that took the action"
@@ -46,7 +45,7 @@ def record(actor: Any, placement: Placement, data: DisruptionInput) -> Disruptio
     elif data.taken_on > uk_today():
         errors["taken_on"] = "The date of the action must be today or in the past"
     if errors or data.agency_id is None or data.taken_on is None:
-        raise PlacementRefused(errors)
+        raise Refused(errors)
     row = DisruptionAction(
         placement_id=placement.id,
         agency_id=data.agency_id,

@@ -1,4 +1,6 @@
-"""Forms for placements: making one directly, and moving one along the pipeline."""
+"""Forms for programmes, placements (made directly, moved along the pipeline), risk reviews,
+disruption actions and sessions. A register is read from the request in ``views``: its fields are
+one line per man."""
 
 from __future__ import annotations
 
@@ -29,11 +31,13 @@ from .models import (
     Reason,
     RiskLevel,
     RiskTool,
+    SessionKind,
     Source,
     Stage,
 )
 from .programmes import ProgrammeInput
 from .risk import ReviewInput
+from .sessions import SessionInput
 
 
 def _strip(value: Any) -> Any:
@@ -264,4 +268,46 @@ class DisruptionForm(FlaskForm):
             kind=DisruptionKind(self.kind.data),
             taken_on=self.taken_on.data,
             outcome=self.outcome.data or "",
+        )
+
+
+class SessionForm(FlaskForm):
+    kind = RadioField(
+        "What kind of session?",
+        widget=GovRadioInput(),
+        choices=[(k.value, k.label) for k in SessionKind],
+        validators=[InputRequired("Select what kind of session it is")],
+    )
+    placement = SelectField("Who is it with?", widget=GovSelect(), validators=[Optional()])
+    held_on = GovDateField(
+        "Date of the session",
+        "The date of the session must be a real date",
+        description="For example, 27 11 2026",
+    )
+    topic = StringField(
+        "What did it cover?",
+        description="The session's subject, for example Week 4: jealousy and control. "
+        "Write nothing about anyone in it.",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[
+            InputRequired("Enter what the session covered"),
+            Length(max=200, message="What it covered must be 200 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Add the session", widget=GovSubmitInput())
+
+    def validate_held_on(self, field: GovDateField) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date of the session")
+
+    def session_input(self) -> SessionInput:
+        kind = SessionKind(self.kind.data)
+        return SessionInput(
+            kind=kind,
+            held_on=self.held_on.data,
+            topic=self.topic.data or "",
+            placement_id=_uuid(self.placement.data or "")
+            if kind is SessionKind.ONE_TO_ONE
+            else None,
         )

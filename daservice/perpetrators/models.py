@@ -398,3 +398,151 @@ class DisruptionAction(db.Model, UUIDModel):  # type: ignore[name-defined]
 
     def __repr__(self) -> str:
         return f"<DisruptionAction {self.id} {self.kind}>"
+
+
+class SessionKind(enum.StrEnum):
+    GROUP = "group"
+    ONE_TO_ONE = "one_to_one"
+
+    @property
+    def label(self) -> str:
+        return {SessionKind.GROUP: "Group session", SessionKind.ONE_TO_ONE: "One-to-one"}[self]
+
+
+class ProgrammeSession(db.Model, UUIDModel):  # type: ignore[name-defined]
+    """A group session of a programme, or one-to-one work with one man, and its register."""
+
+    __tablename__ = "programme_sessions"
+    __table_args__ = (sa.Index("ix_programme_sessions_programme_day", "programme_id", "held_on"),)
+
+    programme_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("programmes.id"))
+    kind: Mapped[SessionKind] = mapped_column(str_enum(SessionKind))
+    # One-to-one work is with one placement; a group session's register is everyone attending.
+    placement_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("placements.id"), index=True
+    )
+    held_on: Mapped[date]
+    # What the session covered, from the programme's curriculum (published, about no one).
+    topic: Mapped[str] = mapped_column(sa.String(200))
+    facilitator_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    register_saved_at: Mapped[datetime | None]
+    # The facilitators' notes of the session: may say anything about the men, or their partners.
+    notes = Encrypted()
+
+    programme: Mapped[Programme] = relationship(lazy="joined")
+    placement: Mapped[Placement | None] = relationship()
+    facilitator: Mapped[User | None] = relationship(foreign_keys=[facilitator_id])
+    attendance: Mapped[list[SessionAttendance]] = relationship(
+        back_populates="session", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<ProgrammeSession {self.id} {self.held_on}>"
+
+
+class Attendance(enum.StrEnum):
+    ATTENDED = "attended"
+    LATE = "late"
+    ABSENT = "absent"  # a missed session: an engagement event
+    EXCUSED = "excused"  # absent with a reason the programme accepted
+
+    @property
+    def label(self) -> str:
+        return {
+            Attendance.ATTENDED: "Attended",
+            Attendance.LATE: "Late",
+            Attendance.ABSENT: "Absent",
+            Attendance.EXCUSED: "Absent with a reason (excused)",
+        }[self]
+
+
+class SessionAttendance(db.Model, UUIDModel):  # type: ignore[name-defined]
+    """One man's line on a session's register; saved again, the line is changed, never doubled."""
+
+    __tablename__ = "programme_attendance"
+    __table_args__ = (sa.UniqueConstraint("session_id", "placement_id"),)
+
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("programme_sessions.id", ondelete="CASCADE")
+    )
+    placement_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("placements.id", ondelete="CASCADE"), index=True
+    )
+    mark: Mapped[Attendance] = mapped_column(str_enum(Attendance))
+    concern_raised: Mapped[bool] = mapped_column(default=False)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    # What the concern was, in the facilitator's words.
+    concern = Encrypted()
+
+    session: Mapped[ProgrammeSession] = relationship(back_populates="attendance")
+    placement: Mapped[Placement] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<SessionAttendance {self.id} {self.mark}>"
+
+
+class EngagementKind(enum.StrEnum):
+    """What his victim's worker is told of his engagement (never why, never the notes)."""
+
+    STARTED = "started"
+    MISSED_SESSION = "missed_session"
+    CONCERN_RAISED = "concern_raised"
+    RISK_INCREASED = "risk_increased"
+    SUSPENDED = "suspended"
+    NOT_SUITABLE = "not_suitable"
+    DROPPED_OUT = "dropped_out"
+    EXCLUDED = "excluded"
+    COMPLETED = "completed"
+
+    @property
+    def label(self) -> str:
+        return ENGAGEMENT_LABELS[self]
+
+
+ENGAGEMENT_LABELS = {
+    EngagementKind.STARTED: "Started the programme",
+    EngagementKind.MISSED_SESSION: "Missed a session",
+    EngagementKind.CONCERN_RAISED: "A concern was raised in a session",
+    EngagementKind.RISK_INCREASED: "His risk has increased",
+    EngagementKind.SUSPENDED: "Suspended from the programme",
+    EngagementKind.NOT_SUITABLE: "Assessed as not suitable for the programme",
+    EngagementKind.DROPPED_OUT: "Dropped out of the programme",
+    EngagementKind.EXCLUDED: "Excluded from the programme",
+    EngagementKind.COMPLETED: "Completed the programme",
+}
+
+# The stage changes his victim's worker is told of.
+STAGE_EVENTS = {
+    Stage.ATTENDING: EngagementKind.STARTED,  # the first time only
+    Stage.SUSPENDED: EngagementKind.SUSPENDED,
+    Stage.NOT_SUITABLE: EngagementKind.NOT_SUITABLE,
+    Stage.DROPPED_OUT: EngagementKind.DROPPED_OUT,
+    Stage.EXCLUDED: EngagementKind.EXCLUDED,
+    Stage.COMPLETED: EngagementKind.COMPLETED,
+}
+
+
+class EngagementEvent(db.Model, UUIDModel):  # type: ignore[name-defined]
+    """An engagement event of a placement: kept for every placement, and shown to the partner-
+    support worker of the victim whose referral it came from (``referral_id``). Plain: the kind
+    and the day are all she is told; what caused it stays on the programme's side."""
+
+    __tablename__ = "engagement_events"
+
+    placement_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("placements.id", ondelete="CASCADE"), index=True
+    )
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("referrals.id"), index=True)
+    kind: Mapped[EngagementKind] = mapped_column(str_enum(EngagementKind))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What made it ("attendance:<session>:<placement>"), so a register or form saved twice makes
+    # one event, not two.
+    key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    seen_at: Mapped[datetime | None]
+    seen_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    def __repr__(self) -> str:
+        return f"<EngagementEvent {self.id} {self.kind}>"

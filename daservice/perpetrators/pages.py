@@ -7,13 +7,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+
 from .. import audit
 from ..audit import Entry
 from ..audit.actions import AuditAction
 from ..extensions import db
-from . import queries
-from .models import Placement, Programme, Stage
-from .placements import attending_count, stage_counts
+from . import queries, sessions
+from .models import HOLDS_A_PLACE, Placement, Programme, ProgrammeSession, SessionAttendance, Stage
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,21 @@ class ProgrammeRow:
 
     @property
     def places_taken(self) -> int:
-        return self.counts.get(Stage.ATTENDING, 0) + self.counts.get(Stage.SUSPENDED, 0)
+        return sum(self.counts.get(s, 0) for s in HOLDS_A_PLACE)
 
 
 def programmes(user: Any) -> list[ProgrammeRow]:
-    return [
-        ProgrammeRow(p, stage_counts(p.id)) for p in db.session.scalars(queries.programmes_of(user))
-    ]
+    """Her agency's programmes, each with how many of its placements are at each stage (one
+    grouped count for them all)."""
+    found = list(db.session.scalars(queries.programmes_of(user)))
+    counts: dict[uuid.UUID, dict[Stage, int]] = {p.id: {} for p in found}
+    for programme_id, stage, count in db.session.execute(
+        sa.select(Placement.programme_id, Placement.stage, sa.func.count())
+        .where(Placement.programme_id.in_(list(counts)))
+        .group_by(Placement.programme_id, Placement.stage)
+    ):
+        counts[programme_id][stage] = count
+    return [ProgrammeRow(p, counts[p.id]) for p in found]
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,7 @@ class ProgrammePage:
     programme: Programme
     placements: list[Placement]  # open ones first, the latest change first
     places_taken: int
+    sessions: list[ProgrammeSession]  # the latest first
 
 
 def programme(user: Any, programme_id: uuid.UUID) -> ProgrammePage:
@@ -63,11 +73,28 @@ def programme(user: Any, programme_id: uuid.UUID) -> ProgrammePage:
         ]
     )
     db.session.commit()
-    return ProgrammePage(found, rows, attending_count(found.id))
+    places_taken = sum(1 for p in rows if p.stage in HOLDS_A_PLACE)
+    return ProgrammePage(found, rows, places_taken, sessions.sessions_of(found))
 
 
-def placement(user: Any, placement_id: uuid.UUID) -> Placement:
-    found = queries.placement_for(user, placement_id)
+def open_placements(user: Any, programme: Programme) -> list[Placement]:
+    """The programme's placements that have not ended, by name (one-to-one work is with one)."""
+    rows = db.session.scalars(
+        queries.placements_of(user).where(
+            Placement.programme_id == programme.id, Placement.ended_at.is_(None)
+        )
+    )
+    return sorted(rows, key=lambda p: (p.person.last_name or "", p.person.first_name or ""))
+
+
+@dataclass(frozen=True)
+class PlacementPage:
+    placement: Placement
+    attendance: list[SessionAttendance]  # his lines on registers, the latest first
+
+
+def placement(user: Any, found: Placement) -> PlacementPage:
+    """One placement (found by ``queries.placement_for``), its page view audited."""
     audit.record(
         AuditAction.PLACEMENT_VIEWED,
         actor=user,
@@ -76,7 +103,7 @@ def placement(user: Any, placement_id: uuid.UUID) -> Placement:
         purpose="placement page",
     )
     db.session.commit()
-    return found
+    return PlacementPage(found, sessions.attendance_of(found))
 
 
 @dataclass(frozen=True)
@@ -86,6 +113,7 @@ class Attention:
     programmes: int
     to_contact: int  # referred, not yet contacted
     waiting: int  # assessed as suitable, or on the waiting list: waiting for a start
+    registers_due: int  # sessions held by today with no register saved
 
 
 def attention(user: Any) -> Attention:
@@ -94,4 +122,5 @@ def attention(user: Any) -> Attention:
         programmes=len(rows),
         to_contact=sum(r.counts.get(Stage.REFERRED, 0) for r in rows),
         waiting=sum(r.counts.get(Stage.ASSESSED, 0) + r.waiting for r in rows),
+        registers_due=sessions.registers_due(user),
     )

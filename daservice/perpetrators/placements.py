@@ -17,15 +17,17 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..audit.actions import AuditAction
-from ..exceptions import DomainError, InvalidTransition, NotFound
+from ..exceptions import InvalidTransition, NotFound
 from ..extensions import db, utcnow
 from ..people import matching as people
 from ..people.models import PersonIndex, PersonKind
 from ..referrals.models import Referral, Route, RouteStatus
 from ..security.permissions import Permission, require
+from . import engagement, queries
 from .models import (
     HOLDS_A_PLACE,
     REASONS,
+    STAGE_EVENTS,
     Placement,
     PlacementChange,
     Programme,
@@ -34,15 +36,7 @@ from .models import (
     Source,
     Stage,
 )
-
-
-class PlacementRefused(DomainError):
-    """Answers a placement cannot be made or moved with: a message for each field, for the GOV.UK
-    error summary on a page or a 422 naming each field in the API."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+from .refusals import Refused
 
 
 def take_released_routes(now: datetime | None = None) -> int:
@@ -119,7 +113,7 @@ def place_directly(actor: Any, programme: Programme, data: DirectPlacement) -> P
     if programme.status is not ProgrammeStatus.OPEN:
         errors["programme"] = f"{programme.name} is {programme.status.label.lower()}"
     if errors:
-        raise PlacementRefused(errors)
+        raise Refused(errors)
     now = utcnow()
     first_name, last_name = data.first_name.strip(), data.last_name.strip()
     fields: dict[str, Any] = {
@@ -165,16 +159,6 @@ def place_directly(actor: Any, programme: Programme, data: DirectPlacement) -> P
     return placement
 
 
-def stage_counts(programme_id: uuid.UUID) -> dict[Stage, int]:
-    """How many of the programme's placements are at each stage now."""
-    rows = db.session.execute(
-        sa.select(Placement.stage, sa.func.count())
-        .where(Placement.programme_id == programme_id)
-        .group_by(Placement.stage)
-    ).all()
-    return {stage: count for stage, count in rows}
-
-
 def attending_count(programme_id: uuid.UUID) -> int:
     """How many hold a place on the programme now (attending or suspended)."""
     count = db.session.scalar(
@@ -199,19 +183,18 @@ def move(
     programme. ``expected`` is the stage the worker saw: if the placement has moved on since (a
     form sent twice), nothing changes."""
     require(actor, Permission.RUN_PROGRAMMES)
-    if placement.programme.agency_id != actor.agency_id:
-        raise NotFound("placement")  # as queries.placement_for would have said
+    queries.check_placement(actor, placement)
     if expected is not None and placement.stage is not expected:
         raise InvalidTransition(
             f"This placement is now {placement.stage.label.lower()}: someone changed it"
         )
     offered = REASONS.get(stage, ())
     if offered and reason is None:
-        raise PlacementRefused({"reason": f"Select why he is {stage.label.lower()}"})
+        raise Refused({"reason": f"Select why he is {stage.label.lower()}"})
     if reason is not None and reason not in offered:
-        raise PlacementRefused({"reason": "Select one of the reasons shown"})
+        raise Refused({"reason": "Select one of the reasons shown"})
     if reason is Reason.OTHER and not detail.strip():
-        raise PlacementRefused({"detail": "Say what the other reason is"})
+        raise Refused({"detail": "Say what the other reason is"})
     if stage is Stage.ATTENDING and placement.stage not in HOLDS_A_PLACE:
         programme = placement.programme
         if programme.status is ProgrammeStatus.CLOSED:
@@ -240,6 +223,11 @@ def move(
     except StaleDataError:
         db.session.rollback()
         raise InvalidTransition("This placement has just been changed by someone else") from None
+    event = STAGE_EVENTS.get(stage)
+    if stage is Stage.ATTENDING and placement.started_at != now:
+        event = None  # back from a suspension: not a start
+    if event is not None:
+        engagement.note(placement, event, f"stage:{change.id}", now)
     audit.record(
         AuditAction.PLACEMENT_STAGE_CHANGED,
         actor=actor,

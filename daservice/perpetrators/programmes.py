@@ -17,7 +17,8 @@ from ..exceptions import NotFound
 from ..extensions import db
 from ..security.permissions import Permission, require
 from .models import Programme, ProgrammeKind, ProgrammeStatus
-from .placements import PlacementRefused, attending_count
+from .placements import attending_count
+from .refusals import Refused
 
 MAX_CAPACITY = 500
 
@@ -84,7 +85,7 @@ def save_programme(actor: Any, programme: Programme | None, data: ProgrammeInput
         ):
             errors["service"] = "That service's referrals already go to another programme"
     if errors:
-        raise PlacementRefused(errors)
+        raise Refused(errors)
     creating = programme is None
     programme = programme or Programme(agency_id=actor.agency_id)
     programme.name = name
@@ -100,7 +101,7 @@ def save_programme(actor: Any, programme: Programme | None, data: ProgrammeInput
         db.session.flush()
     except sa.exc.IntegrityError:  # the same name or service saved at the same moment
         db.session.rollback()
-        raise PlacementRefused({"name": "There is already a programme with this name"}) from None
+        raise Refused({"name": "There is already a programme with this name"}) from None
     audit.record(
         AuditAction.PROGRAMME_SAVED,
         actor=actor,

@@ -1,6 +1,10 @@
 """Which programmes and placements a user may see: her provider agency's, and only with the
 ``run_programmes`` permission. Anything else is not found (a 404), never a 403 that would say it
-exists."""
+exists.
+
+No one holds both sides of one couple's case (the Home Office standards for perpetrator
+programmes): a programme worker who also works the victim's partner-support service does not see
+his placement, so a colleague works it, and she stays her worker."""
 
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ import sqlalchemy as sa
 from ..exceptions import NotFound
 from ..extensions import db
 from ..security.permissions import Permission, allows
-from .models import Placement, Programme
+from .engagement import supports_his_victim
+from .models import Placement, Programme, ProgrammeSession
 
 
 def programmes_of(user: Any) -> sa.Select[tuple[Programme]]:
@@ -24,11 +29,11 @@ def programmes_of(user: Any) -> sa.Select[tuple[Programme]]:
 
 
 def placements_of(user: Any) -> sa.Select[tuple[Placement]]:
-    """The placements on her agency's programmes."""
+    """The placements on her agency's programmes, but not one whose victim she supports."""
     query = sa.select(Placement).join(Placement.programme)
     if not allows(user, Permission.RUN_PROGRAMMES):
         return query.where(sa.false())
-    return query.where(Programme.agency_id == user.agency_id)
+    return query.where(Programme.agency_id == user.agency_id, ~supports_his_victim(user))
 
 
 def programme_for(user: Any, programme_id: uuid.UUID) -> Programme:
@@ -43,3 +48,25 @@ def placement_for(user: Any, placement_id: uuid.UUID) -> Placement:
     if placement is None:
         raise NotFound("placement")
     return placement
+
+
+def session_for(user: Any, session_id: uuid.UUID) -> ProgrammeSession:
+    session = db.session.scalar(
+        sa.select(ProgrammeSession).where(
+            ProgrammeSession.id == session_id,
+            ProgrammeSession.programme_id.in_(programmes_of(user).with_only_columns(Programme.id)),
+        )
+    )
+    if session is None:
+        raise NotFound("programme_session")
+    if session.placement_id is not None:
+        placement_for(user, session.placement_id)  # one-to-one: only if his placement is hers
+    return session
+
+
+def check_placement(user: Any, placement: Placement) -> None:
+    """The use cases' own check, as ``placement_for`` makes it: a 404 unless she may work it."""
+    if placement.programme.agency_id != user.agency_id or db.session.scalar(
+        sa.select(supports_his_victim(user).where(Placement.id == placement.id))
+    ):
+        raise NotFound("placement")

@@ -10,12 +10,12 @@ from typing import Any
 
 from .. import audit
 from ..audit.actions import AuditAction
-from ..exceptions import NotFound
 from ..extensions import db, utcnow
 from ..security.permissions import Permission, require
 from ..uk_time import uk_today
-from .models import Placement, RiskLevel, RiskReview, RiskTool
-from .placements import PlacementRefused
+from . import engagement, queries
+from .models import EngagementKind, Placement, RiskLevel, RiskReview, RiskTool
+from .refusals import Refused
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,7 @@ def review(actor: Any, placement: Placement, data: ReviewInput) -> RiskReview:
     """Record a risk review; refuses with a message a day in the future, one before the placement
     was made, and no reason."""
     require(actor, Permission.RUN_PROGRAMMES)
-    if placement.programme.agency_id != actor.agency_id:
-        raise NotFound("placement")
+    queries.check_placement(actor, placement)
     errors: dict[str, str] = {}
     made_on = uk_today(placement.created_at)
     if data.reviewed_on is None:
@@ -43,8 +42,9 @@ def review(actor: Any, placement: Placement, data: ReviewInput) -> RiskReview:
     if not data.reason.strip():
         errors["reason"] = "Say why the risk is at this level"
     if errors or data.reviewed_on is None:
-        raise PlacementRefused(errors)
+        raise Refused(errors)
     reviewed_on = data.reviewed_on
+    now = utcnow()
     earlier = [r for r in placement.risk_reviews if r.reviewed_on <= reviewed_on]
     later = [r for r in placement.risk_reviews if r.reviewed_on > reviewed_on]
     previous = earlier[-1] if earlier else None
@@ -55,13 +55,16 @@ def review(actor: Any, placement: Placement, data: ReviewInput) -> RiskReview:
         reviewed_on=reviewed_on,
         reviewer_id=actor.id,
         rose=previous is not None and data.level.rank > previous.level.rank,
-        created_at=utcnow(),
+        created_at=now,
     )
     row.reason = data.reason.strip()
     if later:  # a review dated before another: the later one now rises, or not, from this one
         later[0].rose = data.level.rank < later[0].level.rank
     placement.risk_reviews.append(row)
     db.session.flush()
+    for rising in (row, *later[:1]):
+        if rising.rose:  # her worker hears of a rise once, whichever review it is on
+            engagement.note(placement, EngagementKind.RISK_INCREASED, f"risk:{rising.id}", now)
     audit.record(
         AuditAction.PLACEMENT_RISK_REVIEWED,
         actor=actor,

@@ -7,21 +7,55 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, Flask, flash, redirect, render_template, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
 
 from ..accounts import actor
 from ..exceptions import InvalidTransition
 from ..security.permissions import Permission, protect
-from . import disruption, pages, placements, programmes, queries, risk
-from .forms import DirectPlacementForm, DisruptionForm, MoveForm, ProgrammeForm, RiskReviewForm
-from .models import Programme, Source, Stage
+from . import disruption, pages, partner_support, placements, programmes, queries, risk, sessions
+from .forms import (
+    DirectPlacementForm,
+    DisruptionForm,
+    MoveForm,
+    ProgrammeForm,
+    RiskReviewForm,
+    SessionForm,
+)
+from .models import Attendance, Programme, SessionKind, Source, Stage
+from .refusals import Refused
 
 bp = Blueprint("programmes", __name__, url_prefix="/programmes")
 protect(bp, Permission.RUN_PROGRAMMES)
+# The victim's IDVA or outreach worker: what she is told of his programme (partner support).
+partner_bp = Blueprint("partner_support", __name__, url_prefix="/partner-support")
+protect(partner_bp, Permission.WORK_ROUTES)
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.register_blueprint(partner_bp)
+
+
+@partner_bp.route("/", methods=["GET", "POST"])
+def partner_updates() -> Any:
+    user = actor()
+    form = FlaskForm()
+    if form.validate_on_submit():
+        ids = [_uuid_or_none(v) for v in request.form.getlist("event")]
+        read = partner_support.mark_read(user, [i for i in ids if i is not None])
+        flash(f"Marked {read} {'update' if read == 1 else 'updates'} as read", "success")
+        return redirect(url_for("partner_support.partner_updates"))
+    return render_template(
+        "perpetrators/partner_updates.html", updates=partner_support.updates(user), form=form
+    )
+
+
+def _uuid_or_none(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
 
 
 @bp.route("/")
@@ -60,7 +94,7 @@ def _edit(programme: Programme | None) -> Any:
     if form.validate_on_submit():
         try:
             saved = programmes.save_programme(user, programme, form.programme_input())
-        except placements.PlacementRefused as refused:
+        except Refused as refused:
             _show(form, refused.errors)
         else:
             flash(f"Saved {saved.name}", "success")
@@ -91,7 +125,7 @@ def new_placement(programme_id: uuid.UUID) -> Any:
         )
         try:
             made = placements.place_directly(user, found, data)
-        except placements.PlacementRefused as refused:
+        except Refused as refused:
             _show(form, refused.errors)
         else:
             flash("Placement made", "success")
@@ -121,17 +155,20 @@ def placement(placement_id: uuid.UUID) -> Any:
                     detail=form.detail.data or "",
                     expected=form.expected_stage(),
                 )
-            except placements.PlacementRefused as refused:
+            except Refused as refused:
                 _show(form, refused.errors)
             except InvalidTransition as refused:
                 form.stage.errors = [str(refused)]
             else:
                 flash(f"Saved: {found.stage.label.lower()}", "success")
                 return redirect(url_for("programmes.placement", placement_id=found.id))
-    shown = pages.placement(user, placement_id)
-    return render_template("perpetrators/placement.html", placement=shown, form=form), (
-        400 if form is not None and form.errors else 200
-    )
+    shown = pages.placement(user, found)
+    return render_template(
+        "perpetrators/placement.html",
+        placement=shown.placement,
+        attendance=shown.attendance,
+        form=form,
+    ), (400 if form is not None and form.errors else 200)
 
 
 @bp.route("/placements/<uuid:placement_id>/risk-reviews/new", methods=["GET", "POST"])
@@ -142,7 +179,7 @@ def new_risk_review(placement_id: uuid.UUID) -> Any:
     if form.validate_on_submit():
         try:
             made = risk.review(user, found, form.review_input())
-        except placements.PlacementRefused as refused:
+        except Refused as refused:
             _show(form, refused.errors)
         else:
             flash("Risk review saved" + (": the risk has risen" if made.rose else ""), "success")
@@ -163,7 +200,7 @@ def new_disruption(placement_id: uuid.UUID) -> Any:
     if form.validate_on_submit():
         try:
             disruption.record(user, found, form.disruption_input())
-        except placements.PlacementRefused as refused:
+        except Refused as refused:
             _show(form, refused.errors)
         else:
             flash("Disruption action saved", "success")
@@ -171,6 +208,83 @@ def new_disruption(placement_id: uuid.UUID) -> Any:
     return render_template("perpetrators/disruption.html", form=form, placement=found), (
         400 if form.errors else 200
     )
+
+
+@bp.route("/<uuid:programme_id>/sessions/new", methods=["GET", "POST"])
+def new_session(programme_id: uuid.UUID) -> Any:
+    user = actor()
+    found = queries.programme_for(user, programme_id)
+    form = SessionForm()
+    form.placement.choices = [("", "Select a man (one-to-one only)")] + [
+        (str(p.id), f"{p.person.first_name} {p.person.last_name}, {p.stage.label.lower()}")
+        for p in pages.open_placements(user, found)
+    ]
+    if not form.is_submitted() and request.args.get("placement"):
+        form.process(
+            data={"kind": SessionKind.ONE_TO_ONE.value, "placement": request.args["placement"]}
+        )
+    if form.validate_on_submit():
+        try:
+            made = sessions.add_session(user, found, form.session_input())
+        except Refused as refused:
+            _show(form, refused.errors)
+        else:
+            flash("Session added", "success")
+            return redirect(url_for("programmes.register", session_id=made.id))
+    return render_template("perpetrators/new_session.html", form=form, programme=found), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/sessions/<uuid:session_id>/register", methods=["GET", "POST"])
+def register(session_id: uuid.UUID) -> Any:
+    user = actor()
+    session = queries.session_for(user, session_id)
+    sheet = sessions.register(user, session)
+    form = FlaskForm()
+    typed = {
+        line.placement.id: sessions.LineInput(
+            line.row.mark if line.row else None,
+            line.row.concern_raised if line.row else False,
+            (line.row.concern or "") if line.row else "",
+        )
+        for line in sheet.lines
+    }
+    notes = session.notes or ""
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        typed = {
+            line.placement.id: sessions.LineInput(
+                next(
+                    (
+                        m
+                        for m in Attendance
+                        if m.value == request.form.get(f"mark-{line.placement.id}")
+                    ),
+                    None,
+                ),
+                request.form.get(f"concern_raised-{line.placement.id}") == "yes",
+                request.form.get(f"concern-{line.placement.id}", "")[:2000],
+            )
+            for line in sheet.lines
+        }
+        notes = request.form.get("notes", "")[:4000]
+        try:
+            saved = sessions.save_register(user, session, typed, notes)
+        except Refused as refused:
+            errors = refused.errors
+        else:
+            flash(f"Register saved: {saved} {'man' if saved == 1 else 'men'}", "success")
+            return redirect(url_for("programmes.programme", programme_id=session.programme_id))
+    return render_template(
+        "perpetrators/register.html",
+        sheet=sheet,
+        form=form,
+        typed=typed,
+        notes=notes,
+        errors=errors,
+        marks=list(Attendance),
+    ), (400 if errors else 200)
 
 
 def _show(form: Any, errors: dict[str, str]) -> None:

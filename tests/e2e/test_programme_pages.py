@@ -121,3 +121,79 @@ def test_disruption_form(page: Page, live_server, partnership):
     expect(page.get_by_role("link", name="Select the agency that took the action")).to_be_visible()
     check(page, "Record a disruption action with errors")
     _no_victim_details(page)
+
+
+def test_a_session_register_by_keyboard_and_her_idva_sees_the_updates_only(
+    page: Page, live_server, partnership
+):
+    from daservice.perpetrators.models import Stage
+    from daservice.perpetrators.placements import move
+
+    from ..perpetrators.test_partner_support import PROGRAMME_SECRETS, _her_worker
+
+    worker = partnership["worker"]
+    placement = _placement_from_a_referral()
+    for stage in (Stage.CONTACTED, Stage.ASSESSED, Stage.ATTENDING):
+        move(worker, placement, stage)
+    her_worker, _service = _her_worker(placement)
+    sign_in(page, worker)
+    page.goto(f"/programmes/{partnership['programme'].id}")
+    tab_to(page, page.get_by_role("link", name="Add a session"))
+    page.keyboard.press("Enter")
+    check(page, "Add a session")
+    tab_to(page, page.get_by_role("button", name="Add the session"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Enter the date of the session")).to_be_visible()
+    check(page, "Add a session with errors")
+    choose_first(page, "kind")
+    today = uk_today()
+    for part, value in (("day", today.day), ("month", today.month), ("year", today.year)):
+        tab_to(page, f"#held_on-{part}")
+        page.keyboard.type(str(value))
+    tab_to(page, "#topic")
+    page.keyboard.type("Week 1: what abuse is")
+    tab_to(page, page.get_by_role("button", name="Add the session"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=f"Register for {today.day}")).to_be_visible()
+    check(page, "A session's register")
+    _no_victim_details(page)
+
+    tab_to(page, page.get_by_role("button", name="Save register"))  # nothing marked
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Select whether Kyle Example attended")).to_be_visible()
+    check(page, "A register with errors")
+
+    mark = f"mark-{placement.id}"
+    tab_to(page, f"#{mark}")
+    page.keyboard.press("ArrowDown")  # attended, then late
+    page.keyboard.press("ArrowDown")  # absent
+    expect(page.locator(f"#{mark}-3")).to_be_checked()
+    tab_to(page, f"#concern_raised-{placement.id}")
+    page.keyboard.press("Space")
+    tab_to(page, f"#concern-{placement.id}")
+    page.keyboard.type("CONCERN-SECRET: did not answer calls.")
+    tab_to(page, "#notes")
+    page.keyboard.type("NOTES-SECRET: a quiet group.")
+    check(page, "A register filled in")
+    tab_to(page, page.get_by_role("button", name="Save register"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Register saved: 1 man")).to_be_visible()
+
+    page.goto(f"/programmes/placements/{placement.id}")
+    expect(page.get_by_text("Concern raised")).to_be_visible()
+    _no_victim_details(page)
+
+    page.context.clear_cookies()
+    sign_in(page, her_worker)
+    link = page.get_by_role("link", name="3 new programme updates")  # started, missed, concern
+    tab_to(page, link)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Programme updates")).to_be_visible()
+    for words in ("Started the programme", "Missed a session", "A concern was raised"):
+        expect(page.get_by_text(words)).to_be_visible()
+    text = page.content()
+    assert not [s for s in PROGRAMME_SECRETS if s in text]
+    check(page, "Programme updates for her worker")
+    tab_to(page, page.get_by_role("button", name="Mark 3 new updates as read"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Marked 3 updates as read")).to_be_visible()

@@ -23,11 +23,11 @@ from daservice.perpetrators.models import (
 )
 from daservice.perpetrators.placements import (
     DirectPlacement,
-    PlacementRefused,
     move,
     place_directly,
     take_released_routes,
 )
+from daservice.perpetrators.refusals import Refused
 from daservice.referrals.models import Route, RouteStatus
 from tests import factories
 
@@ -163,12 +163,12 @@ def test_a_move_the_pipeline_does_not_allow_is_refused_and_changes_nothing(partn
 def test_a_reason_is_needed_where_the_stage_asks_for_one(partnership):
     worker = partnership["worker"]
     placement = _direct(worker, partnership["programme"])
-    with pytest.raises(PlacementRefused) as refused:
+    with pytest.raises(Refused) as refused:
         move(worker, placement, Stage.DROPPED_OUT)
     assert set(refused.value.errors) == {"reason"}
-    with pytest.raises(PlacementRefused):  # a reason offered for another stage
+    with pytest.raises(Refused):  # a reason offered for another stage
         move(worker, placement, Stage.DROPPED_OUT, reason=Reason.FURTHER_ABUSE)
-    with pytest.raises(PlacementRefused) as refused:
+    with pytest.raises(Refused) as refused:
         move(worker, placement, Stage.DROPPED_OUT, reason=Reason.OTHER)
     assert set(refused.value.errors) == {"detail"}
     move(worker, placement, Stage.DROPPED_OUT, reason=Reason.OTHER, detail="DETAIL-CANARY")
@@ -219,16 +219,16 @@ def test_a_form_sent_twice_moves_once(partnership):
 
 def test_a_direct_placement_needs_his_name_and_an_open_programme(partnership):
     worker, programme = partnership["worker"], partnership["programme"]
-    with pytest.raises(PlacementRefused) as refused:
+    with pytest.raises(Refused) as refused:
         blank = DirectPlacement(source=Source.PROBATION, first_name=" ", last_name="")
         place_directly(worker, programme, blank)
     assert set(refused.value.errors) == {"first_name", "last_name"}
-    with pytest.raises(PlacementRefused) as refused:
+    with pytest.raises(Refused) as refused:
         _direct(worker, programme, source=Source.REFERRAL_ROUTE)
     assert set(refused.value.errors) == {"source"}
     programme.status = ProgrammeStatus.PAUSED
     db.session.commit()
-    with pytest.raises(PlacementRefused) as refused:
+    with pytest.raises(Refused) as refused:
         _direct(worker, programme)
     assert set(refused.value.errors) == {"programme"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Placement)) == 0

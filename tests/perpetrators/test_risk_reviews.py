@@ -12,7 +12,8 @@ from daservice.accounts.models import Role
 from daservice.exceptions import NotFound
 from daservice.extensions import db
 from daservice.perpetrators.models import RiskLevel, RiskReview, RiskTool, Source
-from daservice.perpetrators.placements import DirectPlacement, PlacementRefused, place_directly
+from daservice.perpetrators.placements import DirectPlacement, place_directly
+from daservice.perpetrators.refusals import Refused
 from daservice.perpetrators.risk import ReviewInput, review
 from daservice.uk_time import uk_today
 from tests import factories
@@ -51,7 +52,7 @@ def test_bad_answers_are_refused_with_a_message(partnership):
         (None, "why", "reviewed_on"),
         (uk_today(), "  ", "reason"),
     ]:
-        with pytest.raises(PlacementRefused) as refused:
+        with pytest.raises(Refused) as refused:
             _review(worker, placement, RiskLevel.HIGH, day, reason)
         assert set(refused.value.errors) == {field}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RiskReview)) == 0

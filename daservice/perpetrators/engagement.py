@@ -1,0 +1,87 @@
+"""Engagement events, and the partner-support link to the victim's worker.
+
+Every start, missed session, concern, risk increase, suspension and ending of a placement is kept
+as an engagement event. When the placement came from a victim's referral, the workers of her
+partner-support services (the IDVA or outreach service holding her route) are told, by a
+notification that says only that there is an update, and see the events on their partner-support
+page: what happened and when, never why, never the programme's notes (DESIGN.md §2, Access; the
+Home Office standard that the victim hears of his engagement from her own worker).
+
+Events are written in the caller's transaction, once per ``key``: a register or a form saved
+twice makes one event and one notification.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import notify
+from ..directory.models import Service, ServiceKind, ServiceMember
+from ..directory.services import SERVICE_WORKERS
+from ..extensions import db
+from ..referrals.models import Route, RouteStatus
+from .models import EngagementEvent, EngagementKind, Placement
+
+# The services that support her beside his programme (the Integrated Support Service).
+PARTNER_SUPPORT_KINDS = (ServiceKind.IDVA, ServiceKind.OUTREACH)
+
+UPDATE = notify.register_template(
+    "programme.engagement",
+    subject="There is a programme update about someone you support",
+    body="There is an update about the programme the person who harmed someone you support was "
+    "referred to. Sign in to daservice to see it on your partner-support page.\n\n{service_url}",
+).name
+
+
+def partner_services(referral_id: uuid.UUID) -> list[uuid.UUID]:
+    """Her partner-support services: those her referral was routed to and did not decline."""
+    return list(
+        db.session.scalars(
+            sa.select(Route.service_id)
+            .join(Service, Service.id == Route.service_id)
+            .where(
+                Route.referral_id == referral_id,
+                Route.status != RouteStatus.DECLINED,
+                Service.kind.in_(PARTNER_SUPPORT_KINDS),
+            )
+            .order_by(Route.created_at)
+        )
+    )
+
+
+def supports_his_victim(user: Any) -> Any:
+    """A condition on ``Placement``: the user works a partner-support service of the victim whose
+    referral the placement came from (she holds the other side of the couple's case)."""
+    return sa.exists().where(
+        Route.referral_id == Placement.referral_id,
+        Route.status != RouteStatus.DECLINED,
+        Route.service_id == ServiceMember.service_id,
+        ServiceMember.user_id == user.id,
+        ServiceMember.service_id.in_(
+            sa.select(Service.id).where(Service.kind.in_(PARTNER_SUPPORT_KINDS))
+        ),
+    )
+
+
+def note(placement: Placement, kind: EngagementKind, key: str, at: datetime) -> bool:
+    """Keep an engagement event of ``placement`` (once per ``key``) and tell her workers; returns
+    whether it was new. The caller commits."""
+    if db.session.scalar(sa.select(EngagementEvent.id).where(EngagementEvent.key == key)):
+        return False
+    db.session.add(
+        EngagementEvent(
+            placement_id=placement.id,
+            referral_id=placement.referral_id,
+            kind=kind,
+            at=at,
+            key=key,
+        )
+    )
+    if placement.referral_id is not None:
+        for service_id in partner_services(placement.referral_id):
+            notify.enqueue(UPDATE, audience=(SERVICE_WORKERS, str(service_id)))
+    return True

@@ -13,7 +13,10 @@ database (migrated, empty):
   (and one contact attempt each) and breaches;
 - a five-year training plan with targets for every agency, 20,000 enrolments on runs of six
   courses, their certificates (some revoked, some refreshed), 150 sites with trained staff and
-  their history of becoming and ceasing to be safe spaces.
+  their history of becoming and ceasing to be safe spaces;
+- three perpetrator programmes of the probation service with 5,000 placements of the referrals'
+  perpetrators over the two years, at every stage of the pipeline, with risk reviews at start and
+  exit and the 6- and 12-month follow-ups of those that ended.
 
 **Feedback.** The issue asks for 5,000 feedback responses too; the feedback feature does not exist
 yet, so none can be generated (``FEEDBACK_NOTE``). Its section reports "not yet recorded".
@@ -42,6 +45,7 @@ from dateutil.relativedelta import relativedelta
 
 REFERRALS = 100_000
 ENROLMENTS = 20_000
+PLACEMENTS = 5_000
 FEEDBACK = 5_000
 FEEDBACK_NOTE = (
     f"{FEEDBACK:,} feedback responses: not generated; the feedback feature does not exist yet "
@@ -440,6 +444,114 @@ def training(
     }
 
 
+def programmes(count: int, rng: random.Random, today: date) -> dict[str, int]:
+    """Three programmes and ``count`` placements of the referrals' perpetrators, each taken as
+    far along the pipeline as a random draw says, with its dates, coded reason, risk reviews and
+    follow-ups (plain columns only, as the measures read them)."""
+    from daservice.accounts.models import Agency
+    from daservice.extensions import db
+    from daservice.people.models import Person, PersonKind
+    from daservice.perpetrators.models import Reason, Source, Stage
+
+    provider = db.session.scalar(db.select(Agency.id).where(Agency.code == "PROB"))
+    men = list(
+        db.session.scalars(db.select(Person.id).where(Person.kind == PersonKind.PERPETRATOR))
+    )
+    now = datetime.combine(today, datetime.min.time(), UTC)
+    kinds = ["group", "one_to_one", "case_management"]
+    progs = [
+        {
+            "id": uuid.uuid4(),
+            "name": f"Bench programme {n + 1}",
+            "agency_id": provider,
+            "kind": kinds[n],
+            "accredited": True,
+            "capacity": 40,
+            "eligibility": "",
+            "status": "open",
+            "created_at": now - timedelta(days=800),
+        }
+        for n in range(3)
+    ]
+    sources = [s.value for s in Source]
+    placements, reviews, follow_ups = [], [], []
+    for _ in range(count):
+        made = now - timedelta(days=rng.uniform(0, 730))
+        row: dict[str, Any] = {
+            "id": uuid.uuid4(),
+            "programme_id": rng.choice(progs)["id"],
+            "person_id": rng.choice(men),
+            "source": rng.choice(sources),
+            "stage": Stage.REFERRED.value,
+            "reason": None,
+            "created_at": made,
+            "stage_changed_at": made,
+            "started_at": None,
+            "ended_at": None,
+            "version": 1,
+        }
+        draw = rng.random()
+        if draw < 0.15:
+            row["stage"] = rng.choice([Stage.REFERRED, Stage.CONTACTED, Stage.WAITING_LIST]).value
+        elif draw < 0.25:
+            row |= {"stage": Stage.NOT_SUITABLE.value, "reason": Reason.DENIES_ABUSE.value}
+            row["ended_at"] = made + timedelta(days=20)
+        else:
+            started = made + timedelta(days=rng.uniform(10, 90))
+            row["started_at"] = started
+            ended = started + timedelta(days=rng.uniform(60, 200))
+            if ended > now:
+                row["stage"] = Stage.ATTENDING.value
+            else:
+                stage = rng.choices(
+                    [Stage.COMPLETED, Stage.DROPPED_OUT, Stage.EXCLUDED], weights=[6, 3, 1]
+                )[0]
+                reason = {
+                    Stage.COMPLETED: None,
+                    Stage.DROPPED_OUT: Reason.DISENGAGED.value,
+                    Stage.EXCLUDED: Reason.FURTHER_ABUSE.value,
+                }[stage]
+                row |= {"stage": stage.value, "reason": reason, "ended_at": ended}
+                for months in (0, 6, 12):
+                    due = ended.date() + relativedelta(months=months)
+                    done = due <= today and rng.random() < 0.8
+                    follow_ups.append(
+                        {
+                            "id": uuid.uuid4(),
+                            "placement_id": row["id"],
+                            "months": months,
+                            "due_on": due,
+                            "recorded_at": datetime.combine(due, datetime.min.time(), UTC)
+                            if done
+                            else None,
+                            "further_incidents": rng.choice([0, 0, 0, 1, 2])
+                            if done and months
+                            else None,
+                            "new_referrals": rng.choice([0, 0, 0, 1]) if done and months else None,
+                            "new_marac_referrals": 0 if done and months else None,
+                        }
+                    )
+            for on in {started.date(), min(ended, now).date()}:
+                reviews.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "placement_id": row["id"],
+                        "tool": "sara",
+                        "level": rng.choice(["standard", "medium", "high"]),
+                        "reviewed_on": on,
+                        "rose": False,
+                        "created_at": datetime.combine(on, datetime.min.time(), UTC),
+                    }
+                )
+        placements.append(row)
+    return {
+        "programmes": _insert("programmes", progs),
+        "placements": _insert("placements", placements),
+        "risk reviews": _insert("placement_risk_reviews", reviews),
+        "follow-ups": _insert("placement_follow_ups", follow_ups),
+    }
+
+
 def users(roles: Iterable[tuple[str, Any]]) -> dict[str, uuid.UUID]:
     """Bench users signing in with ``bench password 123`` and a TOTP secret, by email prefix."""
     from daservice.accounts import mfa, passwords
@@ -494,6 +606,7 @@ def fill(
     filled = Filled()
     filled.rows.update(referrals(referral_count, rng, ids["worker"]))
     filled.rows.update(training(enrolment_count, rng, ids["coordinator"], today or uk_today()))
+    filled.rows.update(programmes(PLACEMENTS, rng, today or uk_today()))
     db.session.commit()
     db.session.execute(db.text("ANALYZE"))  # as a live database's statistics would be
     db.session.commit()

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from .schemas import ERROR, VALIDATION_ERROR, referral_request, referral_response
+from . import placements
+from .schemas import (
+    ERROR,
+    VALIDATION_ERROR,
+    placement_request,
+    placement_response,
+    programmes_response,
+    referral_request,
+    referral_response,
+)
 
 # GET /api/v1/certificates/{code}: exactly the fields DESIGN.md §5 names, and nothing more.
 CERTIFICATE: dict[str, Any] = {
@@ -74,6 +83,124 @@ def _header(text: str, *, required: bool = False, **schema: Any) -> dict[str, An
     return {"description": text, "required": required, "schema": {"type": "string", **schema}}
 
 
+def _created(text: str, schema: dict[str, Any], things: str, get: str, id_name: str) -> Any:
+    """A 201 of an idempotent POST: where the new thing is, and the link to GET it."""
+    return _response(
+        text,
+        schema,
+        headers={
+            "Location": _header(
+                f"Where to GET the {things[:-1]}",
+                required=True,
+                pattern=f"^/api/v1/{things}/[0-9a-f-]{{36}}$",
+            ),
+            "Idempotent-Replayed": _header(
+                "Sent when this is the answer to an earlier request with the same "
+                "Idempotency-Key and body",
+                enum=["true"],
+            ),
+        },
+        links={
+            get[0].upper() + get[1:]: {
+                "operationId": get,
+                "parameters": {id_name: "$response.body#/id"},
+            }
+        },
+    )
+
+
+def _post_refusals() -> dict[str, Any]:
+    """What an idempotent JSON POST answers besides its 201, 401 and 422."""
+    return {
+        "400": _response(
+            "Malformed JSON (or text that is not Unicode, or a name given twice in one object), "
+            "or a bad header",
+            ERROR,
+        ),
+        "409": _response("Idempotency-Key reused with a different body", ERROR),
+        "413": _response("Request too large (over the size limit, chunked or not)", ERROR),
+        "415": _response("Not JSON", ERROR),
+    }
+
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": "A retry with the same key and body returns the same response and creates "
+    "nothing; the same key with another body is a 409.",
+}
+
+
+def _placement_paths(unauthorised: dict[str, Any]) -> dict[str, Any]:
+    placement = {"$ref": "#/components/schemas/Placement"}
+    return {
+        "/api/v1/programmes": {
+            "get": {
+                "operationId": "listProgrammes",
+                "summary": "The perpetrator programmes taking placements now",
+                "responses": {
+                    "200": _response("Open programmes", programmes_response()),
+                    **unauthorised,
+                },
+            }
+        },
+        "/api/v1/placements": {
+            "post": {
+                "operationId": "createPlacement",
+                "summary": "Place a man on a perpetrator programme",
+                "description": "He is matched to the person the partnership already knows by "
+                "name and date of birth. Only the stage of the placement is ever sent back.",
+                "parameters": [IDEMPOTENCY_KEY],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/PlacementRequest"}
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _created(
+                        "Placement made: the programme's workers will contact him",
+                        placement,
+                        "placements",
+                        "getPlacement",
+                        "placement_id",
+                    ),
+                    **_post_refusals(),
+                    **unauthorised,
+                    "422": _response(
+                        "Invalid fields, each named (an unknown or closed programme is "
+                        "programme_id)",
+                        {"$ref": "#/components/schemas/ValidationError"},
+                    ),
+                },
+            }
+        },
+        "/api/v1/placements/{placement_id}": {
+            "get": {
+                "operationId": "getPlacement",
+                "summary": "Where a placement you sent has got to",
+                "parameters": [
+                    {
+                        "name": "placement_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "format": "uuid"},
+                    }
+                ],
+                "responses": {
+                    "200": _response("The placement", placement),
+                    **unauthorised,
+                    "404": _response("No such placement, or not one you sent", ERROR),
+                },
+            }
+        },
+    }
+
+
 def document() -> dict[str, Any]:
     unauthorised = {
         "401": _response(
@@ -90,8 +217,8 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "daservice API",
             "version": "1.0.0",
-            "description": "Referrals from partner agencies' systems, and public checks of "
-            "training certificates. Risk questions paraphrase "
+            "description": "Referrals from partner agencies' systems, placements on perpetrator "
+            "programmes, and public checks of training certificates. Risk questions paraphrase "
             "the SafeLives Dash risk identification checklist (© SafeLives).",
         },
         "servers": [{"url": "/"}],
@@ -101,6 +228,10 @@ def document() -> dict[str, Any]:
             "schemas": {
                 "ReferralRequest": referral_request(),
                 "Referral": referral_response(),
+                "PlacementRequest": placement_request(
+                    [p["id"] for p in placements.open_programmes()]
+                ),
+                "Placement": placement_response(),
                 "Certificate": CERTIFICATE,
                 "Error": ERROR,
                 "ValidationError": VALIDATION_ERROR,
@@ -108,20 +239,12 @@ def document() -> dict[str, Any]:
         },
         "paths": {
             "/api/v1/certificates/{code}": _certificate_path(),
+            **_placement_paths(unauthorised),
             "/api/v1/referrals": {
                 "post": {
                     "operationId": "createReferral",
                     "summary": "Refer a victim",
-                    "parameters": [
-                        {
-                            "name": "Idempotency-Key",
-                            "in": "header",
-                            "required": False,
-                            "schema": {"type": "string", "minLength": 1, "maxLength": 200},
-                            "description": "A retry with the same key and body returns the same "
-                            "response and creates nothing; the same key with another body is a 409.",  # noqa: E501
-                        }
-                    ],
+                    "parameters": [IDEMPOTENCY_KEY],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -131,39 +254,15 @@ def document() -> dict[str, Any]:
                         },
                     },
                     "responses": {
-                        "201": _response(
+                        "201": _created(
                             "Referral recorded and routed",
                             referral,
-                            headers={
-                                "Location": _header(
-                                    "Where to GET the referral",
-                                    required=True,
-                                    pattern="^/api/v1/referrals/[0-9a-f-]{36}$",
-                                ),
-                                "Idempotent-Replayed": _header(
-                                    "Sent when this is the answer to an earlier request with the "
-                                    "same Idempotency-Key and body",
-                                    enum=["true"],
-                                ),
-                            },
-                            links={
-                                "GetReferral": {
-                                    "operationId": "getReferral",
-                                    "parameters": {"referral_id": "$response.body#/id"},
-                                }
-                            },
+                            "referrals",
+                            "getReferral",
+                            "referral_id",
                         ),
-                        "400": _response(
-                            "Malformed JSON (or text that is not Unicode, or a name given twice "
-                            "in one object), or a bad header",
-                            ERROR,
-                        ),
+                        **_post_refusals(),
                         **unauthorised,
-                        "409": _response("Idempotency-Key reused with a different body", ERROR),
-                        "413": _response(
-                            "Request too large (over the size limit, chunked or not)", ERROR
-                        ),
-                        "415": _response("Not JSON", ERROR),
                         "422": _response(
                             "Invalid fields, each named",
                             {"$ref": "#/components/schemas/ValidationError"},

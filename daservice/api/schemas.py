@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from ..perpetrators.models import ProgrammeKind, Source, Stage
 from ..referrals.models import RouteStatus
 from ..referrals.referral_fields import Field, fields_of
 from ..referrals.risk import DASH_QUESTIONS, Answer, Criterion, Level
@@ -210,3 +211,74 @@ def referral_response() -> dict[str, Any]:
         },
         ["id", "reference", "status", "risk", "routes"],
     )
+
+
+def placement_request(programme_ids: list[str]) -> dict[str, Any]:
+    """``POST /api/v1/placements``: ``programme_ids`` are the open programmes' (as ``GET
+    /api/v1/programmes`` lists them), so the document says which ids are accepted now."""
+    programme: dict[str, Any] = {
+        "type": "string",
+        "description": "An open programme's id, as GET /api/v1/programmes lists them",
+    }
+    if programme_ids:
+        programme["enum"] = programme_ids
+    else:
+        programme["not"] = {}  # no programme is taking placements now
+    person = _obj(
+        {
+            "first_name": _text(100, required=True),
+            "last_name": _text(100, required=True),
+            "date_of_birth": _date(),
+        },
+        ["first_name", "last_name"],
+    )
+    person["description"] = (
+        "The man placed. He is matched to the person the partnership already knows by name and "
+        "date of birth"
+    )
+    return _obj(
+        {
+            "programme_id": programme,
+            "source": {
+                "type": "string",
+                "enum": [s.value for s in Source if s is not Source.REFERRAL_ROUTE],
+                "description": "Who referred him",
+            },
+            "person": person,
+        },
+        ["programme_id", "source", "person"],
+    )
+
+
+def placement_response() -> dict[str, Any]:
+    return _obj(
+        {
+            "id": {"type": "string", "format": "uuid"},
+            "programme_id": {"type": "string", "format": "uuid"},
+            "source": {"type": "string", "enum": [s.value for s in Source]},
+            "stage": {
+                "type": "string",
+                "enum": [s.value for s in Stage],
+                "description": "Where the placement has got to (referred, contacted, assessed, "
+                "not_suitable, waiting_list, attending, suspended, or an ending)",
+            },
+            "created_at": {"type": "string", "format": "date-time"},
+            "stage_changed_at": {"type": "string", "format": "date-time"},
+        },
+        ["id", "programme_id", "source", "stage", "created_at", "stage_changed_at"],
+    )
+
+
+def programmes_response() -> dict[str, Any]:
+    programme = _obj(
+        {
+            "id": {"type": "string", "format": "uuid"},
+            "name": {"type": "string"},
+            "provider": {"type": "string", "description": "The agency that runs it"},
+            "kind": {"type": "string", "enum": [k.value for k in ProgrammeKind]},
+            "accredited": {"type": "boolean"},
+            "eligibility": {"type": "string", "description": "Who it is for, as published"},
+        },
+        ["id", "name", "provider", "kind", "accredited", "eligibility"],
+    )
+    return _obj({"programmes": {"type": "array", "items": programme}}, ["programmes"])

@@ -1,4 +1,5 @@
-"""``/api/v1``: referrals in and out for partner systems (DESIGN.md §5)."""
+"""``/api/v1``: referrals and perpetrator-programme placements in and out for partner systems
+(DESIGN.md §5)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ..referrals.validation import Invalid
 from ..security.guard import is_public, public
 from ..security.ratelimit import rate_limited
 from ..training import certificates
-from . import auth, idempotency, openapi, services
+from . import auth, idempotency, openapi, placements, services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -50,9 +51,9 @@ def openapi_document() -> Response:
     return jsonify(openapi.document())
 
 
-def _read_json() -> Any:
+def _read_json(what: str = "referral") -> Any:
     if request.mimetype != "application/json":
-        raise _Refusal(415, "send the referral as application/json")
+        raise _Refusal(415, f"send the {what} as application/json")
     try:
         raw = request.get_data(cache=True)
     except RequestEntityTooLarge:
@@ -113,6 +114,11 @@ def _invalid(exc: Invalid) -> Response:
     return error(422, "the referral is not valid", errors=exc.errors)
 
 
+@bp.errorhandler(placements.InvalidPlacement)
+def _invalid_placement(exc: placements.InvalidPlacement) -> Response:
+    return error(422, "the placement is not valid", errors=exc.errors)
+
+
 @bp.errorhandler(idempotency.BadKey)
 def _bad_key(exc: idempotency.BadKey) -> Response:
     return error(400, str(exc))
@@ -161,6 +167,28 @@ def record_consent(referral_id: str) -> Response:
         return error(
             422, str(exc), errors={"status": ['Send {"status": "given"} once she has agreed']}
         )
+
+
+@bp.route("/programmes", methods=["GET"])
+def list_programmes() -> Response:
+    """The perpetrator programmes taking placements now (published details only)."""
+    return jsonify({"programmes": placements.open_programmes()})
+
+
+@bp.route("/placements", methods=["POST"])
+def create_placement() -> Response:
+    length = request.content_length
+    if length is not None and length > current_app.config["MAX_CONTENT_LENGTH"]:
+        return error(413, "request too large")
+    body = _read_json("placement")
+    key = request.headers.get("Idempotency-Key")
+    return _answer(placements.receive_placement(g.api_client, body, key))
+
+
+@bp.route("/placements/<placement_id>", methods=["GET"])
+def get_placement(placement_id: str) -> Response:
+    found = placements.read_placement(g.api_client, placement_id)
+    return error(404, "not found") if found is None else jsonify(found)
 
 
 @bp.route("/certificates/<code>", methods=["GET"])

@@ -113,6 +113,7 @@ class AuditAction(enum.StrEnum):
     PLACEMENT_STAGE_CHANGED = "placement.stage_changed"
     PLACEMENT_RISK_REVIEWED = "placement.risk_reviewed"
     PLACEMENT_DISRUPTION_RECORDED = "placement.disruption_recorded"
+    PLACEMENT_FOLLOWED_UP = "placement.followed_up"
     PROGRAMME_SESSION_ADDED = "programme.session_added"
     PROGRAMME_REGISTER_VIEWED = "programme.register_viewed"
     PROGRAMME_REGISTER_SAVED = "programme.register_saved"
@@ -226,6 +227,7 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.PLACEMENT_STAGE_CHANGED: "Moved a placement to another stage",
     AuditAction.PLACEMENT_RISK_REVIEWED: "Recorded a risk review of a placement",
     AuditAction.PLACEMENT_DISRUPTION_RECORDED: "Recorded a partner agency's disruption action",
+    AuditAction.PLACEMENT_FOLLOWED_UP: "Recorded a placement's exit review or follow-up",
     AuditAction.PROGRAMME_SESSION_ADDED: "Added a programme session",
     AuditAction.PROGRAMME_REGISTER_VIEWED: (
         "Viewed a programme session's register (who attended, notes, concerns)"

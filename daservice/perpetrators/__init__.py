@@ -15,10 +15,15 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from .. import jobs
-    from . import models, views  # noqa: F401  (models: the programme tables)
+    from .. import jobs, notify
+    from . import follow_ups, models, views  # noqa: F401  (models: the programme tables)
     from .placements import take_released_routes
 
     # A route to a programme's service becomes a placement within a minute of its release.
     jobs.register("perpetrators.take_routes", take_released_routes, every=timedelta(minutes=1))
+    # Follow-ups fall due by the UK day: an hourly look reminds the workers the morning they do.
+    jobs.register(
+        "perpetrators.follow_up_reminders", follow_ups.send_reminders, every=timedelta(hours=1)
+    )
+    notify.register_audience(follow_ups.PROGRAMME_WORKERS, follow_ups.programme_worker_emails)
     views.init_app(app)

@@ -9,10 +9,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 
 from ..accounts.models import Agency
 from ..directory.models import Service
-from ..extensions import db
+from ..extensions import db, utcnow
 from ..uk_time import uk_today
 from . import sessions
 from .disruption import DisruptionInput
@@ -20,6 +21,8 @@ from .disruption import record as record_disruption
 from .models import (
     Attendance,
     DisruptionKind,
+    FollowUp,
+    Goals,
     Placement,
     Programme,
     ProgrammeKind,
@@ -105,7 +108,29 @@ def load(service: Service, worker: Any, referrer: Any = None) -> bool:
     if referrer is not None:
         _linked_placement(referrer, worker)
     _sessions(worker, programme)
+    _follow_up_due(programme)
     return True
+
+
+def _follow_up_due(programme: Programme) -> None:
+    """The man who completed did so seven months ago (in the demo's story): his exit review is
+    recorded and his 6-month follow-up is due, for the demo worker to record."""
+    done = db.session.scalar(
+        sa.select(Placement).where(
+            Placement.programme_id == programme.id, Placement.stage == Stage.COMPLETED
+        )
+    )
+    if done is None:
+        return
+    ago = utcnow() - timedelta(days=213)
+    done.ended_at = done.stage_changed_at = ago
+    for follow_up in db.session.scalars(
+        sa.select(FollowUp).where(FollowUp.placement_id == done.id)
+    ):
+        follow_up.due_on = uk_today(ago) + relativedelta(months=follow_up.months)
+        if follow_up.months == 0:
+            follow_up.goals, follow_up.recorded_at = Goals.MET, ago
+    db.session.commit()
 
 
 def _linked_placement(referrer: Any, worker: Any) -> None:
@@ -168,6 +193,15 @@ def _sessions(worker: Any, programme: Programme) -> None:
         review(
             worker, linked, ReviewInput(RiskTool.DASH, RiskLevel.HIGH, uk_today(), "After week 2.")
         )
+    # The demo's men started weeks ago, so the weeks' registers have them on.
+    started = utcnow() - timedelta(weeks=5)
+    for placement in db.session.scalars(
+        sa.select(Placement).where(
+            Placement.programme_id == programme.id, Placement.started_at.is_not(None)
+        )
+    ):
+        placement.started_at = started
+    db.session.commit()
     today = uk_today()
     for weeks_ago, topic in ((2, "Week 1: what abuse is"), (1, "Week 2: jealousy and control")):
         session = sessions.add_session(

@@ -8,13 +8,14 @@ page: what happened and when, never why, never the programme's notes (DESIGN.md 
 Home Office standard that the victim hears of his engagement from her own worker).
 
 Events are written in the caller's transaction, once per ``key``: a register or a form saved
-twice makes one event and one notification.
+twice makes one event and one notification. A correction (an absence marked attended after all)
+withdraws the event if no one has read it yet; once read, it stays as she was told it.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,10 +25,18 @@ from ..directory.models import Service, ServiceKind, ServiceMember
 from ..directory.services import SERVICE_WORKERS
 from ..extensions import db
 from ..referrals.models import Route, RouteStatus
-from .models import EngagementEvent, EngagementKind, Placement
+from .models import EngagementEvent, EngagementKind, EngagementRead, Placement
 
 # The services that support her beside his programme (the Integrated Support Service).
 PARTNER_SUPPORT_KINDS = (ServiceKind.IDVA, ServiceKind.OUTREACH)
+# Her routes whose workers are told: shared with the service (not held for consent), and neither
+# declined nor closed (a service that no longer supports her hears nothing more).
+LIVE_ROUTE_STATUSES = (
+    RouteStatus.PENDING,
+    RouteStatus.ACCEPTED,
+    RouteStatus.CONTACT_ATTEMPTED,
+    RouteStatus.IN_SUPPORT,
+)
 
 UPDATE = notify.register_template(
     "programme.engagement",
@@ -38,14 +47,14 @@ UPDATE = notify.register_template(
 
 
 def partner_services(referral_id: uuid.UUID) -> list[uuid.UUID]:
-    """Her partner-support services: those her referral was routed to and did not decline."""
+    """Her partner-support services: those her referral's live routes go to."""
     return list(
         db.session.scalars(
             sa.select(Route.service_id)
             .join(Service, Service.id == Route.service_id)
             .where(
                 Route.referral_id == referral_id,
-                Route.status != RouteStatus.DECLINED,
+                Route.status.in_(LIVE_ROUTE_STATUSES),
                 Service.kind.in_(PARTNER_SUPPORT_KINDS),
             )
             .order_by(Route.created_at)
@@ -55,7 +64,8 @@ def partner_services(referral_id: uuid.UUID) -> list[uuid.UUID]:
 
 def supports_his_victim(user: Any) -> Any:
     """A condition on ``Placement``: the user works a partner-support service of the victim whose
-    referral the placement came from (she holds the other side of the couple's case)."""
+    referral the placement came from (she holds the other side of the couple's case). Any route
+    but a declined one counts, held or closed too: the wall errs on the side of keeping apart."""
     return sa.exists().where(
         Route.referral_id == Placement.referral_id,
         Route.status != RouteStatus.DECLINED,
@@ -67,7 +77,9 @@ def supports_his_victim(user: Any) -> Any:
     )
 
 
-def note(placement: Placement, kind: EngagementKind, key: str, at: datetime) -> bool:
+def note(
+    placement: Placement, kind: EngagementKind, key: str, at: datetime, happened_on: date
+) -> bool:
     """Keep an engagement event of ``placement`` (once per ``key``) and tell her workers; returns
     whether it was new. The caller commits."""
     if db.session.scalar(sa.select(EngagementEvent.id).where(EngagementEvent.key == key)):
@@ -77,6 +89,7 @@ def note(placement: Placement, kind: EngagementKind, key: str, at: datetime) -> 
             placement_id=placement.id,
             referral_id=placement.referral_id,
             kind=kind,
+            happened_on=happened_on,
             at=at,
             key=key,
         )
@@ -85,3 +98,15 @@ def note(placement: Placement, kind: EngagementKind, key: str, at: datetime) -> 
         for service_id in partner_services(placement.referral_id):
             notify.enqueue(UPDATE, audience=(SERVICE_WORKERS, str(service_id)))
     return True
+
+
+def withdraw(key: str) -> bool:
+    """Take back the event ``key`` made, if no one has read it yet (its cause was corrected);
+    returns whether there was one to take back. The caller commits."""
+    unread = ~sa.exists().where(EngagementRead.event_id == EngagementEvent.id)
+    result = db.session.execute(
+        sa.delete(EngagementEvent)
+        .where(EngagementEvent.key == key, unread)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))

@@ -21,11 +21,13 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from ..directory.forms import WholeNumberField
 from ..referrals.journey_forms import GovDateField
 from .disruption import DisruptionInput
+from .follow_ups import FollowUpInput
 from .models import (
     REASONS,
     SOURCE_LABELS,
     TRANSITIONS,
     DisruptionKind,
+    Goals,
     ProgrammeKind,
     ProgrammeStatus,
     Reason,
@@ -310,4 +312,38 @@ class SessionForm(FlaskForm):
             placement_id=_uuid(self.placement.data or "")
             if kind is SessionKind.ONE_TO_ONE
             else None,
+        )
+
+
+class FollowUpForm(FlaskForm):
+    """The exit review asks how far he met the goals; a follow-up, the further incidents."""
+
+    goals = RadioField(
+        "How far did he meet the programme's goals?",
+        widget=GovRadioInput(),
+        choices=[(g.value, g.label) for g in Goals],
+        validators=[Optional()],
+    )
+    further_incidents = WholeNumberField(
+        "How many further incidents have been reported since he left?",
+        "Enter the number of incidents as a whole number, like 2",
+        description="Reported to the programme by the police, her worker or anyone else. Enter 0 "
+        "if none.",
+        validators=[Optional()],
+    )
+    notes = TextAreaField(
+        "Notes (optional)",
+        description="Kept with the programme. Do not write anything about the victim's "
+        "whereabouts or contact details",
+        widget=GovTextArea(),
+        filters=[_strip],
+        validators=[Length(max=2000, message="Notes must be 2,000 characters or fewer")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    def follow_up_input(self) -> FollowUpInput:
+        return FollowUpInput(
+            goals=next((g for g in Goals if g.value == self.goals.data), None),
+            further_incidents=self.further_incidents.data,
+            notes=self.notes.data or "",
         )

@@ -230,6 +230,10 @@ class Placement(db.Model, UUIDModel):  # type: ignore[name-defined]
     reason: Mapped[Reason | None] = mapped_column(str_enum(Reason))  # the present stage's
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The partner system that sent it (POST /api/v1/placements), which may read its stage back.
+    api_client_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("api_clients.id"), index=True
+    )
     stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]  # first attended
     ended_at: Mapped[datetime | None]
@@ -419,7 +423,7 @@ class ProgrammeSession(db.Model, UUIDModel):  # type: ignore[name-defined]
     kind: Mapped[SessionKind] = mapped_column(str_enum(SessionKind))
     # One-to-one work is with one placement; a group session's register is everyone attending.
     placement_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("placements.id"), index=True
+        sa.ForeignKey("placements.id", ondelete="CASCADE"), index=True
     )
     held_on: Mapped[date]
     # What the session covered, from the programme's curriculum (published, about no one).
@@ -488,6 +492,7 @@ class EngagementKind(enum.StrEnum):
     """What his victim's worker is told of his engagement (never why, never the notes)."""
 
     STARTED = "started"
+    RESUMED = "resumed"
     MISSED_SESSION = "missed_session"
     CONCERN_RAISED = "concern_raised"
     RISK_INCREASED = "risk_increased"
@@ -504,6 +509,7 @@ class EngagementKind(enum.StrEnum):
 
 ENGAGEMENT_LABELS = {
     EngagementKind.STARTED: "Started the programme",
+    EngagementKind.RESUMED: "Back on the programme after a suspension",
     EngagementKind.MISSED_SESSION: "Missed a session",
     EngagementKind.CONCERN_RAISED: "A concern was raised in a session",
     EngagementKind.RISK_INCREASED: "His risk has increased",
@@ -516,7 +522,7 @@ ENGAGEMENT_LABELS = {
 
 # The stage changes his victim's worker is told of.
 STAGE_EVENTS = {
-    Stage.ATTENDING: EngagementKind.STARTED,  # the first time only
+    Stage.ATTENDING: EngagementKind.STARTED,  # the first time; RESUMED after a suspension
     Stage.SUSPENDED: EngagementKind.SUSPENDED,
     Stage.NOT_SUITABLE: EngagementKind.NOT_SUITABLE,
     Stage.DROPPED_OUT: EngagementKind.DROPPED_OUT,
@@ -537,12 +543,86 @@ class EngagementEvent(db.Model, UUIDModel):  # type: ignore[name-defined]
     )
     referral_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("referrals.id"), index=True)
     kind: Mapped[EngagementKind] = mapped_column(str_enum(EngagementKind))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    # What made it ("attendance:<session>:<placement>"), so a register or form saved twice makes
-    # one event, not two.
+    happened_on: Mapped[date]  # the UK day: of the session, the review, the stage change
+    at: Mapped[datetime] = mapped_column(default=utcnow)  # when it was recorded
+    # What made it ("missed:<session>:<placement>"), so a register or form saved twice makes one
+    # event, not two.
     key: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    seen_at: Mapped[datetime | None]
-    seen_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
 
     def __repr__(self) -> str:
         return f"<EngagementEvent {self.id} {self.kind}>"
+
+
+class EngagementRead(db.Model):  # type: ignore[name-defined]
+    """Who has read an engagement event: each of her workers has her own "new" (a worker at one
+    of her services marking it read must not hide it from her worker at another)."""
+
+    __tablename__ = "engagement_reads"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("engagement_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Goals(enum.StrEnum):
+    """At exit: how far he met the goals of his programme (the worker's judgement, counted)."""
+
+    MET = "met"
+    PARTLY_MET = "partly_met"
+    NOT_MET = "not_met"
+    NOT_ASSESSED = "not_assessed"
+
+    @property
+    def label(self) -> str:
+        return {
+            Goals.MET: "Met the programme's goals",
+            Goals.PARTLY_MET: "Met some of the programme's goals",
+            Goals.NOT_MET: "Did not meet the programme's goals",
+            Goals.NOT_ASSESSED: "Could not be assessed",
+        }[self]
+
+
+# When a placement's reviews fall due, in months after it ended: the exit review, then the
+# follow-ups the Drive and Home Office standards measure reoffending at.
+FOLLOW_UP_MONTHS = (0, 6, 12)
+
+
+class FollowUp(db.Model, UUIDModel):  # type: ignore[name-defined]
+    """The exit review (``months`` 0) and the follow-ups at 6 and 12 months of a placement that
+    started and ended. Made when it ends, due on a UK day; ``flask jobs run`` reminds the
+    programme's workers of one due. At a follow-up the worker records the further incidents
+    reported, and the new referrals naming him since he left are counted from the person index
+    (plain columns: nothing is decrypted)."""
+
+    __tablename__ = "placement_follow_ups"
+    __table_args__ = (
+        sa.UniqueConstraint("placement_id", "months"),
+        sa.Index("ix_placement_follow_ups_due", "due_on", "recorded_at"),
+    )
+
+    placement_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("placements.id", ondelete="CASCADE")
+    )
+    months: Mapped[int]
+    due_on: Mapped[date]
+    reminded_at: Mapped[datetime | None]
+    recorded_at: Mapped[datetime | None]
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    goals: Mapped[Goals | None] = mapped_column(str_enum(Goals))  # the exit review's
+    further_incidents: Mapped[int | None]  # reported to the programme since he left
+    new_referrals: Mapped[int | None]  # to this partnership, naming him, since he left
+    new_marac_referrals: Mapped[int | None]  # of those, routed to Marac
+    notes = Encrypted()
+
+    placement: Mapped[Placement] = relationship(lazy="joined")
+
+    @property
+    def label(self) -> str:
+        return "Exit review" if self.months == 0 else f"{self.months}-month follow-up"
+
+    def __repr__(self) -> str:
+        return f"<FollowUp {self.id} {self.months}>"

@@ -13,8 +13,9 @@ from .. import audit
 from ..audit import Entry
 from ..audit.actions import AuditAction
 from ..extensions import db
-from . import queries, sessions
+from . import follow_ups, queries, sessions
 from .models import HOLDS_A_PLACE, Placement, Programme, ProgrammeSession, SessionAttendance, Stage
+from .placements import attending_count
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,16 @@ class ProgrammePage:
     places_taken: int
     sessions: list[ProgrammeSession]  # the latest first
 
+    @property
+    def waiting_list(self) -> list[Placement]:
+        """The waiting list in its order: who joined it first starts first."""
+        waiting = [p for p in self.placements if p.stage is Stage.WAITING_LIST]
+        return sorted(waiting, key=lambda p: p.stage_changed_at)
+
+    @property
+    def places_free(self) -> int:
+        return max(self.programme.capacity - self.places_taken, 0)
+
 
 def programme(user: Any, programme_id: uuid.UUID) -> ProgrammePage:
     found = queries.programme_for(user, programme_id)
@@ -73,8 +84,9 @@ def programme(user: Any, programme_id: uuid.UUID) -> ProgrammePage:
         ]
     )
     db.session.commit()
-    places_taken = sum(1 for p in rows if p.stage in HOLDS_A_PLACE)
-    return ProgrammePage(found, rows, places_taken, sessions.sessions_of(found))
+    # Counted over every placement: a man she may not see (his victim is hers) holds a place too.
+    places_taken = attending_count(found.id)
+    return ProgrammePage(found, rows, places_taken, sessions.sessions_of(user, found))
 
 
 def open_placements(user: Any, programme: Programme) -> list[Placement]:
@@ -114,6 +126,7 @@ class Attention:
     to_contact: int  # referred, not yet contacted
     waiting: int  # assessed as suitable, or on the waiting list: waiting for a start
     registers_due: int  # sessions held by today with no register saved
+    follow_ups_due: int  # exit reviews and follow-ups due by today, not recorded
 
 
 def attention(user: Any) -> Attention:
@@ -123,4 +136,5 @@ def attention(user: Any) -> Attention:
         to_contact=sum(r.counts.get(Stage.REFERRED, 0) for r in rows),
         waiting=sum(r.counts.get(Stage.ASSESSED, 0) + r.waiting for r in rows),
         registers_due=sessions.registers_due(user),
+        follow_ups_due=len(follow_ups.due_for(user)),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,15 +20,18 @@ from .. import audit
 from ..audit import Entry
 from ..audit.actions import AuditAction
 from ..directory.models import Service, ServiceMember
-from ..extensions import db, utcnow
-from ..referrals.models import Referral, Route, RouteStatus
+from ..extensions import db, insert_if_absent, utcnow
+from ..referrals.models import Referral, Route
 from ..security.permissions import Permission, allows, require
-from .engagement import PARTNER_SUPPORT_KINDS
-from .models import EngagementEvent, EngagementKind
+from .engagement import LIVE_ROUTE_STATUSES, PARTNER_SUPPORT_KINDS
+from .models import EngagementEvent, EngagementKind, EngagementRead
+
+PAGE = 200  # updates shown, and marked read, at once
 
 
 def _her_referrals(user: Any) -> sa.Select[tuple[uuid.UUID]]:
-    """The referrals with a live route to a partner-support service the user works."""
+    """The referrals with a live route to a partner-support service the user works (shared with
+    the service, and neither declined nor closed), as ``engagement.partner_services`` tells."""
     return (
         sa.select(Route.referral_id)
         .join(ServiceMember, ServiceMember.service_id == Route.service_id)
@@ -36,8 +39,14 @@ def _her_referrals(user: Any) -> sa.Select[tuple[uuid.UUID]]:
         .where(
             ServiceMember.user_id == user.id,
             Service.kind.in_(PARTNER_SUPPORT_KINDS),
-            Route.status != RouteStatus.DECLINED,
+            Route.status.in_(LIVE_ROUTE_STATUSES),
         )
+    )
+
+
+def _read_by(user: Any) -> Any:
+    return sa.exists().where(
+        EngagementRead.event_id == EngagementEvent.id, EngagementRead.user_id == user.id
     )
 
 
@@ -51,11 +60,11 @@ class Update:
     referral_id: uuid.UUID
     reference: str
     kind: EngagementKind
-    at: datetime
-    seen: bool
+    happened_on: date
+    seen: bool  # by her
 
 
-def updates(user: Any, limit: int = 200) -> list[Update]:
+def updates(user: Any, limit: int = PAGE) -> list[Update]:
     """Her programme updates, the latest first; each referral they are about is audited."""
     require(user, Permission.WORK_ROUTES)
     rows = db.session.execute(
@@ -64,15 +73,15 @@ def updates(user: Any, limit: int = 200) -> list[Update]:
             EngagementEvent.referral_id,
             Referral.reference,
             EngagementEvent.kind,
-            EngagementEvent.at,
-            EngagementEvent.seen_at,
+            EngagementEvent.happened_on,
+            _read_by(user),
         )
         .join(Referral, Referral.id == EngagementEvent.referral_id)
         .where(_events_of(user))
-        .order_by(EngagementEvent.at.desc(), EngagementEvent.id)
+        .order_by(EngagementEvent.happened_on.desc(), EngagementEvent.at.desc())
         .limit(limit)
     ).all()
-    found = [Update(i, r, ref, kind, at, seen is not None) for i, r, ref, kind, at, seen in rows]
+    found = [Update(*row) for row in rows]
     audit.record_all(
         [
             Entry(AuditAction.PARTNER_UPDATES_VIEWED, user, "referral", referral_id, "programme")
@@ -84,8 +93,8 @@ def updates(user: Any, limit: int = 200) -> list[Update]:
 
 
 def unseen_count(user: Any) -> int | None:
-    """How many of her programme updates no worker of her services has read yet (None: she works
-    no partner-support service)."""
+    """How many of her programme updates she has not read yet (None: she works no
+    partner-support service)."""
     if not allows(user, Permission.WORK_ROUTES):
         return None
     works_one = db.session.scalar(
@@ -99,25 +108,31 @@ def unseen_count(user: Any) -> int | None:
     count = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(EngagementEvent)
-        .where(_events_of(user), EngagementEvent.seen_at.is_(None))
+        .where(_events_of(user), ~_read_by(user))
     )
     return count or 0
 
 
 def mark_read(user: Any, event_ids: list[uuid.UUID]) -> int:
-    """Mark her updates read (others' ids are ignored); returns how many were newly read."""
+    """Mark her updates read, for her alone (others' ids are ignored, and at most a page's
+    worth are taken); returns how many were newly read."""
     require(user, Permission.WORK_ROUTES)
-    if not event_ids:
+    wanted = list(dict.fromkeys(event_ids))[:PAGE]
+    if not wanted:
         return 0
-    result = db.session.execute(
-        sa.update(EngagementEvent)
-        .where(
-            EngagementEvent.id.in_(event_ids),
-            _events_of(user),
-            EngagementEvent.seen_at.is_(None),
+    unread = db.session.scalars(
+        sa.select(EngagementEvent.id).where(
+            EngagementEvent.id.in_(wanted), _events_of(user), ~_read_by(user)
         )
-        .values(seen_at=utcnow(), seen_by_id=user.id)
-        .execution_options(synchronize_session=False)
-    )
+    ).all()
+    now = utcnow()
+    for event_id in unread:
+        insert_if_absent(
+            db.session.connection(),
+            EngagementRead.__table__,
+            event_id=event_id,
+            user_id=user.id,
+            read_at=now,
+        )
     db.session.commit()
-    return int(getattr(result, "rowcount", 0) or 0)
+    return len(unread)

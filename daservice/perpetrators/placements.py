@@ -22,12 +22,15 @@ from ..extensions import db, utcnow
 from ..people import matching as people
 from ..people.models import PersonIndex, PersonKind
 from ..referrals.models import Referral, Route, RouteStatus
+from ..referrals.referral_input import SPACES
 from ..security.permissions import Permission, require
-from . import engagement, queries
+from ..uk_time import uk_today
+from . import engagement, follow_ups, queries
 from .models import (
     HOLDS_A_PLACE,
     REASONS,
     STAGE_EVENTS,
+    EngagementKind,
     Placement,
     PlacementChange,
     Programme,
@@ -98,24 +101,64 @@ class DirectPlacement:
 
 
 def place_directly(actor: Any, programme: Programme, data: DirectPlacement) -> Placement:
-    """A new placement on ``programme`` from ``data.source``, linked to the person the index
-    already knows by name and date of birth, else to a new one."""
+    """A new placement on ``programme`` from ``data.source``, made by one of its provider's
+    programme workers. Commits."""
     require(actor, Permission.RUN_PROGRAMMES)
     if programme.agency_id != actor.agency_id:
         raise NotFound("programme")
-    errors = {}
-    if not data.first_name.strip():
+    placement = _place(programme, data, by_id=actor.id, api_client_id=None, errors={})
+    audit.record(
+        AuditAction.PLACEMENT_MADE,
+        actor=actor,
+        target_type="placement",
+        target_id=placement.id,
+        purpose=f"made directly (source: {data.source.value})",
+    )
+    db.session.commit()
+    return placement
+
+
+def receive(client: Any, programme_id: uuid.UUID | None, data: DirectPlacement) -> Placement:
+    """A placement a partner system sends (``POST /api/v1/placements``) to any open programme.
+    Refused naming each field: no such programme (or none given), one not open, no name. Does not
+    commit: the API commits it with its idempotent answer."""
+    programme = db.session.get(Programme, programme_id) if programme_id is not None else None
+    errors = {} if programme is not None else {"programme_id": "Give the id of an open programme"}
+    placement = _place(programme, data, by_id=None, api_client_id=client.id, errors=errors)
+    audit.record(
+        AuditAction.PLACEMENT_MADE,
+        actor=client,
+        target_type="placement",
+        target_id=placement.id,
+        purpose=f"sent by a partner system (source: {data.source.value})",
+    )
+    return placement
+
+
+def _place(
+    programme: Programme | None,
+    data: DirectPlacement,
+    *,
+    by_id: uuid.UUID | None,
+    api_client_id: uuid.UUID | None,
+    errors: dict[str, str],
+) -> Placement:
+    """The placement, linked to the person the index already knows by name and date of birth,
+    else to a new one; refused with ``errors`` and any of its own."""
+    field = "programme" if api_client_id is None else "programme_id"
+    # Blank as the API's document counts spaces (ECMAScript's), which the web's forms agree with.
+    first_name, last_name = data.first_name.strip(SPACES), data.last_name.strip(SPACES)
+    if not first_name:
         errors["first_name"] = "Enter his first name"
-    if not data.last_name.strip():
+    if not last_name:
         errors["last_name"] = "Enter his last name"
     if data.source is Source.REFERRAL_ROUTE:
         errors["source"] = "A referral's placement is made from its route"
-    if programme.status is not ProgrammeStatus.OPEN:
-        errors["programme"] = f"{programme.name} is {programme.status.label.lower()}"
-    if errors:
+    if programme is not None and programme.status is not ProgrammeStatus.OPEN:
+        errors[field] = f"{programme.name} is {programme.status.label.lower()}"
+    if errors or programme is None:
         raise Refused(errors)
     now = utcnow()
-    first_name, last_name = data.first_name.strip(), data.last_name.strip()
     fields: dict[str, Any] = {
         "first_name": first_name,
         "last_name": last_name,
@@ -140,22 +183,15 @@ def place_directly(actor: Any, programme: Programme, data: DirectPlacement) -> P
         source=data.source,
         stage=Stage.REFERRED,
         created_at=now,
-        created_by_id=actor.id,
+        created_by_id=by_id,
+        api_client_id=api_client_id,
         stage_changed_at=now,
     )
     placement.changes.append(
-        PlacementChange(from_stage=None, to_stage=Stage.REFERRED, at=now, by_id=actor.id)
+        PlacementChange(from_stage=None, to_stage=Stage.REFERRED, at=now, by_id=by_id)
     )
     db.session.add(placement)
     db.session.flush()
-    audit.record(
-        AuditAction.PLACEMENT_MADE,
-        actor=actor,
-        target_type="placement",
-        target_id=placement.id,
-        purpose=f"made directly (source: {data.source.value})",
-    )
-    db.session.commit()
     return placement
 
 
@@ -212,6 +248,7 @@ def move(
                 "add him to the waiting list instead"
             )
     now = utcnow()
+    first_start = placement.started_at is None
     old = placement.move_to(stage, now)
     placement.reason = reason
     change = PlacementChange(from_stage=old, to_stage=stage, reason=reason, at=now, by_id=actor.id)
@@ -223,11 +260,13 @@ def move(
     except StaleDataError:
         db.session.rollback()
         raise InvalidTransition("This placement has just been changed by someone else") from None
+    if stage.ended:
+        follow_ups.schedule(placement, now)
     event = STAGE_EVENTS.get(stage)
-    if stage is Stage.ATTENDING and placement.started_at != now:
-        event = None  # back from a suspension: not a start
+    if stage is Stage.ATTENDING and not first_start:
+        event = EngagementKind.RESUMED
     if event is not None:
-        engagement.note(placement, event, f"stage:{change.id}", now)
+        engagement.note(placement, event, f"stage:{change.id}", now, uk_today(now))
     audit.record(
         AuditAction.PLACEMENT_STAGE_CHANGED,
         actor=actor,

@@ -17,7 +17,7 @@ from ..exceptions import NotFound
 from ..extensions import db
 from ..security.permissions import Permission, allows
 from .engagement import supports_his_victim
-from .models import Placement, Programme, ProgrammeSession
+from .models import FollowUp, Placement, Programme, ProgrammeSession
 
 
 def programmes_of(user: Any) -> sa.Select[tuple[Programme]]:
@@ -70,3 +70,11 @@ def check_placement(user: Any, placement: Placement) -> None:
         sa.select(supports_his_victim(user).where(Placement.id == placement.id))
     ):
         raise NotFound("placement")
+
+
+def follow_up_for(user: Any, follow_up_id: uuid.UUID) -> FollowUp:
+    follow_up = db.session.get(FollowUp, follow_up_id)
+    if follow_up is None:
+        raise NotFound("follow_up")
+    placement_for(user, follow_up.placement_id)
+    return follow_up

@@ -62,9 +62,14 @@ def review(actor: Any, placement: Placement, data: ReviewInput) -> RiskReview:
         later[0].rose = data.level.rank < later[0].level.rank
     placement.risk_reviews.append(row)
     db.session.flush()
-    for rising in (row, *later[:1]):
-        if rising.rose:  # her worker hears of a rise once, whichever review it is on
-            engagement.note(placement, EngagementKind.RISK_INCREASED, f"risk:{rising.id}", now)
+    # Her worker hears of each rise once. A review dated between two others may make the later
+    # one a rise, or stop it being one: its event is made, or taken back if no one has read it.
+    for changed in (row, *later[:1]):
+        key = f"risk:{changed.id}"
+        if changed.rose:
+            engagement.note(placement, EngagementKind.RISK_INCREASED, key, now, changed.reviewed_on)
+        else:
+            engagement.withdraw(key)
     audit.record(
         AuditAction.PLACEMENT_RISK_REVIEWED,
         actor=actor,

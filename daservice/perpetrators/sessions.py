@@ -32,7 +32,6 @@ from .models import (
     ProgrammeStatus,
     SessionAttendance,
     SessionKind,
-    Stage,
 )
 from .refusals import Refused
 
@@ -125,17 +124,36 @@ class RegisterLine:
 class Register:
     session: ProgrammeSession
     lines: list[RegisterLine]
+    # A man on it is the partner of someone she supports: a colleague takes this register, and
+    # she sees neither its lines nor its notes.
+    withheld: bool = False
 
     @property
     def saved(self) -> bool:
         return self.session.register_saved_at is not None
 
     @property
-    def open_from(self) -> date:
-        return self.session.held_on
+    def to_come(self) -> bool:
+        return self.session.held_on > uk_today()
+
+    @property
+    def nothing_to_record(self) -> bool:
+        """One-to-one work with a man whose placement ended before the day."""
+        return not self.lines and self.session.kind is SessionKind.ONE_TO_ONE
 
 
-def _lines(actor: Any, session: ProgrammeSession) -> list[RegisterLine]:
+def _attending_on(placement: Placement, day: date) -> bool:
+    return (
+        placement.started_at is not None
+        and uk_today(placement.started_at) <= day
+        and not _ended_before(placement, day)
+    )
+
+
+def _lines(session: ProgrammeSession) -> list[RegisterLine]:
+    """Who is on the register: the one man of one-to-one work (unless his placement ended before
+    the day), or everyone attending the programme on the session's day (started by then, not
+    ended before), and anyone marked on it already."""
     rows = {
         row.placement_id: row
         for row in db.session.scalars(
@@ -144,13 +162,40 @@ def _lines(actor: Any, session: ProgrammeSession) -> list[RegisterLine]:
     }
     if session.kind is SessionKind.ONE_TO_ONE:
         who = Placement.id == session.placement_id
-    else:  # everyone attending now, and anyone marked before who has since moved on
-        who = sa.or_(Placement.stage == Stage.ATTENDING, Placement.id.in_(list(rows)))
+    else:
+        who = sa.or_(Placement.started_at.is_not(None), Placement.id.in_(list(rows)))
     placements = db.session.scalars(
-        queries.placements_of(actor).where(Placement.programme_id == session.programme_id, who)
+        sa.select(Placement).where(Placement.programme_id == session.programme_id, who)
     ).all()
-    lines = [RegisterLine(p, rows.get(p.id)) for p in placements]
-    return sorted(lines, key=lambda line: (line.placement.person.last_name or "").lower())
+    day = session.held_on
+    lines = [
+        RegisterLine(p, rows.get(p.id))
+        for p in placements
+        if p.id in rows
+        or (session.kind is SessionKind.ONE_TO_ONE and not _ended_before(p, day))
+        or (session.kind is SessionKind.GROUP and _attending_on(p, day))
+    ]
+    return sorted(
+        lines,
+        key=lambda line: (
+            (line.placement.person.last_name or "").lower(),
+            (line.placement.person.first_name or "").lower(),
+        ),
+    )
+
+
+def _withheld_from(actor: Any, lines: list[RegisterLine]) -> bool:
+    ids = [line.placement.id for line in lines]
+    if not ids:
+        return False
+    hers = set(
+        db.session.scalars(
+            queries.placements_of(actor)
+            .where(Placement.id.in_(ids))
+            .with_only_columns(Placement.id)
+        )
+    )
+    return len(hers) < len(ids)
 
 
 def register(actor: Any, session: ProgrammeSession) -> Register:
@@ -158,7 +203,9 @@ def register(actor: Any, session: ProgrammeSession) -> Register:
     require(actor, Permission.RUN_PROGRAMMES)
     if session.programme.agency_id != actor.agency_id:
         raise NotFound("programme_session")
-    sheet = Register(session, _lines(actor, session))
+    lines = _lines(session)
+    if _withheld_from(actor, lines):
+        return Register(session, [], withheld=True)
     audit.record(
         AuditAction.PROGRAMME_REGISTER_VIEWED,
         actor=actor,
@@ -167,7 +214,7 @@ def register(actor: Any, session: ProgrammeSession) -> Register:
         purpose="register",
     )
     db.session.commit()
-    return sheet
+    return Register(session, lines)
 
 
 @dataclass(frozen=True)
@@ -177,38 +224,49 @@ class LineInput:
     concern: str = ""
 
 
+MAX_CONCERN = 2000
+MAX_NOTES = 4000
+
+
 def save_register(
     actor: Any, session: ProgrammeSession, lines: dict[uuid.UUID, LineInput], notes: str = ""
 ) -> int:
     """Save the register's lines and the facilitators' notes; returns the lines saved. Refused
-    with a message for each line without a mark, a concern without words, a register of a day to
-    come, and a man whose placement ended before the session."""
+    with a message for each line without a mark, a concern without words (or too many), notes too
+    long, a register of a day to come, and one a colleague must take."""
     require(actor, Permission.RUN_PROGRAMMES)
     if session.programme.agency_id != actor.agency_id:
         raise NotFound("programme_session")
+    sheet = _lines(session)
+    if _withheld_from(actor, sheet):
+        raise Refused(
+            {
+                "form": "One of the men on this register is the partner of someone you support: "
+                "a colleague must take it"
+            }
+        )
     errors: dict[str, str] = {}
     if session.held_on > uk_today():
         errors["form"] = (
             f"This session is on {uk_date(session.held_on)}: "
             "its register can be saved from that day"
         )
-    sheet = _lines(actor, session)
+    elif not sheet:
+        errors["form"] = "No one is on this session's register"
     for line in sheet:
         placement, given = line.placement, lines.get(line.placement.id)
-        field = f"mark-{placement.id}"
-        if line.row is None and _ended_before(placement, session.held_on):
-            errors[field] = (
-                f"{_name(placement)}'s placement ended before this session: "
-                "he cannot be on its register"
-            )
-        elif given is None or given.mark is None:
-            errors[field] = (
+        if given is None or given.mark is None:
+            errors[f"mark-{placement.id}"] = (
                 f"Select whether {_name(placement)} attended, was late, absent or excused"
             )
         elif given.concern_raised and not given.concern.strip():
             errors[f"concern-{placement.id}"] = f"Say what the concern about {_name(placement)} was"
-    if not sheet:
-        errors["form"] = "No one is on this session's register"
+        elif given.concern_raised and len(given.concern.strip()) > MAX_CONCERN:
+            errors[f"concern-{placement.id}"] = (
+                f"The concern about {_name(placement)} must be 2,000 characters or fewer"
+            )
+    if len(notes.strip()) > MAX_NOTES:
+        errors["notes"] = "The notes must be 4,000 characters or fewer"
     if errors:
         raise Refused(errors)
     now = utcnow()
@@ -220,7 +278,7 @@ def save_register(
         .values(topic=ProgrammeSession.topic)
     )
     try:
-        for line in _lines(actor, session):
+        for line in _lines(session):
             given = lines.get(line.placement.id)
             if given is None or given.mark is None:
                 continue
@@ -232,13 +290,7 @@ def save_register(
             row.concern = given.concern.strip() if given.concern_raised else None
             row.recorded_at, row.recorded_by_id = now, actor.id
             db.session.add(row)
-            key = f"{session.id}:{line.placement.id}"
-            if given.mark is Attendance.ABSENT:
-                engagement.note(line.placement, EngagementKind.MISSED_SESSION, f"missed:{key}", now)
-            if given.concern_raised:
-                engagement.note(
-                    line.placement, EngagementKind.CONCERN_RAISED, f"concern:{key}", now
-                )
+            _tell(line.placement, session, given, now)
         session.notes = notes.strip() or None
         session.register_saved_at = now
         db.session.flush()
@@ -258,12 +310,36 @@ def save_register(
     return len(sheet)
 
 
-def sessions_of(programme: Programme, limit: int = 50) -> list[ProgrammeSession]:
-    """The programme's sessions, the latest first."""
+def _tell(placement: Placement, session: ProgrammeSession, given: LineInput, now: Any) -> None:
+    """An absence or a concern is an engagement event once; a line corrected since takes its
+    event back if no one has read it."""
+    key = f"{session.id}:{placement.id}"
+    for kind, happened, prefix in (
+        (EngagementKind.MISSED_SESSION, given.mark is Attendance.ABSENT, "missed"),
+        (EngagementKind.CONCERN_RAISED, given.concern_raised, "concern"),
+    ):
+        if happened:
+            engagement.note(placement, kind, f"{prefix}:{key}", now, session.held_on)
+        else:
+            engagement.withdraw(f"{prefix}:{key}")
+
+
+def _hers(user: Any) -> Any:
+    """Group sessions, and one-to-one work with a man whose placement she may see."""
+    return sa.or_(
+        ProgrammeSession.placement_id.is_(None),
+        ProgrammeSession.placement_id.in_(
+            queries.placements_of(user).with_only_columns(Placement.id)
+        ),
+    )
+
+
+def sessions_of(user: Any, programme: Programme, limit: int = 50) -> list[ProgrammeSession]:
+    """The programme's sessions she may open, the latest first."""
     return list(
         db.session.scalars(
             sa.select(ProgrammeSession)
-            .where(ProgrammeSession.programme_id == programme.id)
+            .where(ProgrammeSession.programme_id == programme.id, _hers(user))
             .order_by(ProgrammeSession.held_on.desc(), ProgrammeSession.created_at.desc())
             .limit(limit)
         )
@@ -283,15 +359,27 @@ def attendance_of(placement: Placement) -> list[SessionAttendance]:
 
 
 def registers_due(user: Any) -> int:
-    """Sessions of her programmes held by today whose register is not saved yet."""
+    """Sessions of her programmes held by today whose register is not saved yet (not one-to-one
+    work with a man whose placement ended before the day: there is nothing to record)."""
+    ended_before = (
+        sa.select(Placement.id)
+        .where(
+            Placement.id == ProgrammeSession.placement_id,
+            Placement.ended_at < ProgrammeSession.held_on,
+        )
+        .exists()
+    )
     count = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(ProgrammeSession)
-        .join(Programme, Programme.id == ProgrammeSession.programme_id)
         .where(
-            Programme.id.in_(queries.programmes_of(user).with_only_columns(Programme.id)),
+            ProgrammeSession.programme_id.in_(
+                queries.programmes_of(user).with_only_columns(Programme.id)
+            ),
+            _hers(user),
             ProgrammeSession.held_on <= uk_today(),
             ProgrammeSession.register_saved_at.is_(None),
+            ~ended_before,
         )
     )
     return count or 0

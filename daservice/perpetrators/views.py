@@ -13,10 +13,22 @@ from flask_wtf import FlaskForm
 from ..accounts import actor
 from ..exceptions import InvalidTransition
 from ..security.permissions import Permission, protect
-from . import disruption, pages, partner_support, placements, programmes, queries, risk, sessions
+from ..uk_time import uk_today
+from . import (
+    disruption,
+    follow_ups,
+    pages,
+    partner_support,
+    placements,
+    programmes,
+    queries,
+    risk,
+    sessions,
+)
 from .forms import (
     DirectPlacementForm,
     DisruptionForm,
+    FollowUpForm,
     MoveForm,
     ProgrammeForm,
     RiskReviewForm,
@@ -60,7 +72,10 @@ def _uuid_or_none(text: str) -> uuid.UUID | None:
 
 @bp.route("/")
 def index() -> str:
-    return render_template("perpetrators/index.html", rows=pages.programmes(actor()))
+    user = actor()
+    return render_template(
+        "perpetrators/index.html", rows=pages.programmes(user), due=follow_ups.due_for(user)
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -167,6 +182,8 @@ def placement(placement_id: uuid.UUID) -> Any:
         "perpetrators/placement.html",
         placement=shown.placement,
         attendance=shown.attendance,
+        follow_ups=follow_ups.of(found),
+        today=uk_today(),
         form=form,
     ), (400 if form is not None and form.errors else 200)
 
@@ -264,11 +281,11 @@ def register(session_id: uuid.UUID) -> Any:
                     None,
                 ),
                 request.form.get(f"concern_raised-{line.placement.id}") == "yes",
-                request.form.get(f"concern-{line.placement.id}", "")[:2000],
+                request.form.get(f"concern-{line.placement.id}", ""),
             )
             for line in sheet.lines
         }
-        notes = request.form.get("notes", "")[:4000]
+        notes = request.form.get("notes", "")
         try:
             saved = sessions.save_register(user, session, typed, notes)
         except Refused as refused:
@@ -285,6 +302,27 @@ def register(session_id: uuid.UUID) -> Any:
         errors=errors,
         marks=list(Attendance),
     ), (400 if errors else 200)
+
+
+@bp.route("/follow-ups/<uuid:follow_up_id>", methods=["GET", "POST"])
+def follow_up(follow_up_id: uuid.UUID) -> Any:
+    user = actor()
+    found = queries.follow_up_for(user, follow_up_id)
+    form = FollowUpForm()
+    if form.validate_on_submit():
+        try:
+            follow_ups.record(user, found, form.follow_up_input())
+        except Refused as refused:
+            _show(form, refused.errors)
+        else:
+            flash(f"{found.label} saved", "success")
+            return redirect(url_for("programmes.placement", placement_id=found.placement_id))
+    return render_template(
+        "perpetrators/follow_up.html",
+        form=form,
+        follow_up=found,
+        found=follow_ups.found_since(found.placement) if found.months else None,
+    ), (400 if form.errors else 200)
 
 
 def _show(form: Any, errors: dict[str, str]) -> None:

@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
         export_views,
         marac_views,
         models,  # noqa: F401  (the report_exports table)
+        provider_views,
         views,
     )
     from .measures import month_counts, register_all
@@ -37,3 +38,4 @@ def init_app(app: Flask) -> None:
     views.init_app(app)
     export_views.init_app(app)  # background exports, their pages and `flask reports export`
     marac_views.init_app(app)  # the Marac quarterly return (CSV)
+    provider_views.init_app(app)  # a programme provider's own perpetrator-programme figures

@@ -140,11 +140,11 @@ def test_a_session_register_by_keyboard_and_her_idva_sees_the_updates_only(
     page.goto(f"/programmes/{partnership['programme'].id}")
     tab_to(page, page.get_by_role("link", name="Add a session"))
     page.keyboard.press("Enter")
-    check(page, "Add a session")
+    check(page, "Add a session", reveals=True)
     tab_to(page, page.get_by_role("button", name="Add the session"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("link", name="Enter the date of the session")).to_be_visible()
-    check(page, "Add a session with errors")
+    check(page, "Add a session with errors", reveals=True)
     choose_first(page, "kind")
     today = uk_today()
     for part, value in (("day", today.day), ("month", today.month), ("year", today.year)):
@@ -197,3 +197,50 @@ def test_a_session_register_by_keyboard_and_her_idva_sees_the_updates_only(
     tab_to(page, page.get_by_role("button", name="Mark 3 new updates as read"))
     page.keyboard.press("Enter")
     expect(page.get_by_text("Marked 3 updates as read")).to_be_visible()
+
+
+def test_a_completed_placement_s_exit_review_by_keyboard(page: Page, live_server, partnership):
+    from daservice.perpetrators.models import Stage
+    from daservice.perpetrators.placements import move
+
+    worker = partnership["worker"]
+    placement = _placement_from_a_referral()
+    for stage in (Stage.CONTACTED, Stage.ASSESSED, Stage.ATTENDING, Stage.COMPLETED):
+        move(worker, placement, stage)
+    sign_in(page, worker)
+    tab_to(page, page.get_by_role("link", name="1 exit review or follow-up is due"))
+    page.keyboard.press("Enter")
+    tab_to(page, page.get_by_role("link", name="Exit review: Kyle Example"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Exit review")).to_be_visible()
+    check(page, "Exit review")
+    _no_victim_details(page)
+    tab_to(page, page.get_by_role("button", name="Save"))
+    page.keyboard.press("Enter")
+    expect(
+        page.get_by_role("link", name="Select how far he met the programme's goals")
+    ).to_be_visible()
+    check(page, "Exit review with errors")
+    choose_first(page, "goals")
+    tab_to(page, page.get_by_role("button", name="Save"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Exit review saved")).to_be_visible()
+    expect(page.get_by_text("Met the programme's goals")).to_be_visible()
+    expect(page.get_by_text("6-month follow-up")).to_be_visible()
+    check(page, "A placement with its exit review")
+
+
+def test_the_provider_s_figures_by_keyboard(page: Page, live_server, partnership):
+    from daservice.perpetrators.models import Stage
+    from daservice.perpetrators.placements import move
+
+    placement = _placement_from_a_referral()
+    move(partnership["worker"], placement, Stage.CONTACTED)
+    sign_in(page, partnership["worker"])
+    page.goto("/programmes/")
+    tab_to(page, page.get_by_role("link", name="Your programmes' figures"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Availability of and participation")).to_be_visible()
+    check(page, "Your programmes' figures")
+    _no_victim_details(page)
+    assert "Kyle" not in page.content()

@@ -154,3 +154,27 @@ def test_her_home_page_says_what_waits_for_her(app, partnership):
     home = worker.client.get("/").get_data(as_text=True)
     assert "1 placement is waiting for first contact" in home
     assert "Kyle" not in home  # counts only
+
+
+def test_the_waiting_list_is_in_the_order_men_joined_it(app, partnership):
+    from datetime import timedelta
+
+    from daservice.perpetrators.models import Source
+    from daservice.perpetrators.placements import DirectPlacement, move, place_directly
+
+    worker, programme = partnership["worker"], partnership["programme"]
+    joined = []
+    for n, name in enumerate(("Later", "First", "Middle")):
+        placement = place_directly(
+            worker, programme, DirectPlacement(Source.PROBATION, "Kyle", name)
+        )
+        for stage in (Stage.CONTACTED, Stage.ASSESSED, Stage.WAITING_LIST):
+            move(worker, placement, stage)
+        placement.stage_changed_at -= timedelta(days=(1, 3, 2)[n])
+        joined.append(placement)
+    db.session.commit()
+    body = _as(app, worker).client.get(f"/programmes/{programme.id}").get_data(as_text=True)
+    listed = body[body.index('id="waiting-list"') :]
+    order = [listed.index(f"Kyle {name}") for name in ("First", "Middle", "Later")]
+    assert order == sorted(order)
+    assert "2 places are free: start the first on the list" in listed

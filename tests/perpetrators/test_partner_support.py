@@ -4,6 +4,7 @@ her; and no one holds both sides of one couple's case."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from daservice.accounts.models import Agency, Role
@@ -16,6 +17,7 @@ from daservice.perpetrators.models import (
     Attendance,
     EngagementEvent,
     EngagementKind,
+    EngagementRead,
     Placement,
     Reason,
     RiskLevel,
@@ -24,7 +26,8 @@ from daservice.perpetrators.models import (
     Stage,
 )
 from daservice.perpetrators.placements import move
-from daservice.referrals.models import Route
+from daservice.perpetrators.refusals import Refused
+from daservice.referrals.models import Route, RouteStatus
 from daservice.uk_time import uk_today
 from tests import factories
 
@@ -172,7 +175,25 @@ def test_no_one_holds_both_sides_of_one_couples_case(app, partnership):
     assert db.session.get(Placement, placement.id).stage is Stage.REFERRED
     # Her colleague on the programme side works it; she keeps the victim's side.
     assert queries.placement_for(partnership["worker"], placement.id).id == placement.id
-    assert partner_support.unseen_count(both) == 0
+    # Nor does she take a group register he is on, or read its notes.
+    colleague = partnership["worker"]
+    for stage in (Stage.CONTACTED, Stage.ASSESSED, Stage.ATTENDING):
+        move(colleague, placement, stage)
+    group = sessions.add_session(
+        colleague,
+        placement.programme,
+        sessions.SessionInput(SessionKind.GROUP, uk_today(), "Week 1"),
+    )
+    sessions.save_register(
+        colleague, group, {placement.id: sessions.LineInput(Attendance.ATTENDED)}, "NOTES-SECRET"
+    )
+    assert sessions.register(both, group).withheld
+    register_page = client.client.get(f"/programmes/sessions/{group.id}/register")
+    assert "a colleague must take it" in register_page.get_data(as_text=True)
+    assert "NOTES-SECRET" not in register_page.get_data(as_text=True)
+    with pytest.raises(Refused):
+        sessions.save_register(both, group, {placement.id: sessions.LineInput(Attendance.ABSENT)})
+    assert partner_support.unseen_count(both) == 1  # as her worker, she hears of his start
 
 
 def test_another_partner_support_worker_sees_no_one_elses_updates(app, partnership):
@@ -185,11 +206,38 @@ def test_another_partner_support_worker_sees_no_one_elses_updates(app, partnersh
         partner_support.mark_read(stranger, list(db.session.scalars(sa.select(EngagementEvent.id))))
         == 0
     )
-    assert (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(EngagementEvent)
-            .where(EngagementEvent.seen_at.is_not(None))
-        )
-        == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(EngagementRead)) == 0
+
+
+def test_each_worker_reads_her_own_updates_and_a_held_route_hears_nothing(app, partnership):
+    placement = _placement_from_a_referral()
+    her_worker, service = _her_worker(placement)
+    colleague = factories.user(
+        Role.SERVICE_WORKER, agency_row=db.session.get(Agency, service.agency_id)
     )
+    db.session.add(ServiceMember(service_id=service.id, user_id=colleague.id))
+    db.session.commit()
+    worker = partnership["worker"]
+    for stage in (Stage.CONTACTED, Stage.ASSESSED, Stage.ATTENDING):
+        move(worker, placement, stage)
+    ids = list(db.session.scalars(sa.select(EngagementEvent.id)))
+    assert partner_support.mark_read(her_worker, ids + ids) == 1  # the start, once
+    assert partner_support.unseen_count(her_worker) == 0
+    assert partner_support.unseen_count(colleague) == 1  # hers is her own
+
+    # A route held for consent is not shared with its service yet: it is told nothing.
+    route = db.session.scalar(
+        sa.select(Route).where(
+            Route.referral_id == placement.referral_id, Route.service_id == service.id
+        )
+    )
+    route.status = RouteStatus.HELD_FOR_CONSENT
+    db.session.commit()
+    assert partner_support.updates(colleague) == []
+    move(worker, placement, Stage.SUSPENDED, reason=Reason.RISK_REVIEW)
+    alerts = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.template == "programme.engagement")
+    )
+    assert alerts == 1  # the start's only

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from daservice.audit.models import AuditEvent
 from daservice.exceptions import NotFound
-from daservice.extensions import db
+from daservice.extensions import db, utcnow
 from daservice.perpetrators import sessions
 from daservice.perpetrators.models import (
     Attendance,
@@ -147,7 +147,9 @@ def test_a_session_for_an_ended_placement_is_refused_with_a_message(partnership)
         )
     assert nobody.value.errors == {"placement": "Select who the session is with"}
 
-    # A group register lists only the men attending now: not the one who ended.
+    # A group register lists the men attending on its day: not one who ended the day before.
+    ended.ended_at -= timedelta(days=1)
+    db.session.commit()
     session = _group(worker, programme)
     assert sessions.register(worker, session).lines == []
     with pytest.raises(Refused) as empty:
@@ -216,3 +218,30 @@ def test_the_register_page_keeps_what_was_typed_and_saves(app, partnership):
     assert saved.status_code == 302
     page = client.client.get(f"/programmes/placements/{one.id}").get_data(as_text=True)
     assert "Concern raised" in page and "worried" in page
+
+
+def test_a_back_dated_register_lists_the_men_attending_on_its_day(partnership):
+    worker, programme = partnership["worker"], partnership["programme"]
+    finished = _attending(worker, programme, "Alpha")
+    newcomer = _attending(worker, programme, "Bravo")
+    move(worker, finished, Stage.COMPLETED)  # after the last session, before its register
+    newcomer.started_at = utcnow() - timedelta(days=1)  # after last week's session
+    finished.started_at = utcnow() - timedelta(days=30)
+    db.session.commit()
+    last_week = _group(worker, programme, days_ago=7)
+    on_it = [line.placement.id for line in sessions.register(worker, last_week).lines]
+    assert on_it == [finished.id]  # the man who started since is not on it
+    sessions.save_register(
+        worker, last_week, {finished.id: sessions.LineInput(Attendance.ATTENDED)}
+    )
+
+
+def test_a_corrected_absence_takes_back_its_unread_event(partnership):
+    worker, programme = partnership["worker"], partnership["programme"]
+    one = _attending(worker, programme, "Alpha")
+    session = _group(worker, programme)
+    sessions.save_register(worker, session, {one.id: sessions.LineInput(Attendance.ABSENT)})
+    missed = sa.select(EngagementEvent).where(EngagementEvent.kind == EngagementKind.MISSED_SESSION)
+    assert db.session.scalar(missed).happened_on == session.held_on
+    sessions.save_register(worker, session, {one.id: sessions.LineInput(Attendance.ATTENDED)})
+    assert db.session.scalar(missed) is None

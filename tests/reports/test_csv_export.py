@@ -80,7 +80,7 @@ def test_the_zip_has_a_file_per_table_and_a_readme(app):
         "Generated: 5:05pm on 3 July 2026 (UK time)",  # BST
         KEY,
         "come-forward/by-agency.csv: Referrals by agency",
-        "Not yet recorded. Perpetrator programme placements are not yet recorded",
+        "Not yet recorded. No perpetrator programme is recorded in daservice",
     ]:
         assert words in readme
 

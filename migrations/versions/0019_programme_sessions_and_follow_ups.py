@@ -1,13 +1,14 @@
-"""perpetrator programmes: sessions and their registers, and engagement events for the victim's
-partner-support worker
+"""perpetrator programmes: sessions and their registers, engagement events for the victim's
+partner-support worker (and who has read each), each placement's exit review and follow-ups at 6
+and 12 months, and the partner system a placement was sent by (POST /api/v1/placements)
 
-Protected fields (ciphertext): ``programme_sessions.notes`` (facilitators' notes) and
-``programme_attendance.concern``. Engagement events are plain (kind and time only), and one per
-``key``, so a register saved twice makes one event.
+Protected fields (ciphertext): ``programme_sessions.notes`` (facilitators' notes),
+``programme_attendance.concern`` and ``placement_follow_ups.notes``. Engagement events are plain
+(kind and day only), one per ``key``, so a register saved twice makes one event.
 
 Revision ID: 0019
 Revises: 0018
-Create Date: 2026-12-02 14:23:07.170342
+Create Date: 2026-12-02 14:47:19.938463
 
 """
 from alembic import op
@@ -26,21 +27,40 @@ def upgrade():
     op.create_table('engagement_events',
     sa.Column('placement_id', sa.Uuid(), nullable=False),
     sa.Column('referral_id', sa.Uuid(), nullable=True),
-    sa.Column('kind', sa.Enum('started', 'missed_session', 'concern_raised', 'risk_increased', 'suspended', 'not_suitable', 'dropped_out', 'excluded', 'completed', name='engagementkind', native_enum=False, length=32), nullable=False),
+    sa.Column('kind', sa.Enum('started', 'resumed', 'missed_session', 'concern_raised', 'risk_increased', 'suspended', 'not_suitable', 'dropped_out', 'excluded', 'completed', name='engagementkind', native_enum=False, length=32), nullable=False),
+    sa.Column('happened_on', sa.Date(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('key', sa.String(length=120), nullable=False),
-    sa.Column('seen_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('seen_by_id', sa.Uuid(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['placement_id'], ['placements.id'], name=op.f('fk_engagement_events_placement_id_placements'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_engagement_events_referral_id_referrals')),
-    sa.ForeignKeyConstraint(['seen_by_id'], ['users.id'], name=op.f('fk_engagement_events_seen_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_engagement_events')),
     sa.UniqueConstraint('key', name=op.f('uq_engagement_events_key'))
     )
     with op.batch_alter_table('engagement_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_engagement_events_placement_id'), ['placement_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_engagement_events_referral_id'), ['referral_id'], unique=False)
+
+    op.create_table('placement_follow_ups',
+    sa.Column('placement_id', sa.Uuid(), nullable=False),
+    sa.Column('months', sa.Integer(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('recorded_by_id', sa.Uuid(), nullable=True),
+    sa.Column('goals', sa.Enum('met', 'partly_met', 'not_met', 'not_assessed', name='goals', native_enum=False, length=32), nullable=True),
+    sa.Column('further_incidents', sa.Integer(), nullable=True),
+    sa.Column('new_referrals', sa.Integer(), nullable=True),
+    sa.Column('new_marac_referrals', sa.Integer(), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['placement_id'], ['placements.id'], name=op.f('fk_placement_follow_ups_placement_id_placements'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_placement_follow_ups_recorded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_placement_follow_ups')),
+    sa.UniqueConstraint('placement_id', 'months', name=op.f('uq_placement_follow_ups_placement_id'))
+    )
+    with op.batch_alter_table('placement_follow_ups', schema=None) as batch_op:
+        batch_op.create_index('ix_placement_follow_ups_due', ['due_on', 'recorded_at'], unique=False)
 
     op.create_table('programme_sessions',
     sa.Column('programme_id', sa.Uuid(), nullable=False),
@@ -56,13 +76,24 @@ def upgrade():
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_programme_sessions_created_by_id_users')),
     sa.ForeignKeyConstraint(['facilitator_id'], ['users.id'], name=op.f('fk_programme_sessions_facilitator_id_users')),
-    sa.ForeignKeyConstraint(['placement_id'], ['placements.id'], name=op.f('fk_programme_sessions_placement_id_placements')),
+    sa.ForeignKeyConstraint(['placement_id'], ['placements.id'], name=op.f('fk_programme_sessions_placement_id_placements'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['programme_id'], ['programmes.id'], name=op.f('fk_programme_sessions_programme_id_programmes')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_programme_sessions'))
     )
     with op.batch_alter_table('programme_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_programme_sessions_placement_id'), ['placement_id'], unique=False)
         batch_op.create_index('ix_programme_sessions_programme_day', ['programme_id', 'held_on'], unique=False)
+
+    op.create_table('engagement_reads',
+    sa.Column('event_id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['engagement_events.id'], name=op.f('fk_engagement_reads_event_id_engagement_events'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_engagement_reads_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('event_id', 'user_id', name=op.f('pk_engagement_reads'))
+    )
+    with op.batch_alter_table('engagement_reads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_engagement_reads_user_id'), ['user_id'], unique=False)
 
     op.create_table('programme_attendance',
     sa.Column('session_id', sa.Uuid(), nullable=False),
@@ -82,20 +113,38 @@ def upgrade():
     with op.batch_alter_table('programme_attendance', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_programme_attendance_placement_id'), ['placement_id'], unique=False)
 
+    with op.batch_alter_table('placements', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('api_client_id', sa.Uuid(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_placements_api_client_id'), ['api_client_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_placements_api_client_id_api_clients'), 'api_clients', ['api_client_id'], ['id'])
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('placements', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_placements_api_client_id_api_clients'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_placements_api_client_id'))
+        batch_op.drop_column('api_client_id')
+
     with op.batch_alter_table('programme_attendance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_programme_attendance_placement_id'))
 
     op.drop_table('programme_attendance')
+    with op.batch_alter_table('engagement_reads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_engagement_reads_user_id'))
+
+    op.drop_table('engagement_reads')
     with op.batch_alter_table('programme_sessions', schema=None) as batch_op:
         batch_op.drop_index('ix_programme_sessions_programme_day')
         batch_op.drop_index(batch_op.f('ix_programme_sessions_placement_id'))
 
     op.drop_table('programme_sessions')
+    with op.batch_alter_table('placement_follow_ups', schema=None) as batch_op:
+        batch_op.drop_index('ix_placement_follow_ups_due')
+
+    op.drop_table('placement_follow_ups')
     with op.batch_alter_table('engagement_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_engagement_events_referral_id'))
         batch_op.drop_index(batch_op.f('ix_engagement_events_placement_id'))

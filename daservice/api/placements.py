@@ -115,6 +115,13 @@ def parse(body: Any) -> tuple[uuid.UUID | None, placements.DirectPlacement]:
     )
 
 
+def _id_of(body: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(body["programme_id"])
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None
+
+
 def summary(placement: Placement) -> dict[str, Any]:
     """What the partner system is told: where the placement has got to. Nothing of him beyond
     what it sent, nothing the programme wrote."""
@@ -130,7 +137,15 @@ def summary(placement: Placement) -> dict[str, Any]:
 
 def receive_placement(client: PartnerSystem, body: Any, key: str | None) -> idempotency.Answer:
     def work() -> idempotency.Answer:
-        programme_id, data = parse(body)
+        try:
+            programme_id, data = parse(body)
+        except InvalidPlacement as invalid:
+            # Every field is named at once: the programme too, when its id was well formed.
+            sent = _id_of(body)
+            if "programme_id" not in invalid.errors and sent is not None:
+                if problem := placements.programme_problem(sent):
+                    invalid.errors["programme_id"] = [problem]
+            raise
         try:
             made = placements.receive(client, programme_id, data)
         except Refused as refused:

@@ -52,7 +52,8 @@ class WholeNumberField(IntegerField):
         if not text:
             self.data = None
             return
-        if not (text.isascii() and text.lstrip("-").isdigit()):
+        # Longer than any count here could be (and than Python turns into a number quickly).
+        if len(text) > 15 or not (text.isascii() and text.lstrip("-").isdigit()):
             self.data = None
             raise ValueError(self.invalid)
         self.data = int(text)

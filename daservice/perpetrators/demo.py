@@ -9,11 +9,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from dateutil.relativedelta import relativedelta
 
 from ..accounts.models import Agency
 from ..directory.models import Service
-from ..extensions import db, utcnow
+from ..extensions import db
 from ..uk_time import uk_today
 from . import sessions
 from .disruption import DisruptionInput
@@ -21,8 +20,8 @@ from .disruption import record as record_disruption
 from .models import (
     Attendance,
     DisruptionKind,
+    EngagementEvent,
     FollowUp,
-    Goals,
     Placement,
     Programme,
     ProgrammeKind,
@@ -108,29 +107,31 @@ def load(service: Service, worker: Any, referrer: Any = None) -> bool:
     if referrer is not None:
         _linked_placement(referrer, worker)
     _sessions(worker, programme)
-    _follow_up_due(programme)
     return True
 
 
-def _follow_up_due(programme: Programme) -> None:
-    """The man who completed did so seven months ago (in the demo's story): his exit review is
-    recorded and his 6-month follow-up is due, for the demo worker to record."""
-    done = db.session.scalar(
-        sa.select(Placement).where(
-            Placement.programme_id == programme.id, Placement.stage == Stage.COMPLETED
-        )
-    )
-    if done is None:
-        return
-    ago = utcnow() - timedelta(days=213)
-    done.ended_at = done.stage_changed_at = ago
+def _back_date(placement: Placement, weeks: int) -> None:
+    """His whole story moved ``weeks`` into the past (the demo's placements are made and moved
+    in one go, now): every date on it, its history, reviews, actions and follow-ups alike."""
+    by = timedelta(weeks=weeks)
+    for name in ("created_at", "stage_changed_at", "started_at", "ended_at"):
+        if getattr(placement, name) is not None:
+            setattr(placement, name, getattr(placement, name) - by)
+    for change in placement.changes:
+        change.at -= by
+    for row in placement.risk_reviews:
+        row.reviewed_on -= by
+    for action in placement.disruptions:
+        action.taken_on -= by
     for follow_up in db.session.scalars(
-        sa.select(FollowUp).where(FollowUp.placement_id == done.id)
+        sa.select(FollowUp).where(FollowUp.placement_id == placement.id)
     ):
-        follow_up.due_on = uk_today(ago) + relativedelta(months=follow_up.months)
-        if follow_up.months == 0:
-            follow_up.goals, follow_up.recorded_at = Goals.MET, ago
-    db.session.commit()
+        follow_up.due_on -= by
+    for event in db.session.scalars(
+        sa.select(EngagementEvent).where(EngagementEvent.placement_id == placement.id)
+    ):
+        event.at -= by
+        event.happened_on -= by
 
 
 def _linked_placement(referrer: Any, worker: Any) -> None:
@@ -193,14 +194,13 @@ def _sessions(worker: Any, programme: Programme) -> None:
         review(
             worker, linked, ReviewInput(RiskTool.DASH, RiskLevel.HIGH, uk_today(), "After week 2.")
         )
-    # The demo's men started weeks ago, so the weeks' registers have them on.
-    started = utcnow() - timedelta(weeks=5)
+    # The demo's story began six weeks ago; the linked man started three weeks ago. So the two
+    # past weeks' registers have on them the men attending then, and the men who completed or
+    # dropped out six weeks ago have their exit reviews due.
     for placement in db.session.scalars(
-        sa.select(Placement).where(
-            Placement.programme_id == programme.id, Placement.started_at.is_not(None)
-        )
+        sa.select(Placement).where(Placement.programme_id == programme.id)
     ):
-        placement.started_at = started
+        _back_date(placement, 3 if linked is not None and placement.id == linked.id else 6)
     db.session.commit()
     today = uk_today()
     for weeks_ago, topic in ((2, "Week 1: what abuse is"), (1, "Week 2: jealousy and control")):

@@ -9,7 +9,8 @@ Home Office standard that the victim hears of his engagement from her own worker
 
 Events are written in the caller's transaction, once per ``key``: a register or a form saved
 twice makes one event and one notification. A correction (an absence marked attended after all)
-withdraws the event if no one has read it yet; once read, it stays as she was told it.
+withdraws the event if none of her workers can have seen it yet; once seen, it stays as she was
+told it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import notify
+from ..audit.actions import AuditAction
+from ..audit.models import AuditEvent
 from ..directory.models import Service, ServiceKind, ServiceMember
 from ..directory.services import SERVICE_WORKERS
 from ..extensions import db
@@ -101,12 +104,26 @@ def note(
 
 
 def withdraw(key: str) -> bool:
-    """Take back the event ``key`` made, if no one has read it yet (its cause was corrected);
-    returns whether there was one to take back. The caller commits."""
-    unread = ~sa.exists().where(EngagementRead.event_id == EngagementEvent.id)
-    result = db.session.execute(
-        sa.delete(EngagementEvent)
-        .where(EngagementEvent.key == key, unread)
-        .execution_options(synchronize_session=False)
+    """Take back the event ``key`` made, its cause corrected, if no worker of hers can have seen
+    it: none has marked it read, nor opened her programme updates since it was made. Returns
+    whether it was taken back. The caller commits."""
+    event = db.session.scalar(sa.select(EngagementEvent).where(EngagementEvent.key == key))
+    if event is None:
+        return False
+    read = db.session.scalar(
+        sa.select(EngagementRead.user_id).where(EngagementRead.event_id == event.id).limit(1)
     )
-    return bool(getattr(result, "rowcount", 0))
+    seen = event.referral_id is not None and db.session.scalar(
+        sa.select(AuditEvent.seq)
+        .where(
+            AuditEvent.action == AuditAction.PARTNER_UPDATES_VIEWED,
+            AuditEvent.target_type == "referral",
+            AuditEvent.target_id == str(event.referral_id),
+            AuditEvent.occurred_at >= event.at,
+        )
+        .limit(1)
+    )
+    if read is not None or seen:
+        return False
+    db.session.delete(event)
+    return True

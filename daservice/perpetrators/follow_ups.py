@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
+from sqlalchemy.orm import aliased
 
 from .. import audit, notify
 from ..accounts.models import Role, User, UserRole
 from ..audit.actions import AuditAction
 from ..directory.models import Service, ServiceKind
 from ..extensions import db, utcnow
-from ..referrals.models import Referral, Route
+from ..referrals.models import Referral, Route, RouteStatus
 from ..security.permissions import Permission, require
-from ..uk_time import uk_date, uk_today
+from ..uk_time import LONDON, uk_date, uk_today
 from . import queries
 from .models import FOLLOW_UP_MONTHS, FollowUp, Goals, Placement, Programme
 from .refusals import Refused
@@ -134,22 +135,39 @@ class Found:
     new_marac_referrals: int
 
 
-def found_since(placement: Placement) -> Found:
-    """New referrals naming him as the one who harmed since his placement ended, and how many of
-    them went to Marac (his ``Person`` is the person index's match of him at each intake)."""
+def found_since(follow_up: FollowUp) -> Found:
+    """New referrals naming him as the one who harmed, made after his placement ended and by the
+    end of the follow-up's due day, and how many of them went to Marac (his ``Person`` is the
+    person index's match of him at each intake). Only referrals shared with a service count (one
+    held for consent is not yet the partnership's to tell), and a Marac route declined or held
+    is not a Marac referral."""
+    placement = follow_up.placement
     if placement.ended_at is None:
         return Found(0, 0)
-    since = Referral.created_at > placement.ended_at
-    his = Referral.perpetrator_id == placement.person_id
-    referrals = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Referral).where(his, since)
+    due_end = datetime.combine(
+        follow_up.due_on + timedelta(days=1), time(), tzinfo=LONDON
+    ).astimezone(UTC)
+    any_route = aliased(Route)
+    shared = sa.exists().where(
+        any_route.referral_id == Referral.id, any_route.status != RouteStatus.HELD_FOR_CONSENT
     )
+    his = sa.and_(
+        Referral.perpetrator_id == placement.person_id,
+        Referral.created_at > placement.ended_at,
+        Referral.created_at < due_end,
+        shared,
+    )
+    referrals = db.session.scalar(sa.select(sa.func.count()).select_from(Referral).where(his))
     marac = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(Referral.id)))
         .select_from(Referral)
         .join(Route, Route.referral_id == Referral.id)
         .join(Service, Service.id == Route.service_id)
-        .where(his, since, Service.kind == ServiceKind.MARAC)
+        .where(
+            his,
+            Service.kind == ServiceKind.MARAC,
+            Route.status.not_in((RouteStatus.DECLINED, RouteStatus.HELD_FOR_CONSENT)),
+        )
     )
     return Found(referrals or 0, marac or 0)
 
@@ -177,7 +195,7 @@ def record(actor: Any, follow_up: FollowUp, data: FollowUpInput) -> FollowUp:
         errors["goals"] = "Select how far he met the programme's goals"
     if follow_up.months and data.further_incidents is None:
         errors["further_incidents"] = "Enter how many further incidents were reported, or 0"
-    elif data.further_incidents is not None and not 0 <= data.further_incidents <= MAX_INCIDENTS:
+    elif follow_up.months and not 0 <= (data.further_incidents or 0) <= MAX_INCIDENTS:
         errors["further_incidents"] = f"Further incidents must be between 0 and {MAX_INCIDENTS}"
     if errors:
         raise Refused(errors)
@@ -196,7 +214,7 @@ def record(actor: Any, follow_up: FollowUp, data: FollowUpInput) -> FollowUp:
     follow_up.recorded_at, follow_up.recorded_by_id = now, actor.id
     follow_up.goals = data.goals if follow_up.months == 0 else None
     if follow_up.months:
-        found = found_since(follow_up.placement)
+        found = found_since(follow_up)
         follow_up.further_incidents = data.further_incidents
         follow_up.new_referrals = found.new_referrals
         follow_up.new_marac_referrals = found.new_marac_referrals

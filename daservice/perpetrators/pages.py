@@ -14,7 +14,15 @@ from ..audit import Entry
 from ..audit.actions import AuditAction
 from ..extensions import db
 from . import follow_ups, queries, sessions
-from .models import HOLDS_A_PLACE, Placement, Programme, ProgrammeSession, SessionAttendance, Stage
+from .models import (
+    HOLDS_A_PLACE,
+    FollowUp,
+    Placement,
+    Programme,
+    ProgrammeSession,
+    SessionAttendance,
+    Stage,
+)
 from .placements import attending_count
 
 
@@ -89,14 +97,40 @@ def programme(user: Any, programme_id: uuid.UUID) -> ProgrammePage:
     return ProgrammePage(found, rows, places_taken, sessions.sessions_of(user, found))
 
 
+def _viewed(user: Any, placements: list[Placement], purpose: str) -> None:
+    """Audit a page naming these men (a read of protected fields), and commit."""
+    audit.record_all(
+        [Entry(AuditAction.PLACEMENT_VIEWED, user, "placement", p.id, purpose) for p in placements]
+    )
+    db.session.commit()
+
+
 def open_placements(user: Any, programme: Programme) -> list[Placement]:
-    """The programme's placements that have not ended, by name (one-to-one work is with one)."""
-    rows = db.session.scalars(
-        queries.placements_of(user).where(
-            Placement.programme_id == programme.id, Placement.ended_at.is_(None)
+    """The programme's placements that have not ended, by name (one-to-one work is with one),
+    audited: the session form offers them by name."""
+    rows = list(
+        db.session.scalars(
+            queries.placements_of(user).where(
+                Placement.programme_id == programme.id, Placement.ended_at.is_(None)
+            )
         )
     )
+    _viewed(user, rows, "one-to-one session choices")
     return sorted(rows, key=lambda p: (p.person.last_name or "", p.person.first_name or ""))
+
+
+def follow_ups_due(user: Any) -> list[FollowUp]:
+    """Her agency's exit reviews and follow-ups due, audited: the list names the men."""
+    due = follow_ups.due_for(user)
+    _viewed(user, list({f.placement.id: f.placement for f in due}.values()), "follow-ups due")
+    return due
+
+
+def follow_up(user: Any, found: FollowUp) -> follow_ups.Found | None:
+    """A follow-up's page, audited (it names him); what the partnership's record has found of
+    him since he left, for a 6- or 12-month follow-up."""
+    _viewed(user, [found.placement], "follow-up page")
+    return follow_ups.found_since(found) if found.months and not found.recorded_at else None
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,8 @@ def receive(client: Any, programme_id: uuid.UUID | None, data: DirectPlacement) 
     Refused naming each field: no such programme (or none given), one not open, no name. Does not
     commit: the API commits it with its idempotent answer."""
     programme = db.session.get(Programme, programme_id) if programme_id is not None else None
-    errors = {} if programme is not None else {"programme_id": "Give the id of an open programme"}
+    problem = programme_problem(programme_id)
+    errors = {"programme_id": problem} if problem else {}
     placement = _place(programme, data, by_id=None, api_client_id=client.id, errors=errors)
     audit.record(
         AuditAction.PLACEMENT_MADE,
@@ -133,6 +134,16 @@ def receive(client: Any, programme_id: uuid.UUID | None, data: DirectPlacement) 
         purpose=f"sent by a partner system (source: {data.source.value})",
     )
     return placement
+
+
+def programme_problem(programme_id: uuid.UUID | None) -> str | None:
+    """What is wrong with sending a placement to this programme (None: it is open)."""
+    programme = db.session.get(Programme, programme_id) if programme_id is not None else None
+    if programme is None:
+        return "Give the id of an open programme"
+    if programme.status is not ProgrammeStatus.OPEN:
+        return f"{programme.name} is {programme.status.label.lower()}"
+    return None
 
 
 def _place(

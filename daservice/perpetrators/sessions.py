@@ -32,6 +32,7 @@ from .models import (
     ProgrammeStatus,
     SessionAttendance,
     SessionKind,
+    Stage,
 )
 from .refusals import Refused
 
@@ -143,11 +144,17 @@ class Register:
 
 
 def _attending_on(placement: Placement, day: date) -> bool:
-    return (
-        placement.started_at is not None
-        and uk_today(placement.started_at) <= day
-        and not _ended_before(placement, day)
-    )
+    """Whether he was attending the programme at some time on the UK ``day``, by his history:
+    attending when the day began, or moved to attending during it. A man suspended that day, not
+    yet started or ended before it is not on a group register."""
+    at_start_of_day = None
+    for change in placement.changes:  # in time order
+        changed_on = uk_today(change.at)
+        if changed_on < day:
+            at_start_of_day = change.to_stage
+        elif changed_on == day and change.to_stage is Stage.ATTENDING:
+            return True
+    return at_start_of_day is Stage.ATTENDING
 
 
 def _lines(session: ProgrammeSession) -> list[RegisterLine]:
@@ -162,7 +169,7 @@ def _lines(session: ProgrammeSession) -> list[RegisterLine]:
     }
     if session.kind is SessionKind.ONE_TO_ONE:
         who = Placement.id == session.placement_id
-    else:
+    else:  # anyone who has started: _attending_on reads his history for the day
         who = sa.or_(Placement.started_at.is_not(None), Placement.id.in_(list(rows)))
     placements = db.session.scalars(
         sa.select(Placement).where(Placement.programme_id == session.programme_id, who)
@@ -359,27 +366,22 @@ def attendance_of(placement: Placement) -> list[SessionAttendance]:
 
 
 def registers_due(user: Any) -> int:
-    """Sessions of her programmes held by today whose register is not saved yet (not one-to-one
-    work with a man whose placement ended before the day: there is nothing to record)."""
-    ended_before = (
-        sa.select(Placement.id)
-        .where(
-            Placement.id == ProgrammeSession.placement_id,
-            Placement.ended_at < ProgrammeSession.held_on,
-        )
-        .exists()
-    )
-    count = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(ProgrammeSession)
-        .where(
+    """Registers of her programmes' sessions held by today that she can take and has not: not an
+    empty one (no one attending that day, or one-to-one work with a man whose placement had
+    ended), nor one withheld from her."""
+    waiting = db.session.scalars(
+        sa.select(ProgrammeSession).where(
             ProgrammeSession.programme_id.in_(
                 queries.programmes_of(user).with_only_columns(Programme.id)
             ),
             _hers(user),
             ProgrammeSession.held_on <= uk_today(),
             ProgrammeSession.register_saved_at.is_(None),
-            ~ended_before,
         )
     )
-    return count or 0
+    due = 0
+    for session in waiting:
+        lines = _lines(session)
+        if lines and not _withheld_from(user, lines):
+            due += 1
+    return due

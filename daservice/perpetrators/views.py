@@ -74,7 +74,7 @@ def _uuid_or_none(text: str) -> uuid.UUID | None:
 def index() -> str:
     user = actor()
     return render_template(
-        "perpetrators/index.html", rows=pages.programmes(user), due=follow_ups.due_for(user)
+        "perpetrators/index.html", rows=pages.programmes(user), due=pages.follow_ups_due(user)
     )
 
 
@@ -321,7 +321,7 @@ def follow_up(follow_up_id: uuid.UUID) -> Any:
         "perpetrators/follow_up.html",
         form=form,
         follow_up=found,
-        found=follow_ups.found_since(found.placement) if found.months else None,
+        found=pages.follow_up(user, found),
     ), (400 if form.errors else 200)
 
 

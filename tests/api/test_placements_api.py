@@ -113,6 +113,9 @@ def test_no_name_or_an_unknown_or_closed_programme_is_a_422_naming_the_field(
     unknown = dict(_body(programme), programme_id="00000000-0000-4000-8000-000000000000")
     answer = post(client, token, unknown)
     assert answer.status_code == 422 and set(answer.json["errors"]) == {"programme_id"}
+    both = dict(_body(programme, last_name=""), programme_id=unknown["programme_id"])
+    answer = post(client, token, both)  # every field named at once
+    assert set(answer.json["errors"]) == {"programme_id", "person.last_name"}
 
     closed = _programme(directory, ProgrammeStatus.CLOSED)
     answer = post(client, token, _body(closed))

@@ -12,7 +12,7 @@ from daservice.uk_time import uk_today
 from ..perpetrators.conftest import a_programme_and_its_worker
 from ..perpetrators.test_pages import VICTIM_CANARIES, _placement_from_a_referral
 from .test_home_and_oversight_pages import check
-from .test_referral_journey import choose_first, sign_in, tab_to
+from .test_referral_journey import choose_first, choose_second, sign_in, tab_to
 
 
 @pytest.fixture()
@@ -205,9 +205,15 @@ def test_a_completed_placement_s_exit_review_by_keyboard(page: Page, live_server
 
     worker = partnership["worker"]
     placement = _placement_from_a_referral()
-    for stage in (Stage.CONTACTED, Stage.ASSESSED, Stage.ATTENDING, Stage.COMPLETED):
+    for stage in (Stage.CONTACTED, Stage.ASSESSED, Stage.ATTENDING):
         move(worker, placement, stage)
     sign_in(page, worker)
+    page.goto(f"/programmes/placements/{placement.id}")
+    choose_second(page, "stage")  # suspended, then completed
+    tab_to(page, page.get_by_role("button", name="Save"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Saved: completed")).to_be_visible()
+    page.goto("/")
     tab_to(page, page.get_by_role("link", name="1 exit review or follow-up is due"))
     page.keyboard.press("Enter")
     tab_to(page, page.get_by_role("link", name="Exit review: Kyle Example"))

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from daservice.accounts.models import Role
+from daservice.audit.models import AuditEvent
 from daservice.extensions import db
 from daservice.notify.models import OutboxMessage
 from daservice.perpetrators import follow_ups
@@ -33,7 +34,8 @@ HIM = {
 
 def _refer(**changes):
     changes.setdefault("perpetrator", dict(HIM))
-    body = factories.referral_payload(consent={"status": "given"}, **changes)
+    changes.setdefault("consent", {"status": "given"})
+    body = factories.referral_payload(**changes)
     return factories.refer(factories.user(Role.REFERRER), body)
 
 
@@ -116,9 +118,11 @@ def test_a_follow_up_finds_new_referrals_naming_him_through_the_person_index(par
     placement = _ended(worker)
     _refer(risk={"tool": "dash", "answers": factories.high_risk_answers()})  # to Marac
     _refer(perpetrator={**HIM, "first_name": "Someone", "last_name": "Else"})  # not him
+    # Held for consent (standard risk, a victim not referred before): not the partnership's yet.
+    _refer(consent={"status": "not_sought"}, victim__first_name="Nadia", victim__last_name="Held")
     six = follow_ups.of(placement)[1]
     _due_now(six)
-    found = follow_ups.found_since(placement)
+    found = follow_ups.found_since(six)
     assert (found.new_referrals, found.new_marac_referrals) == (1, 1)
     with pytest.raises(Refused) as missing:
         follow_ups.record(worker, six, follow_ups.FollowUpInput())
@@ -147,6 +151,12 @@ def test_the_follow_up_page_by_form_and_another_agency_gets_404(app, partnership
     assert bad.status_code == 400
     body = bad.get_data(as_text=True)
     assert "Select how far he met the programme&#39;s goals" in body and "kept" in body
+    viewed = db.session.scalars(
+        sa.select(AuditEvent.purpose).where(
+            AuditEvent.action == "placement.viewed", AuditEvent.target_id == str(placement.id)
+        )
+    ).all()
+    assert "follow-up page" in viewed  # the page names him
     saved = client.post(path, {"goals": "not_met", "notes": "kept"}, page=path)
     assert saved.status_code == 302
     page = client.client.get(f"/programmes/placements/{placement.id}").get_data(as_text=True)

@@ -241,3 +241,21 @@ def test_each_worker_reads_her_own_updates_and_a_held_route_hears_nothing(app, p
         .where(OutboxMessage.template == "programme.engagement")
     )
     assert alerts == 1  # the start's only
+
+
+def test_an_absence_her_worker_has_seen_stays_when_corrected(app, partnership):
+    placement = _placement_from_a_referral()
+    her_worker, _service = _her_worker(placement)
+    worker = partnership["worker"]
+    for stage in (Stage.CONTACTED, Stage.ASSESSED, Stage.ATTENDING):
+        move(worker, placement, stage)
+    group = sessions.add_session(
+        worker, placement.programme, sessions.SessionInput(SessionKind.GROUP, uk_today(), "Week 1")
+    )
+    absent = {placement.id: sessions.LineInput(Attendance.ABSENT)}
+    sessions.save_register(worker, group, absent)
+    kinds = {u.kind for u in partner_support.updates(her_worker)}  # she has seen it
+    assert EngagementKind.MISSED_SESSION in kinds
+    sessions.save_register(worker, group, {placement.id: sessions.LineInput(Attendance.ATTENDED)})
+    kinds = {u.kind for u in partner_support.updates(her_worker)}
+    assert EngagementKind.MISSED_SESSION in kinds  # as she was told it

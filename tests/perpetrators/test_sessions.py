@@ -148,7 +148,8 @@ def test_a_session_for_an_ended_placement_is_refused_with_a_message(partnership)
     assert nobody.value.errors == {"placement": "Select who the session is with"}
 
     # A group register lists the men attending on its day: not one who ended the day before.
-    ended.ended_at -= timedelta(days=1)
+    _back_date(ended, 5)
+    ended.changes[-1].at = ended.ended_at = utcnow() - timedelta(days=1)
     db.session.commit()
     session = _group(worker, programme)
     assert sessions.register(worker, session).lines == []
@@ -220,17 +221,27 @@ def test_the_register_page_keeps_what_was_typed_and_saves(app, partnership):
     assert "Concern raised" in page and "worried" in page
 
 
+def _back_date(placement: Placement, days: int) -> None:
+    """His history as if it had begun ``days`` ago (the last change stays now)."""
+    for n, change in enumerate(placement.changes[:-1]):
+        change.at = utcnow() - timedelta(days=days - n)
+
+
 def test_a_back_dated_register_lists_the_men_attending_on_its_day(partnership):
     worker, programme = partnership["worker"], partnership["programme"]
     finished = _attending(worker, programme, "Alpha")
-    newcomer = _attending(worker, programme, "Bravo")
+    away = _attending(worker, programme, "Charlie")
     move(worker, finished, Stage.COMPLETED)  # after the last session, before its register
-    newcomer.started_at = utcnow() - timedelta(days=1)  # after last week's session
-    finished.started_at = utcnow() - timedelta(days=30)
+    move(worker, away, Stage.SUSPENDED, reason=Reason.AWAITING_COURT)
+    _attending(worker, programme, "Bravo")  # starts today, after the session
+    _back_date(finished, 30)
+    _back_date(away, 30)
+    away.changes[-1].at = utcnow() - timedelta(days=10)  # suspended before the session
     db.session.commit()
     last_week = _group(worker, programme, days_ago=7)
     on_it = [line.placement.id for line in sessions.register(worker, last_week).lines]
-    assert on_it == [finished.id]  # the man who started since is not on it
+    # Not the man who started since, nor the one who was suspended on the day.
+    assert on_it == [finished.id]
     sessions.save_register(
         worker, last_week, {finished.id: sessions.LineInput(Attendance.ATTENDED)}
     )

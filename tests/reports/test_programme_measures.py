@@ -132,16 +132,41 @@ def test_the_provider_s_figures_are_those_counted_by_hand(world):
         ("dropped_out:disengaged", Count(1)),
         ("excluded", Count(0)),
     ]
-    assert _cells(risk_table, "medium") == [Count(1), Count(0)]  # done: medium, then standard
-    assert _cells(risk_table, "standard") == [Count(0), Count(1)]
-    assert _cells(risk_table, "high") == [Count(1), Count(1)]  # left: high throughout
-    assert _cells(follow_ups, "6") == [Count(2), Rate(1, 2), Rate(1, 2), Rate(0, 2)]
+    # done: medium, then standard; left: high throughout. Each column adds up to the endings'
+    # total (2, shown there), so with a count of 1 to 4 in it every non-zero count is hidden.
+    hidden = Words("[c]")
+    assert _cells(risk_table, "standard") == [Count(0), hidden]
+    assert _cells(risk_table, "medium") == [hidden, Count(0)]
+    assert _cells(risk_table, "high") == [hidden, hidden]
+    # Named in a referral (1) less named to Marac (0) is 1: neither rate is shown.
+    assert _cells(follow_ups, "6") == [Count(2), Rate(1, 2), hidden, hidden]
     assert _cells(follow_ups, "12") == [Count(0), Rate(0, 0), Rate(0, 0), Rate(0, 0)]
     figures = {f.label: f.cell for f in content.figures}
     assert figures["Started a programme"] == Count(3)
-    assert figures["Completion rate"] == Rate(1, 2)
-    assert figures["Drop-out rate"] == Rate(1, 2)
+    # The endings table hides its small counts, which the rates and its total would give back.
+    assert figures["Completion rate"] == figures["Drop-out rate"] == hidden
     assert figures["Time from referral to start"] == Average(10.0, 3, unit="days", unit_one="day")
+
+
+def test_rates_are_shown_where_the_endings_table_hides_nothing(app):
+    provider = factories.agency("PROV", "Synthetic provider")
+    programme, worker = _programme("Synthetic group", provider)
+    for n in range(6):
+        _placement(worker, programme, f"Done{n}", Source.PROBATION, (*START, Stage.COMPLETED))
+        _placement(
+            worker,
+            programme,
+            f"Left{n}",
+            Source.PROBATION,
+            (*START, Stage.DROPPED_OUT),
+            Reason.DISENGAGED,
+        )
+    content = measure.build(ReportQuery(Q3, agency_id=provider.id))
+    assert content is not None
+    figures = {f.label: f.cell for f in content.figures}
+    assert figures["Completion rate"] == Rate(6, 12) == figures["Drop-out rate"]
+    risk_table = content.tables[3]
+    assert _cells(risk_table, "none") == [Count(12), Count(12)]  # no reviews: nothing hidden
 
 
 def test_the_partnership_counts_every_provider_and_small_counts_are_hidden(world):

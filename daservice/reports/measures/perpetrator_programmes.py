@@ -9,7 +9,6 @@ one's name, no worker's words. The agency filter is the programme's provider.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,11 +28,11 @@ from ...perpetrators.models import (
     Source,
     Stage,
 )
-from ...uk_time import uk_today
-from ..disclosure import total_figure
+from ..disclosure import HIDDEN, disclose, total_figure
 from ..sections import ReportQuery, Section
 from ..tables import (
     Average,
+    Cell,
     Chart,
     Column,
     Count,
@@ -185,49 +184,62 @@ def starts(query: ReportQuery) -> tuple[int, Average]:
     return len(rows), Average(mean, len(days), unit="days", unit_one="day")
 
 
-def _level_at(reviews: list[tuple[Any, Any, RiskLevel]], when: datetime, first: bool) -> Any:
-    """At start: the level of the latest review on or before the UK day he started (else of his
-    first review). At exit: of his last review. None: he has none."""
-    if not reviews:
-        return None
-    day = uk_today(when)
-    if first:
-        before = [r for r in reviews if r[1] <= day]
-        return (before[-1] if before else reviews[0])[2]
-    return reviews[-1][2]
-
-
 def risk_at_start_and_exit(query: ReportQuery) -> Table:
-    """For placements that ended in the period after starting: the risk level of the review
-    nearest the start, and of the last review."""
-    ended = db.session.execute(
-        sa.select(Placement.id, Placement.started_at).where(
+    """For placements that ended in the period after starting: the level of the review nearest
+    the start (the latest on or before the day he started, else his first), and of his last
+    review. Ranked and counted in SQL. The day he started is the UTC day of ``started_at`` (no
+    database here knows UK time): a start between midnight and 1am in summer counts as the day
+    before."""
+    ended = (
+        sa.select(Placement.id, Placement.started_at)
+        .where(
             _scoped(query),
             Placement.stage.in_(ENDINGS),
             Placement.started_at.is_not(None),
             _between(Placement.ended_at, query),
         )
-    ).all()
-    started = {pid: at for pid, at in ended}
-    reviews: dict[Any, list[tuple[Any, Any, RiskLevel]]] = {pid: [] for pid in started}
-    if started:
-        for pid, on, level, made in db.session.execute(
-            sa.select(
-                RiskReview.placement_id,
-                RiskReview.reviewed_on,
-                RiskReview.level,
-                RiskReview.created_at,
+        .subquery()
+    )
+    before = RiskReview.reviewed_on <= sa.func.date(ended.c.started_at)
+    ranked = (
+        sa.select(
+            RiskReview.level,
+            sa.func.row_number()
+            .over(
+                partition_by=RiskReview.placement_id,
+                order_by=(
+                    sa.case((before, 0), else_=1),
+                    sa.case((before, RiskReview.reviewed_on)).desc(),
+                    RiskReview.reviewed_on,
+                    RiskReview.created_at,
+                ),
             )
-            .where(RiskReview.placement_id.in_(list(started)))
-            .order_by(RiskReview.reviewed_on, RiskReview.created_at)
-        ):
-            reviews[pid].append((made, on, level))
+            .label("at_start"),
+            sa.func.row_number()
+            .over(
+                partition_by=RiskReview.placement_id,
+                order_by=(RiskReview.reviewed_on.desc(), RiskReview.created_at.desc()),
+            )
+            .label("at_exit"),
+        )
+        .join(ended, ended.c.id == RiskReview.placement_id)
+        .subquery()
+    )
     at_start: Counter[Any] = Counter()
     at_exit: Counter[Any] = Counter()
-    for pid, when in started.items():
-        at_start[_level_at(reviews[pid], when, first=True)] += 1
-        at_exit[_level_at(reviews[pid], when, first=False)] += 1
+    for level, first, last in db.session.execute(
+        sa.select(
+            ranked.c.level,
+            sa.func.count().filter(ranked.c.at_start == 1),
+            sa.func.count().filter(ranked.c.at_exit == 1),
+        ).group_by(ranked.c.level)
+    ):
+        at_start[RiskLevel(level)], at_exit[RiskLevel(level)] = first, last
+    men = db.session.scalar(sa.select(sa.func.count()).select_from(ended)) or 0
+    at_start[None] = men - sum(at_start.values())  # no review at all
+    at_exit[None] = men - sum(at_exit.values())
     levels: list[RiskLevel | None] = [*RiskLevel, None]
+    columns = [_protected([found[level] for level in levels]) for found in (at_start, at_exit)]
     return Table(
         key="risk-at-start-and-exit",
         title="Risk at start and at exit",
@@ -236,15 +248,24 @@ def risk_at_start_and_exit(query: ReportQuery) -> Table:
         rows=[
             Row(
                 level.label if level else "No risk review",
-                [Count(at_start[level]), Count(at_exit[level])],
+                [columns[0][i], columns[1][i]],
                 key=level.value if level else "none",
             )
-            for level in levels
+            for i, level in enumerate(levels)
         ],
-        total_row=True,
         description="Men whose placement ended in the period after starting: the level of the "
-        "risk review nearest their start, and of their last review.",
+        "risk review nearest their start, and of their last review. Each column adds up to the "
+        "placements that ended (How placements ended).",
     )
+
+
+def _protected(counts: list[int]) -> list[Cell]:
+    """A column whose total is published elsewhere (the endings table's): if any of its counts
+    is 1 to 4, every count but the zeros is hidden, as no "<5" could be told apart from the
+    others by taking them from the total."""
+    if any(0 < n < 5 for n in counts):
+        return [Count(0) if n == 0 else Words(HIDDEN) for n in counts]
+    return [Count(n) for n in counts]
 
 
 def follow_ups(query: ReportQuery) -> Table:
@@ -253,7 +274,9 @@ def follow_ups(query: ReportQuery) -> Table:
         recorded = sa.and_(
             FollowUp.months == months,
             _between(FollowUp.recorded_at, query),
-            FollowUp.placement_id.in_(sa.select(Placement.id).where(_scoped(query))),
+            FollowUp.placement_id.in_(sa.select(Placement.id).where(_scoped(query)))
+            if query.agency_id
+            else sa.true(),
         )
         n, incidents, referred, marac = db.session.execute(
             sa.select(
@@ -263,10 +286,15 @@ def follow_ups(query: ReportQuery) -> Table:
                 sa.func.count().filter(FollowUp.new_marac_referrals > 0),
             ).where(recorded)
         ).one()
+        # Named in a Marac referral is a part of named in a referral: where the difference
+        # is 1 to 4, the two rates would give it away, so neither is shown.
+        nested: list[Cell] = [Rate(referred, n), Rate(marac, n)]
+        if 0 < referred - marac < 5:
+            nested = [Words(HIDDEN), Words(HIDDEN)]
         rows.append(
             Row(
                 f"{months}-month follow-up",
-                [Count(n), Rate(n - incidents, n), Rate(referred, n), Rate(marac, n)],
+                [Count(n), Rate(n - incidents, n), *nested],
                 key=str(months),
             )
         )
@@ -295,18 +323,29 @@ def build(query: ReportQuery) -> SectionContent | None:
     source_table = by_source(query)
     ending_table, completed, dropped, ended = endings(query)
     started, to_start = starts(query)
-    return SectionContent(
-        figures=[
+    # The rates with the endings' total would give back a count the table hides.
+    rates: list[Cell] = [Rate(completed, ended), Rate(dropped, ended)]
+    if disclose(ending_table).has_hidden:
+        rates = [Words(HIDDEN), Words(HIDDEN)]
+    now = (
+        [
             total_figure("Placements taken now", place_table, column=1),
             total_figure("Waiting to start now", place_table, column=2),
+        ]
+        if place_table.rows
+        else [Figure("Placements taken now", Count(0)), Figure("Waiting to start now", Count(0))]
+    )
+    return SectionContent(
+        figures=[
+            *now,
             total_figure("Referred to a programme", source_table, column=0),
             Figure("Started a programme", Count(started)),
             Figure(
                 "Completion rate",
-                Rate(completed, ended),
+                rates[0],
                 hint="Of men who started and whose placement ended in the period",
             ),
-            Figure("Drop-out rate", Rate(dropped, ended)),
+            Figure("Drop-out rate", rates[1]),
             Figure("Time from referral to start", to_start, hint="Mean, for starts in the period"),
         ],
         tables=[

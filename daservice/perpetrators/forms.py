@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask import request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
@@ -81,10 +82,12 @@ class DirectPlacementForm(FlaskForm):
 
 class MoveForm(FlaskForm):
     """What happens next for one placement: the stages its present one may go to, and a reason
-    where the next stage needs one."""
+    where the next stage needs one. Each such stage's reasons are their own radios
+    (``reason-<stage>``), revealed under it; ``reason`` holds no input of its own, only the
+    use case's message about the reason, shown on the chosen stage's radios."""
 
     stage = RadioField("What has happened?", widget=GovRadioInput())
-    reason = RadioField("Why?", widget=GovRadioInput(), validators=[Optional()])
+    reason = HiddenField()
     detail = TextAreaField(
         "Anything the team should know (optional)",
         description="Do not write anything about the victim here",
@@ -99,15 +102,17 @@ class MoveForm(FlaskForm):
         nexts = [s for s in Stage if s in TRANSITIONS[present]]
         self.stage.choices = [(s.value, s.label) for s in nexts]
         self.stage.validators = [InputRequired("Select what has happened")]
-        reasons = [r for r in Reason if any(r in REASONS.get(s, ()) for s in nexts)]
-        self.reason.choices = [(r.value, r.label) for r in reasons]
+        self.reasons = {
+            s.value: [(r.value, r.label) for r in REASONS[s]] for s in nexts if s in REASONS
+        }
         if not self.is_submitted():
             self.expected.data = present.value
 
     def chosen_reason(self) -> Reason | None:
-        """The reason ticked; None for none, or for a value that is no reason (tampered), which
-        the use case then refuses where the stage needs one."""
-        return next((r for r in Reason if r.value == self.reason.data), None)
+        """The reason ticked under the stage chosen; None for none, or for a value that is no
+        reason (tampered), which the use case then refuses where the stage needs one."""
+        sent = request.form.get(f"reason-{self.stage.data}", "")
+        return next((r for r in Reason if r.value == sent), None)
 
     def expected_stage(self) -> Stage | None:
         """The stage the page was showing (None if the field was lost or tampered with)."""

@@ -44,13 +44,20 @@ def test_programme_worker_moves_a_placement_by_keyboard(page: Page, live_server,
     tab_to(page, page.get_by_role("link", name="Kyle Example"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Kyle Example")).to_be_visible()
-    check(page, "A placement")
+    check(page, "A placement", reveals=True)
     _no_victim_details(page)
 
     tab_to(page, page.get_by_role("button", name="Save"))  # nothing chosen
     page.keyboard.press("Enter")
     expect(page.get_by_role("link", name="Select what has happened")).to_be_visible()
-    check(page, "A placement with an error")
+    check(page, "A placement with an error", reveals=True)
+    choose_second(page, "stage")  # dropped out: its own reasons are revealed under it
+    expect(page.get_by_role("group", name="Why?")).to_be_visible()
+    expect(page.get_by_label("Moved away")).to_be_visible()
+    check(page, "A placement with a stage's reasons revealed", reveals=True)
+    page.keyboard.press("ArrowUp")  # back to contacted: the reasons are hidden again
+    expect(page.locator("#stage")).to_be_checked()
+    expect(page.get_by_label("Moved away")).to_be_hidden()
 
     for heading in ("Contacted", "Assessed as suitable", "On the waiting list", "Attending"):
         choose_first(page, "stage")
@@ -76,7 +83,7 @@ def test_programme_worker_moves_a_placement_by_keyboard(page: Page, live_server,
     page.fill("#reason", "Engaging well; no new incidents.")
     page.get_by_role("button", name="Save risk review").click()
     expect(page.get_by_text("Risk review saved")).to_be_visible()
-    check(page, "A placement with a risk review")
+    check(page, "A placement with a risk review", reveals=True)
 
 
 def test_direct_placement_form(page: Page, live_server, partnership):
@@ -233,7 +240,7 @@ def test_a_completed_placement_s_exit_review_by_keyboard(page: Page, live_server
     expect(page.get_by_text("Exit review saved")).to_be_visible()
     expect(page.get_by_text("Met the programme's goals")).to_be_visible()
     expect(page.get_by_text("6-month follow-up")).to_be_visible()
-    check(page, "A placement with its exit review")
+    check(page, "A placement with its exit review", reveals=True)
 
 
 def test_the_provider_s_figures_by_keyboard(page: Page, live_server, partnership):

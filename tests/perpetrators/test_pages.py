@@ -86,7 +86,9 @@ def test_a_move_with_no_answer_or_no_reason_shows_the_error_summary(app, partner
 
     for tampered in (" ", "nonsense"):  # no reason at all, as far as the pipeline can tell
         response = worker.post(
-            page, {"stage": "dropped_out", "reason": tampered, "expected": "referred"}, page=page
+            page,
+            {"stage": "dropped_out", "reason-dropped_out": tampered, "expected": "referred"},
+            page=page,
         )
         assert response.status_code == 400, tampered
 
@@ -178,3 +180,34 @@ def test_the_waiting_list_is_in_the_order_men_joined_it(app, partnership):
     order = [listed.index(f"Kyle {name}") for name in ("First", "Middle", "Later")]
     assert order == sorted(order)
     assert "2 places are free: start the first on the list" in listed
+
+
+def test_a_stage_s_reasons_are_its_own_and_a_missing_one_is_linked_from_the_summary(
+    app, partnership
+):
+    placement = _placement_from_a_referral()
+    worker = _as(app, partnership["worker"])
+    page = f"/programmes/placements/{placement.id}"
+    shown = worker.client.get(page).get_data(as_text=True)
+    assert 'name="reason-dropped_out"' in shown and 'value="moved_away"' in shown
+    assert 'name="reason-contacted"' not in shown  # contacted needs no reason
+
+    missing = worker.post(page, {"stage": "dropped_out", "expected": "referred"}, page=page)
+    body = missing.get_data(as_text=True)
+    assert 'href="#reason"' in body and 'id="reason"' in body  # the summary reaches the radios
+    # A reason ticked under another stage is not taken for this one's.
+    elsewhere = worker.post(
+        page,
+        {"stage": "dropped_out", "reason-not_suitable": "denies_abuse", "expected": "referred"},
+        page=page,
+    )
+    assert elsewhere.status_code == 400
+    moved = worker.post(
+        page,
+        {"stage": "dropped_out", "reason-dropped_out": "moved_away", "expected": "referred"},
+        page=page,
+    )
+    assert moved.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Placement, placement.id)
+    assert saved.stage is Stage.DROPPED_OUT and saved.reason.value == "moved_away"

@@ -85,13 +85,7 @@ def programme(user: Any, programme_id: uuid.UUID) -> ProgrammePage:
             .order_by(Placement.ended_at.is_not(None), Placement.stage_changed_at.desc())
         )
     )
-    audit.record_all(
-        [
-            Entry(AuditAction.PLACEMENT_VIEWED, user, "placement", p.id, "programme list")
-            for p in rows
-        ]
-    )
-    db.session.commit()
+    _viewed(user, rows, "programme list")
     # Counted over every placement: a man she may not see (his victim is hers) holds a place too.
     places_taken = attending_count(found.id)
     return ProgrammePage(found, rows, places_taken, sessions.sessions_of(user, found))

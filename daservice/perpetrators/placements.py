@@ -165,8 +165,8 @@ def _place(
         errors["last_name"] = "Enter his last name"
     if data.source is Source.REFERRAL_ROUTE:
         errors["source"] = "A referral's placement is made from its route"
-    if programme is not None and programme.status is not ProgrammeStatus.OPEN:
-        errors[field] = f"{programme.name} is {programme.status.label.lower()}"
+    if programme is not None and (problem := programme_problem(programme.id)):
+        errors[field] = problem
     if errors or programme is None:
         raise Refused(errors)
     now = utcnow()
